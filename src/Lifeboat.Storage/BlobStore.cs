@@ -1,0 +1,269 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Lifeboat.Storage.Internal;
+
+namespace Lifeboat.Storage;
+
+/// <summary>
+/// Blobs: bytes stored once per SHA-256 under the blob directory, made read-only, and referenced by
+/// versioned records, so a restore brings back a tenant's blobs at the same recovery point as the
+/// rest of its data. Bytes are verified against their hash on every read.
+/// </summary>
+public sealed class BlobStore
+{
+    private const int InMemoryLimit = 16 * 1024 * 1024;
+
+    private readonly StoreContext _context;
+    private readonly RecordStore _records;
+
+    internal BlobStore(StoreContext context, RecordStore records)
+    {
+        _context = context;
+        _records = records;
+    }
+
+    private string Root => _context.Options.BlobDirectory;
+
+    /// <summary>Writes the bytes (once per content) and returns their reference; no record is written.</summary>
+    public async Task<BlobReference> StoreContentAsync(Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var incoming = Path.Combine(Root, "incoming");
+        Directory.CreateDirectory(incoming);
+        var temp = Path.Combine(incoming, Guid.NewGuid().ToString("n"));
+        string sha;
+        long size;
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var buffer = new byte[81920];
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+
+                file.Flush(flushToDisk: true); // durable before it is named by its hash
+                sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+                size = file.Length;
+            }
+
+            var target = PathOf(sha);
+            if (File.Exists(target))
+            {
+                File.Delete(temp);
+            }
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                try
+                {
+                    File.Move(temp, target);
+                }
+                catch (IOException) when (File.Exists(target))
+                {
+                    File.Delete(temp); // another writer stored the same content first
+                }
+            }
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+
+        return new BlobReference(sha, size);
+    }
+
+    /// <summary>Stores the bytes and writes the record that refers to them, with optional JSON metadata.</summary>
+    public async Task<WriteResult> PutAsync(TenantId tenant, CollectionDefinition collection, string id, Stream content,
+        JsonElement? metadata = null, CancellationToken cancellationToken = default)
+    {
+        // Bytes of a write the gate then refuses are unreferenced; the retention job collects them.
+        Identifiers.RecordId(id);
+        var blob = await StoreContentAsync(content, cancellationToken);
+        return await _records.WriteAsync(_records.Batch(tenant).PutBlob(collection, id, blob, metadata ?? EmptyObject()), cancellationToken);
+    }
+
+    /// <summary>Opens the blob of a live record after checking its bytes against their hash; null when there is no such record.</summary>
+    public async Task<BlobContent?> OpenAsync(TenantId tenant, string collection, string id, CancellationToken cancellationToken = default)
+    {
+        var record = await _records.GetAsync(tenant, collection, id, cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        if (record.Blob is not { } blob)
+        {
+            throw new RecordStateException($"record '{id}' of '{collection}' in tenant {tenant} carries no blob.");
+        }
+
+        var path = PathOf(blob.Sha256);
+        if (!File.Exists(path))
+        {
+            throw new BlobIntegrityException(
+                $"blob '{id}' of '{collection}' in tenant {tenant} is missing its bytes ({path}); restore the file from a backup, then run `lifeboat store verify`.");
+        }
+
+        if (blob.Size <= InMemoryLimit)
+        {
+            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            Check(tenant, collection, id, blob, path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            return new BlobContent(record, new MemoryStream(bytes, writable: false));
+        }
+
+        Check(tenant, collection, id, blob, path, await HashFileAsync(path, cancellationToken));
+        return new BlobContent(record, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true));
+    }
+
+    public async Task<byte[]?> ReadAllBytesAsync(TenantId tenant, string collection, string id, CancellationToken cancellationToken = default)
+    {
+        await using var content = await OpenAsync(tenant, collection, id, cancellationToken);
+        if (content is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        await content.Content.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Re-hashes the bytes of every blob version inside retention (of one tenant, or all tenants,
+    /// deleted ones included: a restore will need them) and reports each missing or altered file.
+    /// </summary>
+    public async Task<BlobVerificationReport> VerifyAsync(TenantId? tenant = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("""
+            SELECT blob_sha256, min(blob_size), min(tenant_id), min(collection), min(record_id), count(*)::int
+            FROM (SELECT tenant_id, collection, record_id, blob_sha256, blob_size FROM lifeboat.records WHERE blob_sha256 IS NOT NULL AND ($1::text IS NULL OR tenant_id = $1)
+                  UNION ALL
+                  SELECT tenant_id, collection, record_id, blob_sha256, blob_size FROM lifeboat.record_history WHERE blob_sha256 IS NOT NULL AND ($1::text IS NULL OR tenant_id = $1)) v
+            GROUP BY blob_sha256
+            """);
+        cmd.Parameters.Add(new() { Value = (object?)tenant?.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var refs = new List<(string Sha, long Size, string Tenant, string Collection, string Id, int Versions)>();
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                refs.Add((Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5)));
+            }
+        }
+
+        var problems = new List<BlobProblem>();
+        long bytes = 0;
+        for (var i = 0; i < refs.Count; i++)
+        {
+            var r = refs[i];
+            var path = PathOf(r.Sha);
+            if (!File.Exists(path))
+            {
+                problems.Add(new BlobProblem(r.Tenant, r.Collection, r.Id, r.Sha, path, "missing", r.Versions));
+            }
+            else
+            {
+                var actual = await HashFileAsync(path, cancellationToken);
+                bytes += new FileInfo(path).Length;
+                if (!string.Equals(actual, r.Sha, StringComparison.Ordinal))
+                {
+                    problems.Add(new BlobProblem(r.Tenant, r.Collection, r.Id, r.Sha, path, $"altered: the bytes hash to {actual}", r.Versions));
+                }
+            }
+
+            progress?.Report(i + 1);
+        }
+
+        return new BlobVerificationReport(refs.Count, bytes, problems);
+    }
+
+    private string PathOf(string sha256) => _context.BlobFiles.PathOf(sha256);
+
+    /// <summary>Removes files no version refers to any more (older than the grace period, so writes in flight keep theirs).</summary>
+    internal async Task<(int Files, long Bytes)> CollectGarbageAsync(CancellationToken ct)
+    {
+        var dir = Path.Combine(Root, "sha256");
+        if (!Directory.Exists(dir))
+        {
+            return (0, 0);
+        }
+
+        var youngest = _context.Time.GetUtcNow() - _context.Options.BlobGracePeriod;
+        var candidates = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            .Select(f => new FileInfo(f))
+            .Where(f => f.Name.Length == 64 && new DateTimeOffset(f.LastWriteTimeUtc) < youngest)
+            .ToList();
+        int files = 0;
+        long bytes = 0;
+        foreach (var chunk in candidates.Chunk(1000))
+        {
+            await using var cmd = _context.Command("""
+                SELECT s FROM unnest($1::bytea[]) s
+                WHERE NOT EXISTS (SELECT 1 FROM lifeboat.records r WHERE r.blob_sha256 = s)
+                  AND NOT EXISTS (SELECT 1 FROM lifeboat.record_history h WHERE h.blob_sha256 = s)
+                """);
+            cmd.Parameters.Add(new() { Value = chunk.Select(f => Convert.FromHexString(f.Name)).ToArray() });
+            var unreferenced = new HashSet<string>(StringComparer.Ordinal);
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    unreferenced.Add(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
+                }
+            }
+
+            foreach (var file in chunk.Where(f => unreferenced.Contains(f.Name)))
+            {
+                bytes += file.Length;
+                file.Delete();
+                files++;
+            }
+        }
+
+        return (files, bytes);
+    }
+
+    private static void Check(TenantId tenant, string collection, string id, BlobReference blob, string path, string actual)
+    {
+        if (!string.Equals(actual, blob.Sha256, StringComparison.Ordinal))
+        {
+            throw new BlobIntegrityException(
+                $"blob '{id}' of '{collection}' in tenant {tenant} failed its integrity check: the bytes at {path} hash to {actual}, not {blob.Sha256}. The file was altered on disk; restore it from a backup.");
+        }
+    }
+
+    private static async Task<string> HashFileAsync(string path, CancellationToken ct)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
+    }
+
+    private static JsonElement EmptyObject()
+    {
+        using var doc = JsonDocument.Parse("{}");
+        return doc.RootElement.Clone();
+    }
+}
+
+/// <summary>A blob's record and its verified bytes.</summary>
+public sealed class BlobContent(StoredRecord record, Stream content) : IAsyncDisposable
+{
+    public StoredRecord Record { get; } = record;
+
+    public Stream Content { get; } = content;
+
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+}
+
+public sealed record BlobProblem(string Tenant, string Collection, string RecordId, string Sha256, string Path, string Problem, int Versions);
+
+public sealed record BlobVerificationReport(int BlobsChecked, long BytesChecked, IReadOnlyList<BlobProblem> Problems)
+{
+    public bool Intact => Problems.Count == 0;
+}

@@ -1,0 +1,36 @@
+using Npgsql;
+
+namespace Lifeboat.Storage.Internal;
+
+/// <summary>
+/// Turns the gate's SQL errors (SQLSTATE LBxxx, raised in one place: the gate functions) into the
+/// store's exceptions, keeping the database's message, which already names the tenant and its state.
+/// </summary>
+internal static class Errors
+{
+    public static bool IsGateError(PostgresException e) => e.SqlState.StartsWith("LB", StringComparison.Ordinal);
+
+    public static StoreException Translate(PostgresException e, TenantId tenant)
+    {
+        var message = e.Hint is { Length: > 0 } hint ? $"{e.MessageText}. {hint}" : e.MessageText;
+        return e.SqlState switch
+        {
+            "LB404" => new TenantNotFoundException(tenant, message),
+            "LB423" => new TenantStateException(tenant, Enum.TryParse<TenantState>(e.Detail, out var s) ? s : TenantState.Active, message),
+            _ => new StoreException(message, e),
+        };
+    }
+
+    /// <summary>Runs a database call for one tenant, translating gate errors.</summary>
+    public static async Task<T> Gated<T>(TenantId tenant, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (PostgresException e) when (IsGateError(e))
+        {
+            throw Translate(e, tenant);
+        }
+    }
+}

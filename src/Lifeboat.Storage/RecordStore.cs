@@ -1,0 +1,342 @@
+using System.Text.Json;
+using Lifeboat.Storage.Internal;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Lifeboat.Storage;
+
+/// <summary>
+/// Records: JSON documents in named collections, owned by a tenant, addressed by stable IDs.
+/// Every write appends a version; delete writes a tombstone; nothing here can remove a version.
+/// </summary>
+public sealed class RecordStore
+{
+    internal const string Columns = "collection, record_id, position, stamp, actor, deleted, doc, blob_sha256, blob_size";
+
+    private const string PutOne = """
+        WITH g AS (SELECT * FROM lifeboat.gate_write($1)),
+        w AS (
+            INSERT INTO lifeboat.records AS r
+                (tenant_id, collection, record_id, position, stamp, actor, deleted, doc, ix1, ix2, ix3, blob_sha256, blob_size)
+            SELECT $1, $2, $3, g.pos, g.stamp, $4, false, $5, $6, $7, $8, $9, $10 FROM g
+            ON CONFLICT (tenant_id, collection, record_id) DO UPDATE SET
+                position = excluded.position, stamp = excluded.stamp, actor = excluded.actor, deleted = false, doc = excluded.doc,
+                ix1 = excluded.ix1, ix2 = excluded.ix2, ix3 = excluded.ix3, blob_sha256 = excluded.blob_sha256, blob_size = excluded.blob_size)
+        SELECT g.pos, g.stamp FROM g
+        """;
+
+    private const string PutMany = """
+        INSERT INTO lifeboat.records AS r
+            (tenant_id, collection, record_id, position, stamp, actor, deleted, doc, ix1, ix2, ix3, blob_sha256, blob_size)
+        SELECT $1, $2, u.id, g.pos, g.stamp, $3, false, u.doc, u.ix1, u.ix2, u.ix3, u.sha, u.size
+        FROM lifeboat.take_position() g,
+             unnest($4::text[], $5::jsonb[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::bigint[]) AS u(id, doc, ix1, ix2, ix3, sha, size)
+        ON CONFLICT (tenant_id, collection, record_id) DO UPDATE SET
+            position = excluded.position, stamp = excluded.stamp, actor = excluded.actor, deleted = false, doc = excluded.doc,
+            ix1 = excluded.ix1, ix2 = excluded.ix2, ix3 = excluded.ix3, blob_sha256 = excluded.blob_sha256, blob_size = excluded.blob_size
+        """;
+
+    private const string DeleteMany = """
+        WITH g AS (SELECT * FROM lifeboat.take_position()),
+        d AS (
+            UPDATE lifeboat.records r SET position = g.pos, stamp = g.stamp, actor = $3, deleted = true, doc = NULL,
+                ix1 = NULL, ix2 = NULL, ix3 = NULL, blob_sha256 = NULL, blob_size = NULL
+            FROM g
+            WHERE r.tenant_id = $1 AND r.collection = $2 AND r.record_id = ANY($4) AND NOT r.deleted
+            RETURNING r.record_id),
+        e AS (
+            INSERT INTO lifeboat.destructive_events (position, stamp, tenant_id, actor, action, collection, count)
+            SELECT g.pos, g.stamp, $1, $3, 'record.delete', $2, c.n
+            FROM g, (SELECT count(*)::int AS n FROM d) c WHERE c.n > 0)
+        SELECT count(*)::int FROM d
+        """;
+
+    private readonly StoreContext _context;
+
+    internal RecordStore(StoreContext context) => _context = context;
+
+    public WriteBatch Batch(TenantId tenant) => new(tenant, _context.Options.JsonOptions);
+
+    public Task<WriteResult> PutAsync<T>(TenantId tenant, CollectionDefinition collection, string id, T value, CancellationToken cancellationToken = default) =>
+        PutAsync(tenant, collection, id, JsonSerializer.SerializeToElement(value, _context.Options.JsonOptions), cancellationToken);
+
+    public async Task<WriteResult> PutAsync(TenantId tenant, CollectionDefinition collection, string id, JsonElement document, CancellationToken cancellationToken = default)
+    {
+        var batch = Batch(tenant).Put(collection, id, document);
+        var put = batch.Puts[0];
+        await _context.Collections.EnsureAsync(_context.DataSource, collection, cancellationToken);
+        return await Errors.Gated(tenant, async () =>
+        {
+            await using var cmd = _context.Command(PutOne);
+            cmd.Parameters.Add(new() { Value = tenant.Value });
+            cmd.Parameters.Add(new() { Value = collection.Name });
+            cmd.Parameters.Add(new() { Value = put.Id });
+            cmd.Parameters.Add(new() { Value = _context.Actor });
+            cmd.Parameters.Add(new() { Value = put.Json, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            cmd.Parameters.Add(new() { Value = (object?)put.Keys[0] ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new() { Value = (object?)put.Keys[1] ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new() { Value = (object?)put.Keys[2] ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+            cmd.Parameters.Add(new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new WriteResult(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1));
+        });
+    }
+
+    /// <summary>Commits every write of the batch at one position, or none of them.</summary>
+    public async Task<WriteResult> WriteAsync(WriteBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var collection in batch.Puts.Select(p => p.Collection).DistinctBy(c => c.Name))
+        {
+            await _context.Collections.EnsureAsync(_context.DataSource, collection, cancellationToken);
+        }
+
+        var tenant = batch.Tenant;
+        return await Errors.Gated(tenant, async () =>
+        {
+            await using var db = _context.DataSource.CreateBatch();
+            var gate = new NpgsqlBatchCommand("SELECT pos, stamp FROM lifeboat.gate_write($1)");
+            gate.Parameters.Add(new() { Value = tenant.Value });
+            db.BatchCommands.Add(gate);
+
+            foreach (var group in batch.Puts.GroupBy(p => p.Collection.Name, StringComparer.Ordinal))
+            {
+                var puts = group.ToArray();
+                var cmd = new NpgsqlBatchCommand(PutMany);
+                cmd.Parameters.Add(new() { Value = tenant.Value });
+                cmd.Parameters.Add(new() { Value = group.Key });
+                cmd.Parameters.Add(new() { Value = _context.Actor });
+                cmd.Parameters.Add(new() { Value = puts.Select(p => p.Id).ToArray() });
+                cmd.Parameters.Add(new() { Value = puts.Select(p => p.Json).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+                for (var slot = 0; slot < CollectionDefinition.MaxIndexedFields; slot++)
+                {
+                    var s = slot;
+                    cmd.Parameters.Add(new() { Value = puts.Select(p => p.Keys[s]).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                }
+
+                cmd.Parameters.Add(new() { Value = puts.Select(p => p.Blob is null ? null : Convert.FromHexString(p.Blob.Sha256)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+                cmd.Parameters.Add(new() { Value = puts.Select(p => p.Blob?.Size).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+                db.BatchCommands.Add(cmd);
+            }
+
+            foreach (var group in batch.Deletes.GroupBy(d => d.Collection, StringComparer.Ordinal))
+            {
+                db.BatchCommands.Add(DeleteCommand(tenant, group.Key, group.Select(d => d.Id).ToArray()));
+            }
+
+            foreach (var extra in batch.Extra)
+            {
+                db.BatchCommands.Add(extra);
+            }
+
+            await using var reader = await db.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var result = new WriteResult(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1));
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
+
+            return result;
+        });
+    }
+
+    /// <summary>Deletes records by writing tombstones; returns how many were live. Deleting twice is not an error.</summary>
+    public async Task<int> DeleteAsync(TenantId tenant, string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        Identifiers.CollectionName(collection);
+        foreach (var id in ids)
+        {
+            Identifiers.RecordId(id);
+        }
+
+        return await Errors.Gated(tenant, async () =>
+        {
+            await using var db = _context.DataSource.CreateBatch();
+            var gate = new NpgsqlBatchCommand("SELECT pos FROM lifeboat.gate_write($1)");
+            gate.Parameters.Add(new() { Value = tenant.Value });
+            db.BatchCommands.Add(gate);
+            db.BatchCommands.Add(DeleteCommand(tenant, collection, ids.Distinct(StringComparer.Ordinal).ToArray()));
+            await using var reader = await db.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return reader.GetInt32(0);
+        });
+    }
+
+    public Task<int> DeleteAsync(TenantId tenant, string collection, string id, CancellationToken cancellationToken = default) =>
+        DeleteAsync(tenant, collection, [id], cancellationToken);
+
+    /// <summary>Brings a deleted record back with the content of its last live version.</summary>
+    public async Task<WriteResult> UndeleteAsync(TenantId tenant, string collection, string id, CancellationToken cancellationToken = default)
+    {
+        Identifiers.CollectionName(collection);
+        Identifiers.RecordId(id);
+        return await Errors.Gated(tenant, async () =>
+        {
+            await using var cmd = _context.Command("""
+                WITH g AS (SELECT * FROM lifeboat.gate_write($1)),
+                cur AS (SELECT deleted FROM lifeboat.records WHERE tenant_id = $1 AND collection = $2 AND record_id = $3),
+                last_live AS (
+                    SELECT h.* FROM lifeboat.record_history h
+                    WHERE h.tenant_id = $1 AND h.collection = $2 AND h.record_id = $3 AND NOT h.deleted
+                    ORDER BY h.position DESC LIMIT 1),
+                upd AS (
+                    UPDATE lifeboat.records r SET position = g.pos, stamp = g.stamp, actor = $4, deleted = false, doc = l.doc,
+                        ix1 = l.ix1, ix2 = l.ix2, ix3 = l.ix3, blob_sha256 = l.blob_sha256, blob_size = l.blob_size
+                    FROM g, last_live l
+                    WHERE r.tenant_id = $1 AND r.collection = $2 AND r.record_id = $3 AND r.deleted
+                    RETURNING g.pos, g.stamp)
+                SELECT (SELECT deleted FROM cur), (SELECT count(*) FROM last_live), u.pos, u.stamp
+                FROM g LEFT JOIN upd u ON true
+                """);
+            cmd.Parameters.Add(new() { Value = tenant.Value });
+            cmd.Parameters.Add(new() { Value = collection });
+            cmd.Parameters.Add(new() { Value = id });
+            cmd.Parameters.Add(new() { Value = _context.Actor });
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            if (reader.IsDBNull(0))
+            {
+                throw new RecordStateException($"record '{id}' of '{collection}' does not exist in tenant {tenant}; there is nothing to undelete.");
+            }
+
+            if (!reader.GetBoolean(0))
+            {
+                throw new RecordStateException($"record '{id}' of '{collection}' in tenant {tenant} is not deleted; there is nothing to undelete.");
+            }
+
+            if (reader.IsDBNull(2))
+            {
+                throw new RecordStateException(
+                    $"record '{id}' of '{collection}' in tenant {tenant} has no live version left inside the retention window; restore the tenant to an earlier point instead.");
+            }
+
+            return new WriteResult(reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3));
+        });
+    }
+
+    public async Task<StoredRecord?> GetAsync(TenantId tenant, string collection, string id, CancellationToken cancellationToken = default)
+    {
+        Identifiers.CollectionName(collection);
+        Identifiers.RecordId(id);
+        var found = await ReadGatedAsync(tenant, $"SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND collection = $2 AND record_id = $3 AND NOT deleted",
+            [collection, id], cancellationToken);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <summary>The live records of a collection, in ID order.</summary>
+    public Task<IReadOnlyList<StoredRecord>> ListAsync(TenantId tenant, string collection, CancellationToken cancellationToken = default) =>
+        ReadGatedAsync(tenant, $"SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND collection = $2 AND NOT deleted ORDER BY record_id",
+            [Identifiers.CollectionName(collection)], cancellationToken);
+
+    /// <summary>Live records whose indexed <paramref name="field"/> equals <paramref name="value"/>.</summary>
+    public async Task<IReadOnlyList<StoredRecord>> QueryAsync(TenantId tenant, CollectionDefinition collection, string field, object value, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        ArgumentNullException.ThrowIfNull(value);
+        var slot = collection.SlotOf(field);
+        await _context.Collections.EnsureAsync(_context.DataSource, collection, cancellationToken);
+        return await ReadGatedAsync(tenant,
+            $"SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND collection = $2 AND ix{slot} = $3 ORDER BY record_id",
+            [collection.Name, CollectionDefinition.FormatKey(value)], cancellationToken);
+    }
+
+    /// <summary>The tombstones of a collection: records deleted and not (yet) brought back.</summary>
+    public Task<IReadOnlyList<StoredRecord>> ListDeletedAsync(TenantId tenant, string collection, CancellationToken cancellationToken = default) =>
+        ReadGatedAsync(tenant, $"SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND collection = $2 AND deleted ORDER BY record_id",
+            [Identifiers.CollectionName(collection)], cancellationToken);
+
+    /// <summary>Every version of one record, oldest first.</summary>
+    public Task<IReadOnlyList<StoredRecord>> HistoryAsync(TenantId tenant, string collection, string id, CancellationToken cancellationToken = default) =>
+        ReadGatedAsync(tenant, $"""
+            SELECT {Columns} FROM (
+                SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND collection = $2 AND record_id = $3
+                UNION ALL
+                SELECT {Columns} FROM lifeboat.record_history WHERE tenant_id = $1 AND collection = $2 AND record_id = $3) v
+            ORDER BY position
+            """, [Identifiers.CollectionName(collection), Identifiers.RecordId(id)], cancellationToken);
+
+    /// <summary>
+    /// The tenant's live records as they were at <paramref name="point"/> (or now), every collection,
+    /// ordered by collection and ID. Used to validate restores against the recovery point.
+    /// </summary>
+    public Task<IReadOnlyList<StoredRecord>> SnapshotAsync(TenantId tenant, RecoveryPoint? point = null, CancellationToken cancellationToken = default)
+    {
+        if (point is not { } p)
+        {
+            return ReadGatedAsync(tenant, $"SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND NOT deleted ORDER BY collection, record_id", [], cancellationToken);
+        }
+
+        var filter = p.Position is not null ? "position <= $2" : "stamp <= $2";
+        return ReadGatedAsync(tenant, $"""
+            SELECT {Columns} FROM (
+                SELECT DISTINCT ON (collection, record_id) {Columns} FROM (
+                    SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND {filter}
+                    UNION ALL
+                    SELECT {Columns} FROM lifeboat.record_history WHERE tenant_id = $1 AND {filter}) v
+                ORDER BY collection, record_id, position DESC) s
+            WHERE NOT deleted ORDER BY collection, record_id
+            """, [p.Position is { } pos ? pos : p.Time!.Value], cancellationToken);
+    }
+
+    internal NpgsqlBatchCommand DeleteCommand(TenantId tenant, string collection, string[] ids)
+    {
+        var cmd = new NpgsqlBatchCommand(DeleteMany);
+        cmd.Parameters.Add(new() { Value = tenant.Value });
+        cmd.Parameters.Add(new() { Value = collection });
+        cmd.Parameters.Add(new() { Value = _context.Actor });
+        cmd.Parameters.Add(new() { Value = ids });
+        return cmd;
+    }
+
+    /// <summary>Every read passes the gate first, in the same round trip.</summary>
+    internal async Task<IReadOnlyList<StoredRecord>> ReadGatedAsync(TenantId tenant, string sql, object[] parameters, CancellationToken ct)
+    {
+        return await Errors.Gated(tenant, async () =>
+        {
+            await using var db = _context.DataSource.CreateBatch();
+            var gate = new NpgsqlBatchCommand("SELECT lifeboat.gate_read($1)");
+            gate.Parameters.Add(new() { Value = tenant.Value });
+            db.BatchCommands.Add(gate);
+#pragma warning disable CA2100 // SQL is assembled from constants of this class
+            var read = new NpgsqlBatchCommand(sql);
+#pragma warning restore CA2100
+            read.Parameters.Add(new() { Value = tenant.Value });
+            foreach (var p in parameters)
+            {
+                read.Parameters.Add(new() { Value = p });
+            }
+
+            db.BatchCommands.Add(read);
+            await using var reader = await db.ExecuteReaderAsync(cancellationToken: ct);
+            await reader.NextResultAsync(ct);
+            var records = new List<StoredRecord>();
+            while (await reader.ReadAsync(ct))
+            {
+                records.Add(ReadRecord(reader));
+            }
+
+            return (IReadOnlyList<StoredRecord>)records;
+        });
+    }
+
+    internal static StoredRecord ReadRecord(NpgsqlDataReader reader, int offset = 0)
+    {
+        JsonElement? doc = null;
+        if (!reader.IsDBNull(offset + 6))
+        {
+            using var parsed = JsonDocument.Parse(reader.GetString(offset + 6));
+            doc = parsed.RootElement.Clone();
+        }
+
+        BlobReference? blob = reader.IsDBNull(offset + 7)
+            ? null
+            : new BlobReference(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(offset + 7)), reader.GetInt64(offset + 8));
+        return new StoredRecord(
+            reader.GetString(offset), reader.GetString(offset + 1), reader.GetInt64(offset + 2), reader.GetFieldValue<DateTimeOffset>(offset + 3),
+            reader.GetString(offset + 4), reader.GetBoolean(offset + 5), doc, blob);
+    }
+}

@@ -1,0 +1,46 @@
+namespace Lifeboat.Storage;
+
+/// <summary>What a restore changes (or would change) in one collection.</summary>
+public sealed record CollectionChange(string Collection, int Reverted, int Undeleted, int Deleted, long BlobBytes)
+{
+    public int Total => Reverted + Undeleted + Deleted;
+}
+
+/// <summary>The dry run of a restore: what it would change, and nothing changed.</summary>
+public sealed record RestorePreview(
+    TenantId Tenant,
+    RecoveryPoint Point,
+    TenantState StateNow,
+    TenantState StateAtPoint,
+    IReadOnlyList<CollectionChange> Changes)
+{
+    public int Records => Changes.Sum(c => c.Total);
+
+    public long BlobBytes => Changes.Sum(c => c.BlobBytes);
+}
+
+public sealed record RestoreResult(
+    string RestoreId,
+    TenantId Tenant,
+    RecoveryPoint Point,
+    RecoveryPoint UndoPoint,
+    TenantState StateBefore,
+    TenantState StateAfter,
+    IReadOnlyList<CollectionChange> Changes,
+    TimeSpan Duration)
+{
+    public int Records => Changes.Sum(c => c.Total);
+
+    public long BlobBytes => Changes.Sum(c => c.BlobBytes);
+}
+
+public sealed record RestoreInfo(
+    string RestoreId,
+    TenantId Tenant,
+    RecoveryPoint Point,
+    RecoveryPoint UndoPoint,
+    TenantState PriorState,
+    string Actor,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Outcome);

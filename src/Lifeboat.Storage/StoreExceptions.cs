@@ -1,0 +1,56 @@
+namespace Lifeboat.Storage;
+
+/// <summary>
+/// Base of every error the store reports on purpose. The message says what was wrong and what to do;
+/// nothing was changed by the call that threw it.
+/// </summary>
+public class StoreException : Exception
+{
+    public StoreException(string message)
+        : base(message)
+    {
+    }
+
+    public StoreException(string message, Exception? inner)
+        : base(message, inner)
+    {
+    }
+}
+
+public sealed class InvalidIdentifierException(string message) : StoreException(message);
+
+public sealed class TenantNotFoundException(TenantId tenant, string message) : StoreException(message)
+{
+    public TenantId Tenant { get; } = tenant;
+}
+
+public sealed class TenantAlreadyExistsException(TenantId tenant, string message) : StoreException(message)
+{
+    public TenantId Tenant { get; } = tenant;
+}
+
+/// <summary>The tenant's lifecycle state does not allow the call; <see cref="State"/> names it.</summary>
+public sealed class TenantStateException(TenantId tenant, TenantState state, string message) : StoreException(message)
+{
+    public TenantId Tenant { get; } = tenant;
+
+    public TenantState State { get; } = state;
+}
+
+public sealed class RecoveryPointException(string message) : StoreException(message);
+
+public sealed class RestoreInProgressException(TenantId tenant, string restoreId, string message) : StoreException(message)
+{
+    public TenantId Tenant { get; } = tenant;
+
+    public string RestoreId { get; } = restoreId;
+}
+
+public sealed class RecordStateException(string message) : StoreException(message);
+
+public sealed class BlobIntegrityException(string message) : StoreException(message);
+
+public sealed class ErasureException(string message) : StoreException(message);
+
+/// <summary>The code and the database disagree (for example on a collection's indexed fields).</summary>
+public sealed class StoreConfigurationException(string message) : StoreException(message);

@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace Lifeboat.Storage;
+
+public sealed class StoreOptions
+{
+    /// <summary>PostgreSQL connection string. Hosts resolve it (an external server, or the embedded one).</summary>
+    public required string ConnectionString { get; init; }
+
+    /// <summary>Where blob bytes live, content-addressed by SHA-256.</summary>
+    public required string BlobDirectory { get; init; }
+
+    /// <summary>How far back any tenant can be restored; older history may be compacted.</summary>
+    public TimeSpan RetentionWindow { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Blob files younger than this are never collected, so a write in flight keeps its bytes.</summary>
+    public TimeSpan BlobGracePeriod { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The clock for policy decisions (retention cut-off). Commit stamps come from the database clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public JsonSerializerOptions JsonOptions { get; init; } = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Who writes, when a caller does not say (see <see cref="TenantStore.WithActor"/>).</summary>
+    public string Actor { get; init; } = "lifeboat";
+
+    /// <summary>Apply pending schema migrations when the store opens.</summary>
+    public bool Migrate { get; init; } = true;
+}

@@ -1,0 +1,434 @@
+using Lifeboat.Storage.Internal;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Lifeboat.Storage;
+
+/// <summary>
+/// Per-tenant point-in-time restore. Restoring tenant T to point P makes every record and blob of T
+/// equal to its state at P by writing new versions with the same IDs. Only T's rows are read or
+/// written, and no other tenant's writers ever wait for it. The restore is undone by restoring to
+/// its <see cref="RestoreResult.UndoPoint"/>.
+/// </summary>
+public sealed class TenantRestorer
+{
+    private readonly StoreContext _context;
+    private readonly TenantLifecycle _tenants;
+
+    internal TenantRestorer(StoreContext context, TenantLifecycle tenants)
+    {
+        _context = context;
+        _tenants = tenants;
+    }
+
+    /// <summary>The dry run: what restoring would change, per collection. Nothing is written.</summary>
+    public async Task<RestorePreview> PreviewAsync(TenantId tenant, RecoveryPoint point, CancellationToken cancellationToken = default)
+    {
+        var info = await ValidateAsync(tenant, point, cancellationToken);
+        await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
+#pragma warning disable CA2100 // assembled from the constant fragments of Sql
+        await using var cmd = new NpgsqlCommand($"""
+            WITH {Sql.Targets(point)}
+            SELECT collection,
+                   count(*) FILTER (WHERE NOT now_deleted AND NOT to_deleted)::int,
+                   count(*) FILTER (WHERE now_deleted AND NOT to_deleted)::int,
+                   count(*) FILTER (WHERE NOT now_deleted AND to_deleted)::int,
+                   coalesce(sum(to_size) FILTER (WHERE NOT to_deleted), 0)::bigint
+            FROM targets WHERE changes
+            GROUP BY collection ORDER BY collection
+            """, connection);
+#pragma warning restore CA2100
+        Sql.AddTargetParameters(cmd, tenant, point, null);
+        var changes = await ReadChanges(cmd, cancellationToken);
+        var stateAtPoint = await StateAtAsync(connection, null, tenant, point, cancellationToken);
+        return new RestorePreview(tenant, point, info.State, stateAtPoint, changes);
+    }
+
+    /// <summary>Restores every collection and blob of the tenant, and its lifecycle state, to the point.</summary>
+    public async Task<RestoreResult> RestoreAsync(TenantId tenant, RecoveryPoint point, CancellationToken cancellationToken = default)
+    {
+        var restore = await BeginAsync(tenant, point, null, cancellationToken);
+        try
+        {
+            await restore.RestoreRecordsAsync(null, cancellationToken);
+        }
+        catch
+        {
+            // The records step runs in one transaction: when it fails nothing was written, so the
+            // tenant can be handed back as it was.
+            await restore.ReleaseUnchangedAsync(CancellationToken.None);
+            throw;
+        }
+
+        return await restore.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the tenant for a restore that runs in steps (several collections, several workers).
+    /// The tenant is Restoring until <see cref="TenantRestore.CompleteAsync"/>: readable, closed to
+    /// every other writer. Passing the ID of an unfinished restore resumes it.
+    /// </summary>
+    public async Task<TenantRestore> BeginAsync(TenantId tenant, RecoveryPoint point, string? restoreId = null, CancellationToken cancellationToken = default)
+    {
+        await ValidateAsync(tenant, point, cancellationToken, resuming: restoreId);
+        var id = restoreId ?? Ids.New("rst", _context.Time);
+        await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        // Exclusive on the tenant: every in-flight write of the tenant commits before the restore owns it.
+        await Exec(connection, tx, "SELECT pg_advisory_xact_lock(lifeboat.tenant_lock_key($1))", cancellationToken, tenant.Value);
+        string state;
+        string? owner;
+        await using (var cmd = new NpgsqlCommand("SELECT state, restore_id FROM lifeboat.tenants WHERE tenant_id = $1 FOR UPDATE", connection, tx))
+        {
+            cmd.Parameters.Add(new() { Value = tenant.Value });
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            state = reader.GetString(0);
+            owner = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+
+        if (owner is not null)
+        {
+            var running = await GetAsync(owner, cancellationToken);
+            if (!string.Equals(owner, restoreId, StringComparison.Ordinal))
+            {
+                throw new RestoreInProgressException(tenant, owner,
+                    $"tenant {tenant} is already being restored by {owner} (to {running?.Point}, started {running?.StartedAt:u} by {running?.Actor}). " +
+                    $"Two restores of one tenant never run at once: wait for it to complete, or if its process stopped, resume it with restore ID {owner}.");
+            }
+
+            if (running is null || running.Point != point)
+            {
+                throw new RecoveryPointException(
+                    $"restore {owner} of tenant {tenant} was started to {running?.Point}; resume it with that point, not {point}.");
+            }
+
+            await tx.CommitAsync(cancellationToken);
+            return new TenantRestore(this, _context, running);
+        }
+
+        if (restoreId is not null && await GetAsync(restoreId, cancellationToken) is { } finished)
+        {
+            throw new RecoveryPointException($"restore {restoreId} of tenant {finished.Tenant} already finished ({finished.Outcome}); start a new restore instead.");
+        }
+
+        var pos = await Scalar<long>(connection, tx, "SELECT pos FROM lifeboat.take_position()", cancellationToken);
+        var started = _context.Time.GetUtcNow();
+        await Exec(connection, tx, """
+            INSERT INTO lifeboat.restores (restore_id, tenant_id, target_position, target_time, undo_position, prior_state, actor, started_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """, cancellationToken, id, tenant.Value, (object?)point.Position ?? DBNull.Value, (object?)point.Time ?? DBNull.Value, pos, state, _context.Actor, started);
+        await Exec(connection, tx, "UPDATE lifeboat.tenants SET restore_id = $2 WHERE tenant_id = $1", cancellationToken, tenant.Value, id);
+        await tx.CommitAsync(cancellationToken);
+        return new TenantRestore(this, _context, new RestoreInfo(id, tenant, point, RecoveryPoint.AtPosition(pos), Enum.Parse<TenantState>(state), _context.Actor, started, null, null));
+    }
+
+    public async Task<RestoreInfo?> GetAsync(string restoreId, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("""
+            SELECT restore_id, tenant_id, target_position, target_time, undo_position, prior_state, actor, started_at, finished_at, outcome
+            FROM lifeboat.restores WHERE restore_id = $1
+            """);
+        cmd.Parameters.Add(new() { Value = restoreId });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var point = reader.IsDBNull(2) ? RecoveryPoint.AtTime(reader.GetFieldValue<DateTimeOffset>(3)) : RecoveryPoint.AtPosition(reader.GetInt64(2));
+        return new RestoreInfo(reader.GetString(0), TenantId.Parse(reader.GetString(1)), point, RecoveryPoint.AtPosition(reader.GetInt64(4)),
+            Enum.Parse<TenantState>(reader.GetString(5)), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
+            reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetString(9));
+    }
+
+    /// <summary>
+    /// Refuses points the store cannot restore exactly: in the future, before the tenant existed,
+    /// or before the retention window (whose history may be compacted); and purged tenants.
+    /// </summary>
+    internal async Task<TenantInfo> ValidateAsync(TenantId tenant, RecoveryPoint point, CancellationToken ct, string? resuming = null)
+    {
+        var info = await _tenants.GetAsync(tenant, ct);
+        if (info.State == TenantState.Purged)
+        {
+            throw new TenantStateException(tenant, TenantState.Purged, $"tenant {tenant} is Purged: its data was removed, so it cannot be restored from the store.");
+        }
+
+        await using var cmd = _context.Command("SELECT clock_timestamp(), (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM lifeboat.commit_position)");
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            var dbNow = reader.GetFieldValue<DateTimeOffset>(0);
+            var latest = reader.GetInt64(1);
+            if (point.Position > latest)
+            {
+                throw new RecoveryPointException($"{point} is in the future: the latest commit position is {latest}.");
+            }
+
+            if (point.Time > dbNow)
+            {
+                throw new RecoveryPointException($"{point} is in the future: the database clock reads {dbNow:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}.");
+            }
+        }
+
+        if (point.Position < info.CreatedPosition || point.Time < info.CreatedAt)
+        {
+            throw new RecoveryPointException(
+                $"tenant {tenant} did not exist yet at {point}: it was created at position {info.CreatedPosition} ({info.CreatedAt:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}).");
+        }
+
+        var window = _context.Options.RetentionWindow;
+        var cutoff = _context.Time.GetUtcNow() - window;
+        var outside = point.Time < cutoff;
+        if (point.Position is { } p && !outside && resuming is null)
+        {
+            // A position is before the window when the tenant changed after it but before the window began.
+            await using var older = _context.Command("""
+                SELECT EXISTS (SELECT 1 FROM lifeboat.records WHERE tenant_id = $1 AND position > $2 AND stamp < $3)
+                    OR EXISTS (SELECT 1 FROM lifeboat.record_history WHERE tenant_id = $1 AND position > $2 AND stamp < $3)
+                    OR EXISTS (SELECT 1 FROM lifeboat.tenant_history WHERE tenant_id = $1 AND position > $2 AND stamp < $3)
+                """);
+            older.Parameters.Add(new() { Value = tenant.Value });
+            older.Parameters.Add(new() { Value = p });
+            older.Parameters.Add(new() { Value = cutoff });
+            outside = (bool)(await older.ExecuteScalarAsync(ct))!;
+        }
+
+        if (outside)
+        {
+            throw new RecoveryPointException(
+                $"{point} is outside the retention window of {window.TotalDays:0.##} days: tenant {tenant} can be restored to {cutoff:yyyy-MM-dd'T'HH:mm:ss'Z'} or later.");
+        }
+
+        return info;
+    }
+
+    internal async Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(RestoreInfo restore, IReadOnlyCollection<string>? collections, CancellationToken ct)
+    {
+        await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await Exec(connection, tx, "SET LOCAL work_mem = '256MB'", ct);
+        await Errors.Gated(restore.Tenant, async () =>
+        {
+            await Exec(connection, tx, "SELECT lifeboat.gate_write($1, $2)", ct, restore.Tenant.Value, restore.RestoreId);
+            return 0;
+        });
+#pragma warning disable CA2100 // assembled from the constant fragments of Sql
+        await using var cmd = new NpgsqlCommand($"""
+            WITH {Sql.Targets(restore.Point)},
+            g AS (SELECT * FROM lifeboat.take_position()),
+            upd AS (
+                UPDATE lifeboat.records r SET position = g.pos, stamp = g.stamp, actor = $4, deleted = t.to_deleted, doc = t.to_doc,
+                    ix1 = t.to_ix1, ix2 = t.to_ix2, ix3 = t.to_ix3, blob_sha256 = t.to_sha, blob_size = t.to_size
+                FROM g, targets t
+                WHERE t.changes AND r.tenant_id = $1 AND r.collection = t.collection AND r.record_id = t.record_id
+                RETURNING r.collection, t.now_deleted, r.deleted, r.blob_size, r.blob_sha256)
+            SELECT collection,
+                   count(*) FILTER (WHERE NOT now_deleted AND NOT deleted)::int,
+                   count(*) FILTER (WHERE now_deleted AND NOT deleted)::int,
+                   count(*) FILTER (WHERE NOT now_deleted AND deleted)::int,
+                   coalesce(sum(blob_size) FILTER (WHERE NOT deleted), 0)::bigint,
+                   array_agg(DISTINCT blob_sha256) FILTER (WHERE blob_sha256 IS NOT NULL)
+            FROM upd GROUP BY collection ORDER BY collection
+            """, connection, tx);
+#pragma warning restore CA2100
+        Sql.AddTargetParameters(cmd, restore.Tenant, restore.Point, collections);
+        cmd.Parameters.Add(new() { Value = $"restore:{restore.RestoreId}" });
+        var changes = new List<CollectionChange>();
+        var missing = new List<string>();
+        var blobs = _context.BlobFiles;
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                changes.Add(new CollectionChange(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(4)));
+                if (!reader.IsDBNull(5))
+                {
+                    missing.AddRange(reader.GetFieldValue<byte[][]>(5).Select(Convert.ToHexStringLower).Where(sha => !blobs.Exists(sha)));
+                }
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            // Rolled back: a restore that cannot bring the bytes back changes nothing.
+            throw new BlobIntegrityException(
+                $"restoring tenant {restore.Tenant} to {restore.Point} needs {missing.Count} blob file(s) that are missing from {_context.Options.BlobDirectory} (first: {blobs.PathOf(missing[0])}). " +
+                "Nothing was changed. Put the files back from a backup, then run the restore again.");
+        }
+
+        await tx.CommitAsync(ct);
+        return changes;
+    }
+
+    internal async Task<(TenantState Before, TenantState After)> CompleteAsync(RestoreInfo restore, CancellationToken ct)
+    {
+        await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await Exec(connection, tx, "SELECT pg_advisory_xact_lock(lifeboat.tenant_lock_key($1))", ct, restore.Tenant.Value);
+        var owner = await Scalar<string?>(connection, tx, "SELECT restore_id FROM lifeboat.tenants WHERE tenant_id = $1 FOR UPDATE", ct, restore.Tenant.Value);
+        if (!string.Equals(owner, restore.RestoreId, StringComparison.Ordinal))
+        {
+            throw new RestoreInProgressException(restore.Tenant, owner ?? "",
+                $"restore {restore.RestoreId} no longer owns tenant {restore.Tenant} (owner: {owner ?? "none"}); it was already completed.");
+        }
+
+        var before = Enum.Parse<TenantState>((await Scalar<string>(connection, tx, "SELECT state FROM lifeboat.tenants WHERE tenant_id = $1", ct, restore.Tenant.Value))!);
+        var after = await StateAtAsync(connection, tx, restore.Tenant, restore.Point, ct);
+        if (after != before)
+        {
+            await Exec(connection, tx, """
+                WITH g AS (SELECT * FROM lifeboat.take_position()),
+                h AS (INSERT INTO lifeboat.tenant_history (tenant_id, position, stamp, state, actor, reason)
+                      SELECT $1, g.pos, g.stamp, $2, $3, $4 FROM g)
+                UPDATE lifeboat.tenants t SET state = $2, state_position = g.pos, state_changed_at = g.stamp FROM g WHERE t.tenant_id = $1
+                """, ct, restore.Tenant.Value, after.ToString(), $"restore:{restore.RestoreId}", $"restored to {restore.Point}");
+        }
+
+        await Exec(connection, tx, "UPDATE lifeboat.tenants SET restore_id = NULL WHERE tenant_id = $1", ct, restore.Tenant.Value);
+        await Exec(connection, tx, "UPDATE lifeboat.restores SET finished_at = $2, outcome = 'completed' WHERE restore_id = $1", ct,
+            restore.RestoreId, _context.Time.GetUtcNow());
+        await tx.CommitAsync(ct);
+        return (before, after);
+    }
+
+    /// <summary>Hands the tenant back when the restore wrote nothing (its only step failed and rolled back).</summary>
+    internal async Task ReleaseUnchangedAsync(RestoreInfo restore, CancellationToken ct)
+    {
+        await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await Exec(connection, tx, "SELECT pg_advisory_xact_lock(lifeboat.tenant_lock_key($1))", ct, restore.Tenant.Value);
+        await Exec(connection, tx, "UPDATE lifeboat.tenants SET restore_id = NULL WHERE tenant_id = $1 AND restore_id = $2", ct, restore.Tenant.Value, restore.RestoreId);
+        await Exec(connection, tx, "UPDATE lifeboat.restores SET finished_at = $2, outcome = 'failed' WHERE restore_id = $1", ct, restore.RestoreId, _context.Time.GetUtcNow());
+        await tx.CommitAsync(ct);
+    }
+
+    private static async Task<TenantState> StateAtAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, TenantId tenant, RecoveryPoint point, CancellationToken ct)
+    {
+        var filter = point.Position is not null ? "position <= $2" : "stamp <= $2";
+        var state = await Scalar<string>(connection, tx,
+            $"SELECT state FROM lifeboat.tenant_history WHERE tenant_id = $1 AND {filter} AND state <> 'Purged' ORDER BY position DESC LIMIT 1", ct,
+            tenant.Value, point.Position is { } p ? p : point.Time!.Value);
+        return Enum.Parse<TenantState>(state!);
+    }
+
+    private static async Task<List<CollectionChange>> ReadChanges(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var changes = new List<CollectionChange>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            changes.Add(new CollectionChange(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(4)));
+        }
+
+        return changes;
+    }
+
+    private static async Task Exec(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct, params object[] parameters)
+    {
+#pragma warning disable CA2100 // constant SQL of this class
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+#pragma warning restore CA2100
+        foreach (var p in parameters)
+        {
+            cmd.Parameters.Add(new() { Value = p });
+        }
+
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<T?> Scalar<T>(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct, params object[] parameters)
+    {
+#pragma warning disable CA2100 // constant SQL of this class
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+#pragma warning restore CA2100
+        foreach (var p in parameters)
+        {
+            cmd.Parameters.Add(new() { Value = p });
+        }
+
+        var value = await cmd.ExecuteScalarAsync(ct);
+        return value is DBNull or null ? default : (T)value;
+    }
+
+    /// <summary>
+    /// The restore's one query shape. Only records whose current version is newer than the point can
+    /// differ from their state at the point; for each, the version in force at the point is one
+    /// index lookup into history (none: the record was born after the point, so it becomes a tombstone).
+    /// </summary>
+    private static class Sql
+    {
+        public static string Targets(RecoveryPoint point)
+        {
+            var newer = point.Position is not null ? "c.position > $2" : "c.stamp > $2";
+            var atPoint = point.Position is not null ? "h.position <= $2" : "h.stamp <= $2";
+            return $"""
+                targets AS (
+                    SELECT c.collection, c.record_id, c.deleted AS now_deleted,
+                           coalesce(v.deleted, true) AS to_deleted, v.doc AS to_doc, v.ix1 AS to_ix1, v.ix2 AS to_ix2, v.ix3 AS to_ix3,
+                           v.blob_sha256 AS to_sha, v.blob_size AS to_size,
+                           (c.deleted, c.doc, c.blob_sha256) IS DISTINCT FROM (coalesce(v.deleted, true), v.doc, v.blob_sha256) AS changes
+                    FROM lifeboat.records c
+                    LEFT JOIN LATERAL (
+                        SELECT h.deleted, h.doc, h.ix1, h.ix2, h.ix3, h.blob_sha256, h.blob_size
+                        FROM lifeboat.record_history h
+                        WHERE h.tenant_id = c.tenant_id AND h.collection = c.collection AND h.record_id = c.record_id AND {atPoint}
+                        ORDER BY h.position DESC LIMIT 1) v ON true
+                    WHERE c.tenant_id = $1 AND {newer} AND ($3::text[] IS NULL OR c.collection = ANY($3)))
+                """;
+        }
+
+        public static void AddTargetParameters(NpgsqlCommand cmd, TenantId tenant, RecoveryPoint point, IReadOnlyCollection<string>? collections)
+        {
+            cmd.Parameters.Add(new() { Value = tenant.Value });
+            cmd.Parameters.Add(point.Position is { } p ? new NpgsqlParameter { Value = p } : new NpgsqlParameter { Value = point.Time!.Value });
+            cmd.Parameters.Add(new() { Value = (object?)collections?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        }
+    }
+}
+
+/// <summary>
+/// A restore in progress. Its steps are idempotent: running a step again after a crash finds the
+/// records already equal to the point and writes nothing more.
+/// </summary>
+public sealed class TenantRestore
+{
+    private readonly TenantRestorer _restorer;
+    private readonly StoreContext _context;
+    private readonly List<CollectionChange> _changes = [];
+    private readonly long _startedTimestamp;
+
+    internal TenantRestore(TenantRestorer restorer, StoreContext context, RestoreInfo info)
+    {
+        _restorer = restorer;
+        _context = context;
+        Info = info;
+        _startedTimestamp = context.Time.GetTimestamp();
+    }
+
+    public RestoreInfo Info { get; }
+
+    public string RestoreId => Info.RestoreId;
+
+    public TenantId Tenant => Info.Tenant;
+
+    /// <summary>Restores the records (and blob references) of the given collections, or of all when null.</summary>
+    public async Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(IReadOnlyCollection<string>? collections, CancellationToken cancellationToken = default)
+    {
+        var changes = await _restorer.RestoreRecordsAsync(Info, collections, cancellationToken);
+        _changes.AddRange(changes);
+        return changes;
+    }
+
+    /// <summary>Sets the lifecycle state the tenant had at the point and opens it to writers again.</summary>
+    public async Task<RestoreResult> CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        var (before, after) = await _restorer.CompleteAsync(Info, cancellationToken);
+        var merged = _changes.GroupBy(c => c.Collection, StringComparer.Ordinal)
+            .Select(g => new CollectionChange(g.Key, g.Sum(c => c.Reverted), g.Sum(c => c.Undeleted), g.Sum(c => c.Deleted), g.Sum(c => c.BlobBytes)))
+            .OrderBy(c => c.Collection, StringComparer.Ordinal).ToList();
+        return new RestoreResult(RestoreId, Tenant, Info.Point, Info.UndoPoint, before, after, merged, _context.Time.GetElapsedTime(_startedTimestamp));
+    }
+
+    internal Task ReleaseUnchangedAsync(CancellationToken ct) => _restorer.ReleaseUnchangedAsync(Info, ct);
+}

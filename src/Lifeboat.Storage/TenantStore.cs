@@ -1,0 +1,108 @@
+using Lifeboat.Storage.Internal;
+using Lifeboat.Storage.Schema;
+using Npgsql;
+
+namespace Lifeboat.Storage;
+
+/// <summary>
+/// The tenant-safe store. Open it once per process; its parts share one connection pool.
+/// No tenant's data can be lost by a mistaken delete, and any one tenant can be brought back to any
+/// instant inside the retention window without touching any other tenant.
+/// </summary>
+public sealed class TenantStore : IAsyncDisposable
+{
+    private readonly bool _ownsDataSource;
+    private readonly StoreContext _context;
+
+    private TenantStore(StoreContext context, bool ownsDataSource)
+    {
+        _context = context;
+        _ownsDataSource = ownsDataSource;
+        Tenants = new TenantLifecycle(context);
+        Records = new RecordStore(context);
+        Blobs = new BlobStore(context, Records);
+        Restores = new TenantRestorer(context, Tenants);
+        Retention = new RetentionJob(context, Blobs);
+        Erasures = new Erasures(context, Tenants);
+    }
+
+    public TenantLifecycle Tenants { get; }
+
+    public RecordStore Records { get; }
+
+    public BlobStore Blobs { get; }
+
+    public TenantRestorer Restores { get; }
+
+    public RetentionJob Retention { get; }
+
+    public Erasures Erasures { get; }
+
+    public NpgsqlDataSource DataSource => _context.DataSource;
+
+    public StoreOptions Options => _context.Options;
+
+    public string Actor => _context.Actor;
+
+    public static async Task<TenantStore> OpenAsync(StoreOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var dataSource = CreateDataSource(options.ConnectionString);
+        try
+        {
+            return await OpenAsync(dataSource, options, ownsDataSource: true, [MigrationSource.Store], cancellationToken);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the store over a data source the caller owns, applying the given modules' migrations (the store's first).</summary>
+    public static async Task<TenantStore> OpenAsync(NpgsqlDataSource dataSource, StoreOptions options, bool ownsDataSource,
+        IReadOnlyList<MigrationSource> migrations, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Migrate)
+        {
+            await SchemaMigrator.MigrateAsync(dataSource, migrations, cancellationToken);
+        }
+
+        Directory.CreateDirectory(options.BlobDirectory);
+        return new TenantStore(new StoreContext(dataSource, options, RequireActor(options.Actor), new CollectionRegistry()), ownsDataSource);
+    }
+
+    /// <summary>The same store, writing as <paramref name="actor"/> (a person or a service), which every version records.</summary>
+    public TenantStore WithActor(string actor) => new(_context.WithActor(RequireActor(actor)), ownsDataSource: false);
+
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 64; // the store's statements are few and hot: prepare them
+        }
+
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "lifeboat";
+        }
+
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await _context.DataSource.DisposeAsync();
+        }
+    }
+
+    private static string RequireActor(string actor) =>
+        string.IsNullOrWhiteSpace(actor) || actor.Length > 200
+            ? throw new StoreConfigurationException("an actor (who writes: a person or a service) is required, up to 200 characters.")
+            : actor;
+}
