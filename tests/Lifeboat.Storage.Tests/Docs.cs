@@ -14,5 +14,9 @@ internal static class Docs
     public static JsonElement Issue(string title, string status = "open", string? assignee = null) =>
         Json(new { title, status, assignee });
 
+    /// <summary>What a user would compare: every record's identity, version and content.</summary>
+    public static List<(string Collection, string Id, long Position, string? Content)> Fingerprint(this IEnumerable<StoredRecord> records) =>
+        records.Select(r => (r.Collection, r.Id, r.Position, r.Document?.GetRawText())).ToList();
+
     public static string Title(this StoredRecord record) => record.Document!.Value.GetProperty("title").GetString()!;
 }

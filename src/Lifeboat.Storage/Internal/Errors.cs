@@ -3,7 +3,7 @@ using Npgsql;
 namespace Lifeboat.Storage.Internal;
 
 /// <summary>
-/// Turns the gate's SQL errors (SQLSTATE LBxxx, raised in one place: the gate functions) into the
+/// Turns the gate's SQL errors (SQLSTATE LBxxx, raised in one place: the gate functions; LBSxx carries the tenant's state) into the
 /// store's exceptions, keeping the database's message, which already names the tenant and its state.
 /// </summary>
 internal static class Errors
@@ -16,7 +16,11 @@ internal static class Errors
         return e.SqlState switch
         {
             "LB404" => new TenantNotFoundException(tenant, message),
-            "LB423" => new TenantStateException(tenant, Enum.TryParse<TenantState>(e.Detail, out var s) ? s : TenantState.Active, message),
+            "LBSAC" => new TenantStateException(tenant, TenantState.Active, message),
+            "LBSSU" => new TenantStateException(tenant, TenantState.Suspended, message),
+            "LBSDE" => new TenantStateException(tenant, TenantState.Deleted, message),
+            "LBSRE" => new TenantStateException(tenant, TenantState.Restoring, message),
+            "LBSPU" => new TenantStateException(tenant, TenantState.Purged, message),
             _ => new StoreException(message, e),
         };
     }

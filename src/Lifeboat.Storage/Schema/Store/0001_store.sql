@@ -128,6 +128,14 @@ CREATE TABLE lifeboat.audit (
 -- take it exclusively, so they wait only for that tenant's in-flight writers and never for others.
 -- ---------------------------------------------------------------------------------------------
 
+-- Errors about a tenant's state carry the state in their SQLSTATE (LBS + two letters), since
+-- clients may not see DETAIL.
+CREATE FUNCTION lifeboat.state_error_code(p_state text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE p_state WHEN 'Active' THEN 'LBSAC' WHEN 'Suspended' THEN 'LBSSU' WHEN 'Deleted' THEN 'LBSDE'
+                        WHEN 'Restoring' THEN 'LBSRE' ELSE 'LBSPU' END
+$$;
+
 CREATE FUNCTION lifeboat.tenant_lock_key(p_tenant text) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT hashtextextended(p_tenant, 7001) $$;
 
@@ -163,12 +171,11 @@ BEGIN
     END IF;
     IF v_restore IS NOT NULL THEN
         IF p_restore_id IS DISTINCT FROM v_restore THEN
-            RAISE EXCEPTION USING ERRCODE = 'LB423', MESSAGE = format('tenant %s is Restoring (restore %s); it takes no writes until the restore completes', p_tenant, v_restore),
-                DETAIL = 'Restoring', HINT = 'Retry the write after the restore completes.';
+            RAISE EXCEPTION USING ERRCODE = 'LBSRE', MESSAGE = format('tenant %s is Restoring (restore %s); it takes no writes until the restore completes', p_tenant, v_restore),
+                HINT = 'Retry the write after the restore completes.';
         END IF;
     ELSIF v_state <> 'Active' THEN
-        RAISE EXCEPTION USING ERRCODE = 'LB423', MESSAGE = format('tenant %s is %s; it takes no writes', p_tenant, v_state),
-            DETAIL = v_state,
+        RAISE EXCEPTION USING ERRCODE = lifeboat.state_error_code(v_state), MESSAGE = format('tenant %s is %s; it takes no writes', p_tenant, v_state),
             HINT = CASE v_state
                 WHEN 'Suspended' THEN 'Resume the tenant to write to it.'
                 WHEN 'Deleted' THEN 'Undelete or restore the tenant to write to it.'
@@ -190,8 +197,7 @@ BEGIN
     END IF;
     -- A restore brings a Deleted tenant back: its data is readable once the restore owns it.
     IF v_restore IS NULL AND v_state IN ('Deleted', 'Purged') THEN
-        RAISE EXCEPTION USING ERRCODE = 'LB423', MESSAGE = format('tenant %s is %s; its data cannot be read', p_tenant, v_state),
-            DETAIL = v_state,
+        RAISE EXCEPTION USING ERRCODE = lifeboat.state_error_code(v_state), MESSAGE = format('tenant %s is %s; its data cannot be read', p_tenant, v_state),
             HINT = CASE v_state WHEN 'Deleted' THEN 'Undelete or restore the tenant to read its data.' ELSE 'A purged tenant has no data left.' END;
     END IF;
     RETURN CASE WHEN v_restore IS NOT NULL THEN 'Restoring' ELSE v_state END;
@@ -212,16 +218,16 @@ BEGIN
             HINT = 'Check the tenant ID.';
     END IF;
     IF v_restore IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'LB423', MESSAGE = format('tenant %s is Restoring (restore %s); its lifecycle cannot change until the restore completes', p_tenant, v_restore),
-            DETAIL = 'Restoring', HINT = 'Wait for the restore to complete.';
+        RAISE EXCEPTION USING ERRCODE = 'LBSRE', MESSAGE = format('tenant %s is Restoring (restore %s); its lifecycle cannot change until the restore completes', p_tenant, v_restore),
+            HINT = 'Wait for the restore to complete.';
     END IF;
     IF previous = p_to THEN
         changed := false;
         RETURN;
     END IF;
     IF NOT previous = ANY (p_from) THEN
-        RAISE EXCEPTION USING ERRCODE = 'LB423', MESSAGE = format('tenant %s is %s; it cannot become %s', p_tenant, previous, p_to),
-            DETAIL = previous, HINT = format('A tenant becomes %s only from: %s.', p_to, array_to_string(p_from, ', '));
+        RAISE EXCEPTION USING ERRCODE = lifeboat.state_error_code(previous), MESSAGE = format('tenant %s is %s; it cannot become %s', p_tenant, previous, p_to),
+            HINT = format('A tenant becomes %s only from: %s.', p_to, array_to_string(p_from, ', '));
     END IF;
     SELECT p.pos, p.stamp INTO pos, stamp FROM lifeboat.take_position() p;
     UPDATE lifeboat.tenants SET state = p_to, state_position = pos, state_changed_at = stamp WHERE tenant_id = p_tenant;

@@ -1,0 +1,149 @@
+using System.Text;
+using Npgsql;
+
+namespace Lifeboat.Storage.Tests;
+
+public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private TenantStore Store => fixture.Store;
+
+    [Fact]
+    public async Task Compaction_KeepsTheVersionVisibleAtTheWindowStart_SoEveryPointInsideStaysRestorable()
+    {
+        var t = await fixture.NewTenantAsync();
+        var v1 = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("v1"));
+        var v2 = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("v2"));
+        var v3 = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("v3"));
+        // 30 days later, the window starts between v2 and v3.
+        await using var later = await OpenAtAsync(v2.Stamp + ((v3.Stamp - v2.Stamp) / 2) + TimeSpan.FromDays(30));
+
+        var report = await later.Retention.RunAsync();
+
+        report.VersionsCompacted.ShouldBeGreaterThanOrEqualTo(1);
+        (await Store.Records.HistoryAsync(t, "tracker.issues", "a")).Select(v => v.Title()).ShouldBe(["v2", "v3"]);
+        await later.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(v2.Position));
+        (await Store.Records.GetAsync(t, "tracker.issues", "a"))!.Title().ShouldBe("v2");
+        (await Should.ThrowAsync<RecoveryPointException>(() => later.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(v1.Position))))
+            .Message.ShouldContain("outside the retention window of 30 days");
+    }
+
+    [Fact]
+    public async Task ATenantDeletedLongerThanTheWindow_IsPurged_WithTheBlobBytesOnlyItReferred()
+    {
+        var gone = await fixture.NewTenantAsync("gone");
+        var kept = await fixture.NewTenantAsync("kept");
+        var shared = Encoding.UTF8.GetBytes("the same logo in both tenants " + gone);
+        var own = Encoding.UTF8.GetBytes("only in the purged tenant " + gone);
+        await Store.Blobs.PutAsync(gone, Docs.Attachments, "logo", new MemoryStream(shared));
+        await Store.Blobs.PutAsync(kept, Docs.Attachments, "logo", new MemoryStream(shared));
+        await Store.Blobs.PutAsync(gone, Docs.Attachments, "own", new MemoryStream(own));
+        var ownSha = (await Store.Records.GetAsync(gone, "tracker.attachments", "own"))!.Blob!.Sha256;
+        await Store.Tenants.DeleteAsync(gone, "customer left");
+        await using var later = await OpenAtAsync((await Store.Tenants.GetAsync(gone)).StateChangedAt + TimeSpan.FromDays(31));
+
+        var report = await later.Retention.RunAsync();
+
+        report.TenantsPurged.ShouldContain(gone);
+        report.TenantsPurged.ShouldNotContain(kept);
+        (await Store.Tenants.GetAsync(gone)).State.ShouldBe(TenantState.Purged);
+        Directory.EnumerateFiles(fixture.BlobDirectory, ownSha, SearchOption.AllDirectories).ShouldBeEmpty();
+        (await Store.Blobs.ReadAllBytesAsync(kept, "tracker.attachments", "logo")).ShouldBe(shared);
+        var created = (await Store.Tenants.GetAsync(gone)).CreatedPosition;
+        (await Should.ThrowAsync<TenantStateException>(() => later.Restores.RestoreAsync(gone, RecoveryPoint.AtPosition(created))))
+            .Message.ShouldContain("is Purged");
+        (await Should.ThrowAsync<TenantAlreadyExistsException>(() => Store.Tenants.CreateAsync(gone))).Message.ShouldContain("IDs are never reused");
+        await AssertAuditedAsync("tenant.purged", gone);
+    }
+
+    [Fact]
+    public async Task ATenantDeletedInsideTheWindow_IsNotPurged()
+    {
+        var t = await fixture.NewTenantAsync();
+        await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("a"));
+        await Store.Tenants.DeleteAsync(t, "recent");
+        await using var later = await OpenAtAsync((await Store.Tenants.GetAsync(t)).StateChangedAt + TimeSpan.FromDays(29));
+
+        var report = await later.Retention.RunAsync();
+
+        report.TenantsPurged.ShouldNotContain(t);
+        await Store.Tenants.UndeleteAsync(t, "came back");
+        (await Store.Records.GetAsync(t, "tracker.issues", "a")).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Erase_WithoutApproval_OrApprovedByTheRequester_IsRefused_AndNothingIsRemoved()
+    {
+        var t = await fixture.NewTenantAsync();
+        await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("personal data"));
+        var request = await Store.WithActor("alice").Erasures.RequestAsync(t, "GDPR art. 17 request #991");
+
+        (await Should.ThrowAsync<ErasureException>(() => Store.WithActor("alice").Erasures.ExecuteAsync(request.Id)))
+            .Message.ShouldContain("has no approval: a second person (not alice) must approve it");
+        (await Should.ThrowAsync<ErasureException>(() => Store.WithActor("alice").Erasures.ApproveAsync(request.Id)))
+            .Message.ShouldContain("alice requested erasure");
+        (await Store.Records.GetAsync(t, "tracker.issues", "a")).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Erase_ApprovedByASecondPerson_RemovesTheTenantsData_AndLeavesAnAuditTrail()
+    {
+        var t = await fixture.NewTenantAsync();
+        var point = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("personal data"));
+        var request = await Store.WithActor("alice").Erasures.RequestAsync(t, "GDPR art. 17 request #992");
+        await Store.WithActor("bob").Erasures.ApproveAsync(request.Id);
+
+        var done = await Store.WithActor("carol").Erasures.ExecuteAsync(request.Id);
+
+        done.ExecutedBy.ShouldBe("carol");
+        (await Store.Tenants.GetAsync(t)).State.ShouldBe(TenantState.Purged);
+        await using (var cmd = Store.DataSource.CreateCommand("SELECT (SELECT count(*) FROM lifeboat.records WHERE tenant_id = $1) + (SELECT count(*) FROM lifeboat.record_history WHERE tenant_id = $1)"))
+        {
+            cmd.Parameters.Add(new() { Value = t.Value });
+            ((long)(await cmd.ExecuteScalarAsync())!).ShouldBe(0);
+        }
+
+        (await Should.ThrowAsync<TenantStateException>(() => Store.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(point.Position)))).State.ShouldBe(TenantState.Purged);
+        await AssertAuditedAsync("erasure.requested", t);
+        await AssertAuditedAsync("erasure.approved", t);
+        await AssertAuditedAsync("erasure.executed", t);
+        (await Should.ThrowAsync<ErasureException>(() => Store.WithActor("bob").Erasures.ExecuteAsync(request.Id))).Message.ShouldContain("already ran");
+    }
+
+    [Fact]
+    public async Task TheAuditLog_IsAppendOnly()
+    {
+        await using var cmd = Store.DataSource.CreateCommand("UPDATE lifeboat.audit SET actor = 'someone else'");
+
+        (await Should.ThrowAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync())).MessageText.ShouldContain("append-only");
+    }
+
+    [Theory]
+    [InlineData("site_123", "erasure IDs start with 'ers_'")]
+    [InlineData("ers_short", "not a valid erasure ID")]
+    public void ErasureId_OfAnotherKindOrMalformed_IsRefused(string value, string message)
+    {
+        Should.Throw<InvalidIdentifierException>(() => ErasureId.Parse(value)).Message.ShouldContain(message);
+    }
+
+    private async Task<TenantStore> OpenAtAsync(DateTimeOffset now)
+    {
+        var clock = new TestClock();
+        clock.Pin(now);
+        var store = await TenantStore.OpenAsync(new StoreOptions
+        {
+            ConnectionString = fixture.Database.ConnectionString,
+            BlobDirectory = fixture.BlobDirectory,
+            TimeProvider = clock,
+            Actor = "retention",
+        });
+        return store;
+    }
+
+    private async Task AssertAuditedAsync(string action, TenantId tenant)
+    {
+        await using var cmd = Store.DataSource.CreateCommand("SELECT count(*) FROM lifeboat.audit WHERE action = $1 AND tenant_id = $2");
+        cmd.Parameters.Add(new() { Value = action });
+        cmd.Parameters.Add(new() { Value = tenant.Value });
+        ((long)(await cmd.ExecuteScalarAsync())!).ShouldBe(1, $"one '{action}' audit record for {tenant}");
+    }
+}
