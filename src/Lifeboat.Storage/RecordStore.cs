@@ -143,7 +143,7 @@ public sealed class RecordStore
     }
 
     /// <summary>Deletes records by writing tombstones; returns how many were live. Deleting twice is not an error.</summary>
-    public async Task<int> DeleteAsync(TenantId tenant, string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    public async Task<DeleteResult> DeleteAsync(TenantId tenant, string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
         Identifiers.CollectionName(collection);
@@ -155,18 +155,20 @@ public sealed class RecordStore
         return await Errors.Gated(tenant, async () =>
         {
             await using var db = _context.DataSource.CreateBatch();
-            var gate = new NpgsqlBatchCommand("SELECT pos FROM lifeboat.gate_write($1)");
+            var gate = new NpgsqlBatchCommand("SELECT pos, stamp FROM lifeboat.gate_write($1)");
             gate.Parameters.Add(new() { Value = tenant.Value });
             db.BatchCommands.Add(gate);
             db.BatchCommands.Add(DeleteCommand(tenant, collection, ids.Distinct(StringComparer.Ordinal).ToArray()));
             await using var reader = await db.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var (position, stamp) = (reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1));
             await reader.NextResultAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            return reader.GetInt32(0);
+            return new DeleteResult(reader.GetInt32(0), position, stamp);
         });
     }
 
-    public Task<int> DeleteAsync(TenantId tenant, string collection, string id, CancellationToken cancellationToken = default) =>
+    public Task<DeleteResult> DeleteAsync(TenantId tenant, string collection, string id, CancellationToken cancellationToken = default) =>
         DeleteAsync(tenant, collection, [id], cancellationToken);
 
     /// <summary>Brings a deleted record back with the content of its last live version.</summary>

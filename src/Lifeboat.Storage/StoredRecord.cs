@@ -25,6 +25,9 @@ public sealed record BlobReference(string Sha256, long Size);
 /// <summary>The commit position and database time of a write; restoring to the position before it undoes it.</summary>
 public readonly record struct WriteResult(long Position, DateTimeOffset Stamp);
 
+/// <summary>How many live records a delete turned into tombstones, and the position it committed at.</summary>
+public readonly record struct DeleteResult(int Deleted, long Position, DateTimeOffset Stamp);
+
 internal static class Json
 {
     public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);

@@ -40,8 +40,8 @@ public sealed class RecordStoreTests(StoreFixture fixture) : IClassFixture<Store
         var t = await fixture.NewTenantAsync();
         await Store.Records.PutAsync(t, Docs.Issues, "iss-1", Docs.Issue("doomed"));
 
-        (await Store.Records.DeleteAsync(t, "tracker.issues", "iss-1")).ShouldBe(1);
-        (await Store.Records.DeleteAsync(t, "tracker.issues", "iss-1")).ShouldBe(0, "deleting twice is not an error");
+        (await Store.Records.DeleteAsync(t, "tracker.issues", "iss-1")).Deleted.ShouldBe(1);
+        (await Store.Records.DeleteAsync(t, "tracker.issues", "iss-1")).Deleted.ShouldBe(0, "deleting twice is not an error");
 
         (await Store.Records.GetAsync(t, "tracker.issues", "iss-1")).ShouldBeNull();
         var deleted = await Store.Records.ListDeletedAsync(t, "tracker.issues");
