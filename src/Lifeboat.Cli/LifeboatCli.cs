@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Lifeboat.Cli.Commands;
+using Lifeboat.Storage;
+using Spectre.Console;
+
+namespace Lifeboat.Cli;
+
+/// <summary>The `lifeboat` command: builds the command tree and turns errors into messages and exit codes.</summary>
+public static class LifeboatCli
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadInput = 2;
+    public const int ProblemsFound = 3;
+
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    {
+        var globals = new GlobalOptions();
+        var root = new RootCommand("Lifeboat keeps every tenant recoverable, and runs the incident when something still goes wrong.");
+        globals.AddTo(root);
+        root.Add(DbCommands.Create(globals, console));
+        root.Add(StoreCommands.Create(globals, console));
+
+        // '@123' is a recovery point, not a response file.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        try
+        {
+            var exit = await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = console.Profile.Out.Writer,
+                Error = console.Profile.Out.Writer,
+                EnableDefaultExceptionHandler = false,
+            }, cancellationToken);
+            return parse.Errors.Count > 0 ? BadInput : exit;
+        }
+        catch (StoreException e)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            console.MarkupLine("[yellow]cancelled[/]");
+            return Failed;
+        }
+    }
+}
