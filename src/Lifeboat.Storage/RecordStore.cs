@@ -85,7 +85,11 @@ public sealed class RecordStore
     }
 
     /// <summary>Commits every write of the batch at one position, or none of them.</summary>
-    public async Task<WriteResult> WriteAsync(WriteBatch batch, CancellationToken cancellationToken = default)
+    public async Task<WriteResult> WriteAsync(WriteBatch batch, CancellationToken cancellationToken = default) =>
+        await WriteAsync(batch, null, cancellationToken);
+
+    /// <summary>Writes the batch inside <paramref name="transaction"/> (when given), which commits it with the caller's other work.</summary>
+    public async Task<WriteResult> WriteAsync(WriteBatch batch, StoreTransaction? transaction, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         foreach (var collection in batch.Puts.Select(p => p.Collection).DistinctBy(c => c.Name))
@@ -96,7 +100,7 @@ public sealed class RecordStore
         var tenant = batch.Tenant;
         return await Errors.Gated(tenant, async () =>
         {
-            await using var db = _context.DataSource.CreateBatch();
+            await using var db = transaction is null ? _context.DataSource.CreateBatch() : new NpgsqlBatch(transaction.Connection, transaction.Transaction);
             var gate = new NpgsqlBatchCommand("SELECT pos, stamp FROM lifeboat.gate_write($1)");
             gate.Parameters.Add(new() { Value = tenant.Value });
             db.BatchCommands.Add(gate);

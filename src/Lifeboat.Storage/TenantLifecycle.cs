@@ -15,7 +15,11 @@ public sealed class TenantLifecycle
 
     internal TenantLifecycle(StoreContext context) => _context = context;
 
-    public async Task<TenantInfo> CreateAsync(TenantId tenant, CancellationToken cancellationToken = default)
+    public Task<TenantInfo> CreateAsync(TenantId tenant, CancellationToken cancellationToken = default) =>
+        CreateAsync(tenant, null, cancellationToken);
+
+    /// <summary>Creates the tenant, Active; inside <paramref name="transaction"/> its first records can commit with it.</summary>
+    public async Task<TenantInfo> CreateAsync(TenantId tenant, StoreTransaction? transaction, CancellationToken cancellationToken = default)
     {
         Require(tenant);
         await using var cmd = _context.Command($"""
@@ -25,7 +29,7 @@ public sealed class TenantLifecycle
             INSERT INTO lifeboat.tenants (tenant_id, state, created_position, created_at, state_position, state_changed_at)
             SELECT $1, 'Active', g.pos, g.stamp, g.pos, g.stamp FROM g
             RETURNING {InfoColumns}
-            """);
+            """, transaction?.Connection, transaction?.Transaction);
         cmd.Parameters.Add(new() { Value = tenant.Value });
         cmd.Parameters.Add(new() { Value = _context.Actor });
         try
@@ -34,7 +38,7 @@ public sealed class TenantLifecycle
             await reader.ReadAsync(cancellationToken);
             return ReadInfo(reader);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && transaction is null)
         {
             var existing = await GetAsync(tenant, cancellationToken);
             throw new TenantAlreadyExistsException(tenant, existing.State == TenantState.Purged
@@ -79,17 +83,29 @@ public sealed class TenantLifecycle
 
     /// <summary>Closes the tenant to writes; reads go on. Suspending a suspended tenant changes nothing.</summary>
     public Task<TenantStateChange?> SuspendAsync(TenantId tenant, string reason, CancellationToken cancellationToken = default) =>
-        ChangeAsync(tenant, [TenantState.Active], TenantState.Suspended, reason, cancellationToken);
+        ChangeAsync(tenant, [TenantState.Active], TenantState.Suspended, reason, null, cancellationToken);
+
+    public Task<TenantStateChange?> SuspendAsync(TenantId tenant, string reason, StoreTransaction? transaction, CancellationToken cancellationToken = default) =>
+        ChangeAsync(tenant, [TenantState.Active], TenantState.Suspended, reason, transaction, cancellationToken);
 
     public Task<TenantStateChange?> ResumeAsync(TenantId tenant, string reason, CancellationToken cancellationToken = default) =>
-        ChangeAsync(tenant, [TenantState.Suspended], TenantState.Active, reason, cancellationToken);
+        ChangeAsync(tenant, [TenantState.Suspended], TenantState.Active, reason, null, cancellationToken);
+
+    public Task<TenantStateChange?> ResumeAsync(TenantId tenant, string reason, StoreTransaction? transaction, CancellationToken cancellationToken = default) =>
+        ChangeAsync(tenant, [TenantState.Suspended], TenantState.Active, reason, transaction, cancellationToken);
 
     /// <summary>Soft delete: the tenant becomes invisible and closed to writes; nothing is removed.</summary>
     public Task<TenantStateChange?> DeleteAsync(TenantId tenant, string reason, CancellationToken cancellationToken = default) =>
-        ChangeAsync(tenant, [TenantState.Active, TenantState.Suspended], TenantState.Deleted, reason, cancellationToken);
+        ChangeAsync(tenant, [TenantState.Active, TenantState.Suspended], TenantState.Deleted, reason, null, cancellationToken);
+
+    public Task<TenantStateChange?> DeleteAsync(TenantId tenant, string reason, StoreTransaction? transaction, CancellationToken cancellationToken = default) =>
+        ChangeAsync(tenant, [TenantState.Active, TenantState.Suspended], TenantState.Deleted, reason, transaction, cancellationToken);
 
     public Task<TenantStateChange?> UndeleteAsync(TenantId tenant, string reason, CancellationToken cancellationToken = default) =>
-        ChangeAsync(tenant, [TenantState.Deleted], TenantState.Active, reason, cancellationToken);
+        ChangeAsync(tenant, [TenantState.Deleted], TenantState.Active, reason, null, cancellationToken);
+
+    public Task<TenantStateChange?> UndeleteAsync(TenantId tenant, string reason, StoreTransaction? transaction, CancellationToken cancellationToken = default) =>
+        ChangeAsync(tenant, [TenantState.Deleted], TenantState.Active, reason, transaction, cancellationToken);
 
     /// <summary>Every lifecycle change of the tenant, oldest first.</summary>
     public async Task<IReadOnlyList<TenantStateChange>> HistoryAsync(TenantId tenant, CancellationToken cancellationToken = default)
@@ -109,13 +125,13 @@ public sealed class TenantLifecycle
     }
 
     /// <summary>Returns the change, or null when the tenant was already in that state.</summary>
-    internal async Task<TenantStateChange?> ChangeAsync(TenantId tenant, TenantState[] from, TenantState to, string reason, CancellationToken ct)
+    internal async Task<TenantStateChange?> ChangeAsync(TenantId tenant, TenantState[] from, TenantState to, string reason, StoreTransaction? transaction, CancellationToken ct)
     {
         Require(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         return await Errors.Gated(tenant, async () =>
         {
-            await using var cmd = _context.Command("SELECT changed, pos, stamp FROM lifeboat.change_tenant_state($1, $2, $3, $4, $5)");
+            await using var cmd = _context.Command("SELECT changed, pos, stamp FROM lifeboat.change_tenant_state($1, $2, $3, $4, $5)", transaction?.Connection, transaction?.Transaction);
             cmd.Parameters.Add(new() { Value = tenant.Value });
             cmd.Parameters.Add(new() { Value = from.Select(s => s.ToString()).ToArray() });
             cmd.Parameters.Add(new() { Value = to.ToString() });

@@ -74,6 +74,21 @@ public sealed class TenantStore : IAsyncDisposable
         return new TenantStore(new StoreContext(dataSource, options, RequireActor(options.Actor), new CollectionRegistry()), ownsDataSource);
     }
 
+    /// <summary>Starts a transaction that store calls and the caller's statements can share.</summary>
+    public async Task<StoreTransaction> BeginTransactionAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return new StoreTransaction(connection, await connection.BeginTransactionAsync(cancellationToken));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>The same store, writing as <paramref name="actor"/> (a person or a service), which every version records.</summary>
     public TenantStore WithActor(string actor) => new(_context.WithActor(RequireActor(actor)), ownsDataSource: false);
 

@@ -1,0 +1,120 @@
+using System.Text.RegularExpressions;
+using Lifeboat.Platform.Identity;
+using Lifeboat.Platform.Internal;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Platform.Contacts;
+
+public enum ContactRole
+{
+    Admin,
+    Billing,
+    Technical,
+}
+
+public sealed record Contact(ContactId Id, SiteId Site, ContactRole Role, string Name, string? Email, string? Phone);
+
+/// <summary>
+/// Key contacts of every site, kept OUTSIDE the sites' data: in a tenant of their own that no site
+/// operation touches, so they survive a site's deletion and purge, and the people affected by an
+/// incident can still be reached. Versioned (every change is kept) and exportable.
+/// </summary>
+public sealed partial class ContactDirectory
+{
+    /// <summary>The store tenant holding the directory. Site IDs start with "site_", so no site operation can name it.</summary>
+    public static readonly TenantId DirectoryTenant = TenantId.Parse("lifeboat-contacts");
+
+    internal static readonly CollectionDefinition Collection = new("contacts", "site", "role");
+
+    private readonly PlatformContext _context;
+
+    internal ContactDirectory(PlatformContext context) => _context = context;
+
+    internal async Task EnsureAsync(CancellationToken ct)
+    {
+        if (await _context.Store.Tenants.FindAsync(DirectoryTenant, ct) is null)
+        {
+            try
+            {
+                await _context.Store.Tenants.CreateAsync(DirectoryTenant, ct);
+            }
+            catch (TenantAlreadyExistsException)
+            {
+                // created by another process starting at the same time
+            }
+        }
+    }
+
+    public async Task<Contact> AddAsync(SiteId site, ContactRole role, string name, string? email, string? phone, CancellationToken cancellationToken = default)
+    {
+        await _context.RequireSiteAsync(site, cancellationToken);
+        var contact = Validate(new Contact(TypedId.New<ContactId>(_context.Time), site, role, name, email, phone));
+        await _context.Store.Records.WriteAsync(_context.Store.Records.Batch(DirectoryTenant)
+            .Put(Collection, contact.Id.Value, _context.Json(contact))
+            .Include(_context.Directory(contact.Id.Value, IdKind.Contact, site)), cancellationToken);
+        return contact;
+    }
+
+    public async Task<Contact> UpdateAsync(ContactId id, string? name = null, string? email = null, string? phone = null, ContactRole? role = null,
+        CancellationToken cancellationToken = default)
+    {
+        var current = await GetAsync(id, cancellationToken);
+        var updated = Validate(current with
+        {
+            Name = name ?? current.Name,
+            Email = email ?? current.Email,
+            Phone = phone ?? current.Phone,
+            Role = role ?? current.Role,
+        });
+        await _context.Store.Records.PutAsync(DirectoryTenant, Collection, id.Value, _context.Json(updated), cancellationToken);
+        return updated;
+    }
+
+    /// <summary>Removes a contact softly: its history stays.</summary>
+    public async Task<bool> RemoveAsync(ContactId id, CancellationToken cancellationToken = default) =>
+        (await _context.Store.Records.DeleteAsync(DirectoryTenant, Collection.Name, id.Value, cancellationToken)).Deleted > 0;
+
+    public async Task<Contact> GetAsync(ContactId id, CancellationToken cancellationToken = default) =>
+        (await _context.Store.Records.GetAsync(DirectoryTenant, Collection.Name, id.Value, cancellationToken))?.As<Contact>(PlatformJson.Options)
+        ?? throw new PlatformException(PlatformErrorKind.NotFound, $"contact {id} does not exist (or was removed).");
+
+    /// <summary>A site's contacts, whatever state the site is in (deleted and purged sites included).</summary>
+    public async Task<IReadOnlyList<Contact>> OfSiteAsync(SiteId site, CancellationToken cancellationToken = default) =>
+        (await _context.Store.Records.QueryAsync(DirectoryTenant, Collection, "site", site.Value, cancellationToken)).Select(r => r.As<Contact>(PlatformJson.Options)).ToList();
+
+    /// <summary>Every version of a contact, oldest first.</summary>
+    public async Task<IReadOnlyList<(long Position, DateTimeOffset At, string Actor, Contact? Contact)>> HistoryAsync(ContactId id, CancellationToken cancellationToken = default) =>
+        (await _context.Store.Records.HistoryAsync(DirectoryTenant, Collection.Name, id.Value, cancellationToken))
+            .Select(v => (v.Position, v.Stamp, v.Actor, v.Deleted ? null : v.As<Contact>(PlatformJson.Options))).ToList();
+
+    /// <summary>Every live contact of every site, for a copy kept outside the product.</summary>
+    public async Task<IReadOnlyList<Contact>> ExportAsync(CancellationToken cancellationToken = default) =>
+        (await _context.Store.Records.ListAsync(DirectoryTenant, Collection.Name, cancellationToken)).Select(r => r.As<Contact>(PlatformJson.Options))
+            .OrderBy(c => c.Site.Value, StringComparer.Ordinal).ThenBy(c => c.Role).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
+
+    private static Contact Validate(Contact c)
+    {
+        var name = c.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, "a contact needs a name (1 to 200 characters).");
+        }
+
+        var email = string.IsNullOrWhiteSpace(c.Email) ? null : IdentityDirectory.RequireEmail(c.Email);
+        var phone = string.IsNullOrWhiteSpace(c.Phone) ? null : c.Phone.Trim();
+        if (phone is not null && !PhoneShape().IsMatch(phone))
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, $"'{c.Phone}' is not a phone number: use digits, spaces, '-', '(', ')' and a leading '+', 6 to 25 characters.");
+        }
+
+        if (email is null && phone is null)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, $"contact '{name}' has no way to reach them: give an email address or a phone number.");
+        }
+
+        return c with { Name = name, Email = email, Phone = phone };
+    }
+
+    [GeneratedRegex(@"^\+?[0-9 ()-]{6,25}$")]
+    private static partial Regex PhoneShape();
+}

@@ -1,0 +1,90 @@
+using Lifeboat.Platform.Catalog;
+using Lifeboat.Platform.Contacts;
+using Lifeboat.Platform.Events;
+using Lifeboat.Platform.Identity;
+using Lifeboat.Platform.Internal;
+using Lifeboat.Storage;
+using Lifeboat.Storage.Schema;
+
+namespace Lifeboat.Platform;
+
+/// <summary>
+/// The control plane of a multi-tenant SaaS, on the tenant-safe store: every site is a tenant, so
+/// everything a site owns is versioned, soft-deleted and restorable per site.
+/// </summary>
+public sealed class LifeboatPlatform : IAsyncDisposable
+{
+    public static readonly MigrationSource Migrations = new("platform", typeof(LifeboatPlatform).Assembly, "Lifeboat.Platform.Schema.Platform.");
+
+    private readonly PlatformContext _context;
+    private readonly bool _ownsStore;
+
+    private LifeboatPlatform(PlatformContext context, bool ownsStore)
+    {
+        _context = context;
+        _ownsStore = ownsStore;
+        Sites = new Sites(context);
+        Provisioning = new Provisioning(context);
+        Apps = new Apps(context);
+        Identity = new IdentityDirectory(context);
+        Flags = new FeatureFlags(context);
+        Contacts = new ContactDirectory(context);
+        Events = new LifecycleEvents(context);
+    }
+
+    public TenantStore Store => _context.Store;
+
+    public PlatformOptions Options => _context.Options;
+
+    public Sites Sites { get; }
+
+    public Provisioning Provisioning { get; }
+
+    public Apps Apps { get; }
+
+    public IdentityDirectory Identity { get; }
+
+    public FeatureFlags Flags { get; }
+
+    public ContactDirectory Contacts { get; }
+
+    public LifecycleEvents Events { get; }
+
+    public static async Task<LifeboatPlatform> OpenAsync(PlatformOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var dataSource = TenantStore.CreateDataSource(options.Store.ConnectionString);
+        TenantStore? store = null;
+        try
+        {
+            store = await TenantStore.OpenAsync(dataSource, options.Store, ownsDataSource: true, [MigrationSource.Store, Migrations], cancellationToken);
+            var platform = new LifeboatPlatform(new PlatformContext(store, options), ownsStore: true);
+            await platform.Contacts.EnsureAsync(cancellationToken);
+            return platform;
+        }
+        catch
+        {
+            if (store is not null)
+            {
+                await store.DisposeAsync();
+            }
+            else
+            {
+                await dataSource.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The same platform, acting as <paramref name="actor"/>; every change records it.</summary>
+    public LifeboatPlatform WithActor(string actor) => new(_context.WithActor(actor), ownsStore: false);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsStore)
+        {
+            await _context.Store.DisposeAsync();
+        }
+    }
+}

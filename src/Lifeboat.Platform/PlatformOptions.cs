@@ -1,0 +1,11 @@
+using Lifeboat.Storage;
+
+namespace Lifeboat.Platform;
+
+public sealed class PlatformOptions
+{
+    public required StoreOptions Store { get; init; }
+
+    /// <summary>The regions sites may live in (data residency). The first is the default.</summary>
+    public IReadOnlyList<string> Regions { get; init; } = ["us-east", "eu-west", "ap-southeast"];
+}

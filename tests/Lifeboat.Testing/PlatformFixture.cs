@@ -1,0 +1,67 @@
+using Lifeboat.Platform;
+using Lifeboat.Platform.Catalog;
+using Lifeboat.Storage;
+using Xunit;
+
+namespace Lifeboat.Testing;
+
+/// <summary>A platform on its own database, with the sample's two products and one marketplace app in the catalog.</summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    public static readonly ProductId Tracker = ProductId.Parse("prd_tracker");
+    public static readonly ProductId Wiki = ProductId.Parse("prd_wiki");
+    public static readonly AppId LegacyApp = AppId.Parse("app_legacyinsights");
+
+    private TestDatabase? _database;
+
+    public LifeboatPlatform Platform { get; private set; } = null!;
+
+    public TestClock Clock { get; } = new();
+
+    public string BlobDirectory { get; } = Path.Combine(Path.GetTempPath(), "lifeboat-test-blobs", Guid.NewGuid().ToString("n"));
+
+    public TestDatabase Database => _database!;
+
+    public PlatformOptions Options => new()
+    {
+        Store = new StoreOptions
+        {
+            ConnectionString = Database.ConnectionString,
+            BlobDirectory = BlobDirectory,
+            TimeProvider = Clock,
+            Actor = "test",
+        },
+    };
+
+    public async ValueTask InitializeAsync()
+    {
+        _database = await PostgresServer.CreateDatabaseAsync("platform");
+        Platform = await LifeboatPlatform.OpenAsync(Options);
+        await Platform.Provisioning.RegisterProductAsync(Tracker, "Tracker");
+        await Platform.Provisioning.RegisterProductAsync(Wiki, "Wiki");
+        await Platform.Apps.RegisterAsync(LegacyApp, "Legacy Insights", "Example Vendor");
+    }
+
+    /// <summary>A site of its own for one test, with a unique name.</summary>
+    public async Task<SiteProfile> NewSiteAsync(string region = "eu-west", bool isInternal = false) =>
+        await Platform.Sites.CreateAsync($"Site {Guid.NewGuid():n}", region, isInternal);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Platform.DisposeAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+
+        if (Directory.Exists(BlobDirectory))
+        {
+            foreach (var f in Directory.EnumerateFiles(BlobDirectory, "*", SearchOption.AllDirectories))
+            {
+                File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            Directory.Delete(BlobDirectory, recursive: true);
+        }
+    }
+}
