@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lifeboat.Platform;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
 
@@ -37,15 +38,20 @@ public sealed class GlobalOptions
     public string ActorOf(ParseResult parse) =>
         parse.GetValue(Actor) ?? (Environment.GetEnvironmentVariable("LIFEBOAT_ACTOR") is { Length: > 0 } a ? a : Environment.UserName);
 
-    public async Task<TenantStore> OpenStoreAsync(ParseResult parse, CancellationToken ct)
+    public async Task<TenantStore> OpenStoreAsync(ParseResult parse, CancellationToken ct) =>
+        await TenantStore.OpenAsync(await StoreOptionsAsync(parse, ct), ct);
+
+    public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, CancellationToken ct) =>
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct) }, ct);
+
+    private async Task<StoreOptions> StoreOptionsAsync(ParseResult parse, CancellationToken ct)
     {
         var home = HomeOf(parse);
-        var connection = await home.ResolveConnectionAsync(null, ct);
-        return await TenantStore.OpenAsync(new StoreOptions
+        return new StoreOptions
         {
-            ConnectionString = connection,
+            ConnectionString = await home.ResolveConnectionAsync(null, ct),
             BlobDirectory = home.BlobDirectory,
             Actor = ActorOf(parse),
-        }, ct);
+        };
     }
 }

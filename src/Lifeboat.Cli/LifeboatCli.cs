@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Cli.Commands;
+using Lifeboat.Platform;
 using Lifeboat.Storage;
 using Spectre.Console;
 
@@ -20,6 +21,10 @@ public static class LifeboatCli
         globals.AddTo(root);
         root.Add(DbCommands.Create(globals, console));
         root.Add(StoreCommands.Create(globals, console));
+        foreach (var command in PlatformCommands.Create(globals, console))
+        {
+            root.Add(command);
+        }
 
         // '@123' is a recovery point, not a response file.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -33,7 +38,7 @@ public static class LifeboatCli
             }, cancellationToken);
             return parse.Errors.Count > 0 ? BadInput : exit;
         }
-        catch (StoreException e)
+        catch (Exception e) when (e is StoreException or PlatformException)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return BadInput;

@@ -1,0 +1,41 @@
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Tests;
+
+/// <summary>Runs `lifeboat` in-process against a database of its own, capturing what a user would read.</summary>
+public sealed class CliFixture : IAsyncLifetime
+{
+    private TestDatabase? _database;
+
+    public string Home { get; } = Path.Combine(Path.GetTempPath(), "lifeboat-cli-tests", Guid.NewGuid().ToString("n"));
+
+    public async ValueTask InitializeAsync() => _database = await PostgresServer.CreateDatabaseAsync("cli");
+
+    public async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 250;
+        var exit = await LifeboatCli.RunAsync([.. args, "--connection", _database!.ConnectionString, "--home", Home, "--as", "tester"], console);
+        return (exit, writer.ToString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+
+        if (Directory.Exists(Home))
+        {
+            Directory.Delete(Home, recursive: true);
+        }
+    }
+}
