@@ -107,6 +107,33 @@ public sealed class TenantLifecycle
     public Task<TenantStateChange?> UndeleteAsync(TenantId tenant, string reason, StoreTransaction? transaction, CancellationToken cancellationToken = default) =>
         ChangeAsync(tenant, [TenantState.Deleted], TenantState.Active, reason, transaction, cancellationToken);
 
+    /// <summary>
+    /// How much live data each tenant holds (records, blobs, blob bytes), optionally only in
+    /// collections whose names start with <paramref name="collectionPrefix"/>. Counts only: no
+    /// document is read, so it is safe for blast-radius reports over many tenants.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<TenantId, TenantFootprint>> FootprintAsync(IReadOnlyCollection<TenantId> tenants, string? collectionPrefix = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tenants);
+        await using var cmd = _context.Command("""
+            SELECT tenant_id, count(*), count(blob_sha256), coalesce(sum(blob_size), 0)::bigint
+            FROM lifeboat.records
+            WHERE tenant_id = ANY($1) AND NOT deleted AND ($2::text IS NULL OR starts_with(collection, $2))
+            GROUP BY tenant_id
+            """);
+        cmd.Parameters.Add(new() { Value = tenants.Select(t => t.Value).ToArray() });
+        cmd.Parameters.Add(new() { Value = (object?)collectionPrefix ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var result = tenants.Distinct().ToDictionary(t => t, _ => new TenantFootprint(0, 0, 0));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result[TenantId.Parse(reader.GetString(0))] = new TenantFootprint(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        }
+
+        return result;
+    }
+
     /// <summary>Every lifecycle change of the tenant, oldest first.</summary>
     public async Task<IReadOnlyList<TenantStateChange>> HistoryAsync(TenantId tenant, CancellationToken cancellationToken = default)
     {

@@ -65,7 +65,7 @@ public sealed class TenantRestorer
 
     /// <summary>
     /// Takes the tenant for a restore that runs in steps (several collections, several workers).
-    /// The tenant is Restoring until <see cref="TenantRestore.CompleteAsync"/>: readable, closed to
+    /// The tenant is Restoring until <see cref="TenantRestore.CompleteAsync(CancellationToken)"/>: readable, closed to
     /// every other writer. Passing the ID of an unfinished restore resumes it.
     /// </summary>
     public async Task<TenantRestore> BeginAsync(TenantId tenant, RecoveryPoint point, string? restoreId = null, CancellationToken cancellationToken = default)
@@ -203,7 +203,8 @@ public sealed class TenantRestorer
         return info;
     }
 
-    internal async Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(RestoreInfo restore, IReadOnlyCollection<string>? collections, CancellationToken ct)
+    internal async Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(RestoreInfo restore, IReadOnlyCollection<string>? collections,
+        IReadOnlyCollection<string>? records, CancellationToken ct)
     {
         await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -218,7 +219,7 @@ public sealed class TenantRestorer
             WITH {Sql.Targets(restore.Point)},
             g AS (SELECT * FROM lifeboat.take_position()),
             upd AS (
-                UPDATE lifeboat.records r SET position = g.pos, stamp = g.stamp, actor = $4, deleted = t.to_deleted, doc = t.to_doc,
+                UPDATE lifeboat.records r SET position = g.pos, stamp = g.stamp, actor = $5, deleted = t.to_deleted, doc = t.to_doc,
                     ix1 = t.to_ix1, ix2 = t.to_ix2, ix3 = t.to_ix3, blob_sha256 = t.to_sha, blob_size = t.to_size
                 FROM g, targets t
                 WHERE t.changes AND r.tenant_id = $1 AND r.collection = t.collection AND r.record_id = t.record_id
@@ -232,7 +233,7 @@ public sealed class TenantRestorer
             FROM upd GROUP BY collection ORDER BY collection
             """, connection, tx);
 #pragma warning restore CA2100
-        Sql.AddTargetParameters(cmd, restore.Tenant, restore.Point, collections);
+        Sql.AddTargetParameters(cmd, restore.Tenant, restore.Point, collections, records);
         cmd.Parameters.Add(new() { Value = $"restore:{restore.RestoreId}" });
         var changes = new List<CollectionChange>();
         var missing = new List<string>();
@@ -261,7 +262,7 @@ public sealed class TenantRestorer
         return changes;
     }
 
-    internal async Task<(TenantState Before, TenantState After)> CompleteAsync(RestoreInfo restore, CancellationToken ct)
+    internal async Task<(TenantState Before, TenantState After)> CompleteAsync(RestoreInfo restore, bool includeLifecycle, CancellationToken ct)
     {
         await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -274,7 +275,7 @@ public sealed class TenantRestorer
         }
 
         var before = Enum.Parse<TenantState>((await Scalar<string>(connection, tx, "SELECT state FROM lifeboat.tenants WHERE tenant_id = $1", ct, restore.Tenant.Value))!);
-        var after = await StateAtAsync(connection, tx, restore.Tenant, restore.Point, ct);
+        var after = includeLifecycle ? await StateAtAsync(connection, tx, restore.Tenant, restore.Point, ct) : before;
         if (after != before)
         {
             await Exec(connection, tx, """
@@ -374,15 +375,17 @@ public sealed class TenantRestorer
                         FROM lifeboat.record_history h
                         WHERE h.tenant_id = c.tenant_id AND h.collection = c.collection AND h.record_id = c.record_id AND {atPoint}
                         ORDER BY h.position DESC LIMIT 1) v ON true
-                    WHERE c.tenant_id = $1 AND {newer} AND ($3::text[] IS NULL OR c.collection = ANY($3)))
+                    WHERE c.tenant_id = $1 AND {newer} AND ($3::text[] IS NULL OR c.collection = ANY($3))
+                      AND ($4::text[] IS NULL OR c.record_id = ANY($4)))
                 """;
         }
 
-        public static void AddTargetParameters(NpgsqlCommand cmd, TenantId tenant, RecoveryPoint point, IReadOnlyCollection<string>? collections)
+        public static void AddTargetParameters(NpgsqlCommand cmd, TenantId tenant, RecoveryPoint point, IReadOnlyCollection<string>? collections, IReadOnlyCollection<string>? records = null)
         {
             cmd.Parameters.Add(new() { Value = tenant.Value });
             cmd.Parameters.Add(point.Position is { } p ? new NpgsqlParameter { Value = p } : new NpgsqlParameter { Value = point.Time!.Value });
             cmd.Parameters.Add(new() { Value = (object?)collections?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            cmd.Parameters.Add(new() { Value = (object?)records?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         }
     }
 }
@@ -413,17 +416,28 @@ public sealed class TenantRestore
     public TenantId Tenant => Info.Tenant;
 
     /// <summary>Restores the records (and blob references) of the given collections, or of all when null.</summary>
-    public async Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(IReadOnlyCollection<string>? collections, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(IReadOnlyCollection<string>? collections, CancellationToken cancellationToken = default) =>
+        RestoreRecordsAsync(collections, null, cancellationToken);
+
+    /// <summary>Restores only the given records (by ID) of the given collections: the undo of a change to a few records.</summary>
+    public async Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(IReadOnlyCollection<string>? collections, IReadOnlyCollection<string>? records,
+        CancellationToken cancellationToken = default)
     {
-        var changes = await _restorer.RestoreRecordsAsync(Info, collections, cancellationToken);
+        var changes = await _restorer.RestoreRecordsAsync(Info, collections, records, cancellationToken);
         _changes.AddRange(changes);
         return changes;
     }
 
     /// <summary>Sets the lifecycle state the tenant had at the point and opens it to writers again.</summary>
-    public async Task<RestoreResult> CompleteAsync(CancellationToken cancellationToken = default)
+    public Task<RestoreResult> CompleteAsync(CancellationToken cancellationToken = default) => CompleteAsync(includeLifecycle: true, cancellationToken);
+
+    /// <summary>
+    /// Opens the tenant to writers again; with <paramref name="includeLifecycle"/> false its lifecycle
+    /// state is left as it is (a restore of a few records, not of the tenant).
+    /// </summary>
+    public async Task<RestoreResult> CompleteAsync(bool includeLifecycle, CancellationToken cancellationToken = default)
     {
-        var (before, after) = await _restorer.CompleteAsync(Info, cancellationToken);
+        var (before, after) = await _restorer.CompleteAsync(Info, includeLifecycle, cancellationToken);
         var merged = _changes.GroupBy(c => c.Collection, StringComparer.Ordinal)
             .Select(g => new CollectionChange(g.Key, g.Sum(c => c.Reverted), g.Sum(c => c.Undeleted), g.Sum(c => c.Deleted), g.Sum(c => c.BlobBytes)))
             .OrderBy(c => c.Collection, StringComparer.Ordinal).ToList();

@@ -29,3 +29,6 @@ public sealed record TenantInfo(
     string? RestoreId);
 
 public sealed record TenantStateChange(long Position, DateTimeOffset Stamp, TenantState State, string Actor, string? Reason);
+
+/// <summary>A tenant's live data: records, how many carry blobs, and the blobs' bytes.</summary>
+public sealed record TenantFootprint(long Records, long Blobs, long BlobBytes);

@@ -252,4 +252,22 @@ public sealed class RestoreTests(StoreFixture fixture) : IClassFixture<StoreFixt
         await Store.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(point.Position));
         (await Store.Blobs.ReadAllBytesAsync(t, "tracker.attachments", "att")).ShouldBe(content);
     }
+
+    [Fact]
+    public async Task RestoringChosenRecords_LeavesEveryOtherRecordAndTheLifecycleAsTheyAre()
+    {
+        var t = await fixture.NewTenantAsync();
+        await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("a1"));
+        var point = await Store.Records.PutAsync(t, Docs.Issues, "b", Docs.Issue("b1"));
+        await Store.Records.DeleteAsync(t, "tracker.issues", ["a", "b"]);
+        await Store.Tenants.SuspendAsync(t, "billing");
+
+        var restore = await Store.Restores.BeginAsync(t, RecoveryPoint.AtPosition(point.Position));
+        var changes = await restore.RestoreRecordsAsync(["tracker.issues"], ["a"]);
+        var result = await restore.CompleteAsync(includeLifecycle: false);
+
+        changes.ShouldBe([new CollectionChange("tracker.issues", 0, 1, 0, 0)]);
+        result.StateAfter.ShouldBe(TenantState.Suspended);
+        (await Store.Records.ListAsync(t, "tracker.issues")).Select(r => r.Id).ShouldBe(["a"]);
+    }
 }
