@@ -56,25 +56,28 @@ public static class TypedId
     public static bool TryParse<T>(string? value, out T id, out string? error)
         where T : struct, ITypedId<T>
     {
-        id = default;
-        var expected = T.Kind;
+        error = Check(T.Kind, value);
+        id = error is null ? T.FromValidated(value!) : default;
+        return error is null;
+    }
+
+    /// <summary>Null when <paramref name="value"/> is a well-formed ID of <paramref name="expected"/>; otherwise why not, naming both kinds.</summary>
+    public static string? Check(IdKind expected, string? value)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
         var given = IdKind.Of(value);
         if (given is not null && given != expected)
         {
-            error = $"'{value}' is {given.Described}, but {expected.Described} is expected here.";
-            return false;
+            return $"'{value}' is {given.Described}, but {expected.Described} is expected here.";
         }
 
         var body = value is null || given is null ? null : value[(expected.Prefix.Length + 1)..];
         if (body is null || body.Length is < 2 or > 40 || body.Any(c => c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9'))))
         {
-            error = $"'{value}' is not {expected.Described}: {expected.Name} IDs look like {expected.Prefix}_01jd8x2k9q4m7t6v5w3y1z0a8b.";
-            return false;
+            return $"'{value}' is not {expected.Described}: {expected.Name} IDs look like {expected.Prefix}_01jd8x2k9q4m7t6v5w3y1z0a8b.";
         }
 
-        error = null;
-        id = T.FromValidated(value!);
-        return true;
+        return null;
     }
 
     /// <summary>A new ID: time-ordered (sortable by creation), random in its last 80 bits.</summary>
@@ -227,6 +230,36 @@ public readonly record struct ContactId : ITypedId<ContactId>
     public static ContactId FromValidated(string value) => new(value);
 
     public static ContactId Parse(string? value) => TypedId.Parse<ContactId>(value);
+
+    public override string ToString() => Value;
+}
+
+public readonly record struct PlanId : ITypedId<PlanId>
+{
+    private PlanId(string value) => Value = value;
+
+    public static IdKind Kind => IdKind.Plan;
+
+    public string Value { get; }
+
+    public static PlanId FromValidated(string value) => new(value);
+
+    public static PlanId Parse(string? value) => TypedId.Parse<PlanId>(value);
+
+    public override string ToString() => Value;
+}
+
+public readonly record struct AlertId : ITypedId<AlertId>
+{
+    private AlertId(string value) => Value = value;
+
+    public static IdKind Kind => IdKind.Alert;
+
+    public string Value { get; }
+
+    public static AlertId FromValidated(string value) => new(value);
+
+    public static AlertId Parse(string? value) => TypedId.Parse<AlertId>(value);
 
     public override string ToString() => Value;
 }

@@ -1,8 +1,11 @@
+using Lifeboat.Platform.Audit;
 using Lifeboat.Platform.Catalog;
 using Lifeboat.Platform.Contacts;
+using Lifeboat.Platform.Detection;
 using Lifeboat.Platform.Events;
 using Lifeboat.Platform.Identity;
 using Lifeboat.Platform.Internal;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Schema;
 
@@ -30,6 +33,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Flags = new FeatureFlags(context);
         Contacts = new ContactDirectory(context);
         Events = new LifecycleEvents(context);
+        Audit = new AuditLog(context);
+        Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning);
+        Detector = new AnomalyDetector(context, Audit);
     }
 
     public TenantStore Store => _context.Store;
@@ -49,6 +55,13 @@ public sealed class LifeboatPlatform : IAsyncDisposable
     public ContactDirectory Contacts { get; }
 
     public LifecycleEvents Events { get; }
+
+    public ChangePlans Plans { get; }
+
+    /// <summary>One detector per process: it keeps the recent rate of destructive writes in memory.</summary>
+    public AnomalyDetector Detector { get; }
+
+    public AuditLog Audit { get; }
 
     public static async Task<LifeboatPlatform> OpenAsync(PlatformOptions options, CancellationToken cancellationToken = default)
     {

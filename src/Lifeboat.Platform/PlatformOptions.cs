@@ -1,3 +1,4 @@
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Platform;
@@ -8,4 +9,7 @@ public sealed class PlatformOptions
 
     /// <summary>The regions sites may live in (data residency). The first is the default.</summary>
     public IReadOnlyList<string> Regions { get; init; } = ["us-east", "eu-west", "ap-southeast"];
+
+    /// <summary>The rules change plans are held to.</summary>
+    public PlanPolicy Policy { get; init; } = PlanPolicy.Default;
 }

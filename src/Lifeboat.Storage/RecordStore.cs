@@ -250,6 +250,23 @@ public sealed class RecordStore
             [collection.Name, CollectionDefinition.FormatKey(value)], cancellationToken);
     }
 
+    /// <summary>
+    /// How many live records of the collection, in each of the given tenants, have <paramref name="field"/>
+    /// equal to <paramref name="value"/>. A count over the index: no document is read.
+    /// </summary>
+    public async Task<long> CountAsync(IReadOnlyCollection<TenantId> tenants, CollectionDefinition collection, string field, object value, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tenants);
+        ArgumentNullException.ThrowIfNull(collection);
+        ArgumentNullException.ThrowIfNull(value);
+        var slot = collection.SlotOf(field);
+        await using var cmd = _context.Command($"SELECT count(*) FROM lifeboat.records WHERE tenant_id = ANY($1) AND collection = $2 AND ix{slot} = $3");
+        cmd.Parameters.Add(new() { Value = tenants.Select(t => t.Value).ToArray() });
+        cmd.Parameters.Add(new() { Value = collection.Name });
+        cmd.Parameters.Add(new() { Value = CollectionDefinition.FormatKey(value) });
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The tombstones of a collection: records deleted and not (yet) brought back.</summary>
     public Task<IReadOnlyList<StoredRecord>> ListDeletedAsync(TenantId tenant, string collection, CancellationToken cancellationToken = default) =>
         ReadGatedAsync(tenant, $"SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND collection = $2 AND deleted ORDER BY record_id",

@@ -58,6 +58,39 @@ public sealed class RetentionJob
         return new RetentionReport(cutoff, compacted, purged, files, bytes);
     }
 
+    /// <summary>
+    /// Purges one tenant now, if it has been deleted for longer than the retention window (what the
+    /// job would do on its next run). False when it was already purged.
+    /// </summary>
+    public async Task<bool> PurgeTenantAsync(TenantId tenant, CancellationToken cancellationToken = default)
+    {
+        var cutoff = _context.Time.GetUtcNow() - _context.Options.RetentionWindow;
+        await using (var cmd = _context.Command("SELECT state, restore_id IS NOT NULL, state_changed_at FROM lifeboat.tenants WHERE tenant_id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = tenant.Value });
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new TenantNotFoundException(tenant, $"tenant {tenant} does not exist.");
+            }
+
+            var (state, restoring, changed) = (reader.GetString(0), reader.GetBoolean(1), reader.GetFieldValue<DateTimeOffset>(2));
+            if (state == "Purged")
+            {
+                return false;
+            }
+
+            if (state != "Deleted" || restoring || changed >= cutoff)
+            {
+                throw new TenantStateException(tenant, restoring ? TenantState.Restoring : Enum.Parse<TenantState>(state), state != "Deleted" || restoring
+                    ? $"tenant {tenant} is {(restoring ? "Restoring" : state)}; only a tenant deleted for longer than the retention window can be purged."
+                    : $"tenant {tenant} was deleted at {changed:u}; it can be purged after {changed + _context.Options.RetentionWindow:u}, when the retention window has passed.");
+            }
+        }
+
+        return await PurgeAsync(tenant, cutoff, cancellationToken);
+    }
+
     private async Task<long> CompactAsync(string tenant, DateTimeOffset cutoff, CancellationToken ct)
     {
         await using var connection = await _context.DataSource.OpenConnectionAsync(ct);

@@ -24,6 +24,7 @@ public sealed class TenantStore : IAsyncDisposable
         Restores = new TenantRestorer(context, Tenants);
         Retention = new RetentionJob(context, Blobs);
         Erasures = new Erasures(context, Tenants);
+        DestructiveWrites = new DestructiveWrites(context);
     }
 
     public TenantLifecycle Tenants { get; }
@@ -37,6 +38,8 @@ public sealed class TenantStore : IAsyncDisposable
     public RetentionJob Retention { get; }
 
     public Erasures Erasures { get; }
+
+    public DestructiveWrites DestructiveWrites { get; }
 
     public NpgsqlDataSource DataSource => _context.DataSource;
 

@@ -1,5 +1,6 @@
 using Lifeboat.Platform;
 using Lifeboat.Platform.Catalog;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Xunit;
 
@@ -41,6 +42,20 @@ public sealed class PlatformFixture : IAsyncLifetime
         await Platform.Provisioning.RegisterProductAsync(Wiki, "Wiki");
         await Platform.Apps.RegisterAsync(LegacyApp, "Legacy Insights", "Example Vendor");
     }
+
+    /// <summary>Another platform on the same database: another process, with its own policy and clock.</summary>
+    public async Task<LifeboatPlatform> OpenAsync(PlanPolicy policy, TimeProvider? clock = null, string actor = "test") =>
+        await LifeboatPlatform.OpenAsync(new PlatformOptions
+        {
+            Store = new StoreOptions
+            {
+                ConnectionString = Database.ConnectionString,
+                BlobDirectory = BlobDirectory,
+                TimeProvider = clock ?? Clock,
+                Actor = actor,
+            },
+            Policy = policy,
+        });
 
     /// <summary>A site of its own for one test, with a unique name.</summary>
     public async Task<SiteProfile> NewSiteAsync(string region = "eu-west", bool isInternal = false) =>

@@ -1,4 +1,5 @@
 using Lifeboat.Platform.Internal;
+using Lifeboat.Storage;
 
 namespace Lifeboat.Platform.Catalog;
 
@@ -68,20 +69,23 @@ public sealed class Apps
     public async Task<bool> UninstallAsync(AppInstallationId installation, CancellationToken cancellationToken = default)
     {
         var site = await _context.SiteOfAsync(installation, cancellationToken);
-        return await _context.ChangeSiteAsync(site, async tx =>
-        {
-            var current = await _context.Store.Records.GetAsync(site.Tenant, SiteData.Apps.Name, installation.Value, cancellationToken);
-            if (current is null)
-            {
-                return false;
-            }
+        return await _context.ChangeSiteAsync(site, tx => UninstallAsync(tx, site, installation, cancellationToken), cancellationToken);
+    }
 
-            var batch = _context.Store.Records.Batch(site.Tenant)
-                .Delete(SiteData.Apps.Name, installation.Value)
-                .Include(_context.Event("app.uninstalled", site, installation.Value, new { current.As<AppInstallation>(PlatformJson.Options).App }));
-            await _context.Store.Records.WriteAsync(batch, tx, cancellationToken);
-            return true;
-        }, cancellationToken);
+    /// <summary>The uninstall itself, inside a transaction that holds the site's lock.</summary>
+    internal async Task<bool> UninstallAsync(StoreTransaction tx, SiteId site, AppInstallationId installation, CancellationToken ct)
+    {
+        var current = await _context.Store.Records.GetAsync(site.Tenant, SiteData.Apps.Name, installation.Value, ct);
+        if (current is null)
+        {
+            return false;
+        }
+
+        var batch = _context.Store.Records.Batch(site.Tenant)
+            .Delete(SiteData.Apps.Name, installation.Value)
+            .Include(_context.Event("app.uninstalled", site, installation.Value, new { current.As<AppInstallation>(PlatformJson.Options).App }));
+        await _context.Store.Records.WriteAsync(batch, tx, ct);
+        return true;
     }
 
     public async Task<IReadOnlyList<AppInstallation>> InstalledAsync(SiteId site, CancellationToken cancellationToken = default)
@@ -95,7 +99,7 @@ public sealed class Apps
     {
         var site = await _context.SiteOfAsync(installation, cancellationToken);
         var entry = await _context.RequireSiteAsync(site, cancellationToken);
-        if (entry.State is Storage.TenantState.Deleted or Storage.TenantState.Purged)
+        if (entry.State is TenantState.Deleted or TenantState.Purged)
         {
             return (site, null);
         }

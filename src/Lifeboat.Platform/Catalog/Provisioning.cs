@@ -1,4 +1,5 @@
 using Lifeboat.Platform.Internal;
+using Lifeboat.Storage;
 
 namespace Lifeboat.Platform.Catalog;
 
@@ -157,34 +158,41 @@ public sealed class Provisioning
     {
         await _context.RequireSiteAsync(site, ct);
         await RequireProductAsync(product, ct);
-        return await _context.ChangeSiteAsync(site, async tx =>
+        return await _context.ChangeSiteAsync(site, tx => TransitionAsync(tx, site, product, to, from, eventType, requireLicence, absentIsDone, ct), ct);
+    }
+
+    /// <summary>Deactivation inside a transaction that holds the site's lock (a change plan's action).</summary>
+    internal Task<bool> DeactivateAsync(StoreTransaction tx, SiteId site, ProductId product, CancellationToken ct) =>
+        TransitionAsync(tx, site, product, ProductState.Deactivated, [ProductState.Active, ProductState.Suspended], "product.deactivated", requireLicence: false, absentIsDone: true, ct);
+
+    private async Task<bool> TransitionAsync(StoreTransaction tx, SiteId site, ProductId product, ProductState to, ProductState?[] from, string eventType,
+        bool requireLicence, bool absentIsDone, CancellationToken ct)
+    {
+        var record = await _context.Store.Records.GetAsync(site.Tenant, SiteData.Products.Name, product.Value, ct);
+        var current = record?.As<ProductActivation>(PlatformJson.Options).State;
+        if (current == to || (absentIsDone && current is null))
         {
-            var record = await _context.Store.Records.GetAsync(site.Tenant, SiteData.Products.Name, product.Value, ct);
-            var current = record?.As<ProductActivation>(PlatformJson.Options).State;
-            if (current == to || (absentIsDone && current is null))
-            {
-                return false;
-            }
+            return false;
+        }
 
-            if (!from.Contains(current))
-            {
-                throw new PlatformException(PlatformErrorKind.Conflict,
-                    $"product {product} is {(current is null ? "not provisioned" : current.ToString()!.ToLowerInvariant())} on site {site}, so it cannot become {to.ToString().ToLowerInvariant()}" +
-                    (current == ProductState.Suspended && to == ProductState.Active ? "; unsuspend it instead." : "."));
-            }
+        if (!from.Contains(current))
+        {
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                $"product {product} is {(current is null ? "not provisioned" : current.ToString()!.ToLowerInvariant())} on site {site}, so it cannot become {to.ToString().ToLowerInvariant()}" +
+                (current == ProductState.Suspended && to == ProductState.Active ? "; unsuspend it instead." : "."));
+        }
 
-            if (requireLicence && !(await LicencesAsync(site, ct)).Any(l => l.Active && l.Product == product))
-            {
-                throw new PlatformException(PlatformErrorKind.Conflict,
-                    $"site {site} has no active licence for product {product}; grant one first (lifeboat licence grant {site} {product} --seats N).");
-            }
+        if (requireLicence && !(await LicencesAsync(site, ct)).Any(l => l.Active && l.Product == product))
+        {
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                $"site {site} has no active licence for product {product}; grant one first (lifeboat licence grant {site} {product} --seats N).");
+        }
 
-            var batch = _context.Store.Records.Batch(site.Tenant)
-                .Put(SiteData.Products, product.Value, _context.Json(new ProductActivation(product, to, _context.Time.GetUtcNow())))
-                .Include(_context.Event(eventType, site, product.Value, new { from = current }));
-            await _context.Store.Records.WriteAsync(batch, tx, ct);
-            return true;
-        }, ct);
+        var batch = _context.Store.Records.Batch(site.Tenant)
+            .Put(SiteData.Products, product.Value, _context.Json(new ProductActivation(product, to, _context.Time.GetUtcNow())))
+            .Include(_context.Event(eventType, site, product.Value, new { from = current }));
+        await _context.Store.Records.WriteAsync(batch, tx, ct);
+        return true;
     }
 
     private async Task RequireProductAsync(ProductId product, CancellationToken ct)

@@ -115,16 +115,19 @@ public sealed class Sites
     public async Task<bool> DeleteAsync(SiteId site, string reason, CancellationToken cancellationToken = default)
     {
         var entry = await _context.RequireSiteAsync(site, cancellationToken);
-        return await _context.ChangeSiteAsync(site, async tx =>
-        {
-            var change = await _context.Store.Tenants.DeleteAsync(site.Tenant, RequireReason(reason), tx, cancellationToken);
-            if (change is not null)
-            {
-                await _context.AppendAsync(tx, _context.Event("site.deleted", site, null, new { entry.Name, entry.Region, reason }), cancellationToken);
-            }
+        return await _context.ChangeSiteAsync(site, tx => DeleteAsync(tx, entry, reason, cancellationToken), cancellationToken);
+    }
 
-            return change is not null;
-        }, cancellationToken);
+    /// <summary>The deletion itself, inside a transaction that holds the site's lock.</summary>
+    internal async Task<bool> DeleteAsync(StoreTransaction tx, SiteDirectoryEntry entry, string reason, CancellationToken ct)
+    {
+        var change = await _context.Store.Tenants.DeleteAsync(entry.Id.Tenant, RequireReason(reason), tx, ct);
+        if (change is not null)
+        {
+            await _context.AppendAsync(tx, _context.Event("site.deleted", entry.Id, null, new { entry.Name, entry.Region, reason }), ct);
+        }
+
+        return change is not null;
     }
 
     public async Task<bool> UndeleteAsync(SiteId site, string reason, CancellationToken cancellationToken = default)

@@ -1,0 +1,215 @@
+using Lifeboat.Platform.Audit;
+using Lifeboat.Platform.Internal;
+using Lifeboat.Platform.Plans;
+using Lifeboat.Storage;
+using NpgsqlTypes;
+
+namespace Lifeboat.Platform.Detection;
+
+public sealed record Alert(
+    AlertId Id,
+    string Actor,
+    string Action,
+    int Count,
+    double Baseline,
+    int WindowSeconds,
+    long FirstPosition,
+    DateTimeOffset FirstStamp,
+    DateTimeOffset FirstSeenAt,
+    DateTimeOffset DetectedAt,
+    IReadOnlyList<PlanId> HaltedPlans,
+    string Message,
+    string? AcknowledgedBy);
+
+/// <summary>
+/// Watches the rate of destructive writes (every path: plans, apps, scripts that bypass plans) per
+/// actor and per action against a baseline. Above it, it raises an alert, records it in the outbox
+/// for the incident side, and halts every running plan. Checked every few seconds, it sees an
+/// unusual burst within one window of its first write.
+/// </summary>
+public sealed class AnomalyDetector
+{
+    private const string Cursor = "destructive-writes";
+
+    private readonly PlatformContext _context;
+    private readonly AuditLog _audit;
+    private readonly List<(DateTimeOffset SeenAt, DestructiveWrite Write)> _seen = [];
+    private long? _cursor;
+
+    internal AnomalyDetector(PlatformContext context, AuditLog audit)
+    {
+        _context = context;
+        _audit = audit;
+    }
+
+    private PlanPolicy.DetectorPolicy Policy => _context.Options.Policy.Detector;
+
+    /// <summary>Reads the destructive writes since the last check and raises an alert for each unusual rate.</summary>
+    public async Task<IReadOnlyList<Alert>> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _context.Time.GetUtcNow();
+        _cursor ??= await LoadCursorAsync(cancellationToken);
+        var writes = await _context.Store.DestructiveWrites.ReadAsync(_cursor.Value, cancellationToken: cancellationToken);
+        if (writes.Count > 0)
+        {
+            _seen.AddRange(writes.Select(w => (now, w)));
+            _cursor = writes[^1].EventId;
+            await SaveCursorAsync(_cursor.Value, cancellationToken);
+        }
+
+        _seen.RemoveAll(s => s.SeenAt < now - TimeSpan.FromHours(1));
+        var window = TimeSpan.FromSeconds(Policy.WindowSeconds);
+        var raised = new List<Alert>();
+        foreach (var burst in _seen.Where(s => s.SeenAt > now - window).GroupBy(s => (s.Write.Actor, s.Write.Key)))
+        {
+            var count = burst.Sum(b => b.Write.Count);
+            var baseline = Baseline(burst.Key.Key, now, window);
+            if (count > baseline && !await IsOpenAsync(burst.Key.Actor, burst.Key.Key, cancellationToken))
+            {
+                var first = burst.MinBy(b => b.Write.EventId);
+                raised.Add(await RaiseAsync(burst.Key.Actor, burst.Key.Key, count, baseline, first.Write, first.SeenAt, now, cancellationToken));
+            }
+        }
+
+        return raised;
+    }
+
+    /// <summary>Checks every <paramref name="interval"/> until cancelled.</summary>
+    public async Task WatchAsync(TimeSpan interval, Action<Alert>? onAlert = null, CancellationToken cancellationToken = default)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var alert in await CheckAsync(cancellationToken))
+            {
+                onAlert?.Invoke(alert);
+            }
+
+            try
+            {
+                await Task.Delay(interval, _context.Time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<Alert>> AlertsAsync(bool openOnly = false, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("""
+            SELECT alert_id, actor, action, count, baseline, window_seconds, first_position, first_stamp, first_seen_at, detected_at, halted_plans, message, acknowledged_by
+            FROM platform.alerts WHERE NOT $1 OR acknowledged_by IS NULL ORDER BY detected_at DESC LIMIT 200
+            """);
+        cmd.Parameters.Add(new() { Value = openOnly });
+        var list = new List<Alert>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+        {
+            list.Add(new Alert(AlertId.Parse(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetInt32(3), (double)r.GetDecimal(4), r.GetInt32(5), r.GetInt64(6),
+                r.GetFieldValue<DateTimeOffset>(7), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9),
+                r.GetFieldValue<string[]>(10).Select(PlanId.Parse).ToList(), r.GetString(11), r.IsDBNull(12) ? null : r.GetString(12)));
+        }
+
+        return list;
+    }
+
+    public async Task AcknowledgeAsync(AlertId alert, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("UPDATE platform.alerts SET acknowledged_by = $2, acknowledged_at = $3 WHERE alert_id = $1 AND acknowledged_by IS NULL");
+        cmd.Parameters.Add(new() { Value = alert.Value });
+        cmd.Parameters.Add(new() { Value = _context.Actor });
+        cmd.Parameters.Add(new() { Value = _context.Time.GetUtcNow() });
+        if (await cmd.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            throw new PlatformException(PlatformErrorKind.NotFound, $"alert {alert} does not exist or was already acknowledged.");
+        }
+
+        await _audit.WriteAsync(alert.Value, "acknowledged", null, [], new { }, cancellationToken);
+    }
+
+    /// <summary>max(floor, factor × the trailing hour's average count per window, this window excluded).</summary>
+    private double Baseline(string key, DateTimeOffset now, TimeSpan window)
+    {
+        var history = _seen.Where(s => s.Write.Key == key && s.SeenAt <= now - window).Sum(s => s.Write.Count);
+        var windowsPerHour = TimeSpan.FromHours(1) / window;
+        return Math.Max(Policy.FloorOf(key), Policy.Factor * history / windowsPerHour);
+    }
+
+    private async Task<Alert> RaiseAsync(string actor, string key, int count, double baseline, DestructiveWrite first, DateTimeOffset firstSeenAt, DateTimeOffset now, CancellationToken ct)
+    {
+        var id = TypedId.New<AlertId>(_context.Time);
+        var message = $"{actor} made {count} {key} writes within {Policy.WindowSeconds} s (baseline {baseline:0.#}); the first at position {first.Position} on {first.Tenant}.";
+        await using var tx = await _context.Store.BeginTransactionAsync(ct);
+        var halted = new List<PlanId>();
+        await using (var halt = tx.Command("""
+            UPDATE platform.plans SET state = 'Halted', halt_code = $1, state_reason = $2, updated_at = $3 WHERE state = 'Running' RETURNING plan_id
+            """))
+        {
+            halt.Parameters.Add(new() { Value = id.Value });
+            halt.Parameters.Add(new() { Value = $"anomaly {id}: {message}" });
+            halt.Parameters.Add(new() { Value = now });
+            await using var reader = await halt.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                halted.Add(PlanId.Parse(reader.GetString(0)));
+            }
+        }
+
+        await using (var insert = tx.Command("""
+            INSERT INTO platform.alerts (alert_id, actor, action, count, baseline, window_seconds, first_position, first_stamp, first_seen_at, detected_at, halted_plans, message)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            """))
+        {
+            insert.Parameters.Add(new() { Value = id.Value });
+            insert.Parameters.Add(new() { Value = actor });
+            insert.Parameters.Add(new() { Value = key });
+            insert.Parameters.Add(new() { Value = count });
+            insert.Parameters.Add(new() { Value = (decimal)baseline, NpgsqlDbType = NpgsqlDbType.Numeric });
+            insert.Parameters.Add(new() { Value = Policy.WindowSeconds });
+            insert.Parameters.Add(new() { Value = first.Position });
+            insert.Parameters.Add(new() { Value = first.Stamp });
+            insert.Parameters.Add(new() { Value = firstSeenAt });
+            insert.Parameters.Add(new() { Value = now });
+            insert.Parameters.Add(new() { Value = halted.Select(h => h.Value).ToArray() });
+            insert.Parameters.Add(new() { Value = message });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        await _context.AppendAsync(tx, _context.Event("alert.raised", null, id.Value, new { actor, action = key, count, baseline, halted, message }), ct);
+        foreach (var plan in halted)
+        {
+            await _audit.WriteAsync(plan.Value, "halted", null, [], new { alert = id.Value, message }, ct, tx);
+        }
+
+        await _audit.WriteAsync(id.Value, "alert-raised", null, [first.Tenant.Value], new { actor, key, count, baseline, halted }, ct, tx);
+        await tx.CommitAsync(ct);
+        return new Alert(id, actor, key, count, baseline, Policy.WindowSeconds, first.Position, first.Stamp, firstSeenAt, now, halted, message, null);
+    }
+
+    private async Task<bool> IsOpenAsync(string actor, string key, CancellationToken ct)
+    {
+        await using var cmd = _context.Command("SELECT 1 FROM platform.alerts WHERE actor = $1 AND action = $2 AND acknowledged_by IS NULL LIMIT 1");
+        cmd.Parameters.Add(new() { Value = actor });
+        cmd.Parameters.Add(new() { Value = key });
+        return await cmd.ExecuteScalarAsync(ct) is not null;
+    }
+
+    /// <summary>A new detector starts at the latest write: history before it started is not an anomaly it can act on.</summary>
+    private async Task<long> LoadCursorAsync(CancellationToken ct)
+    {
+        await using var cmd = _context.Command("SELECT last_event_id FROM platform.detector_cursor WHERE name = $1");
+        cmd.Parameters.Add(new() { Value = Cursor });
+        return await cmd.ExecuteScalarAsync(ct) is long saved ? saved : await _context.Store.DestructiveWrites.LatestAsync(ct);
+    }
+
+    private async Task SaveCursorAsync(long eventId, CancellationToken ct)
+    {
+        await using var cmd = _context.Command("""
+            INSERT INTO platform.detector_cursor (name, last_event_id) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET last_event_id = excluded.last_event_id
+            """);
+        cmd.Parameters.Add(new() { Value = Cursor });
+        cmd.Parameters.Add(new() { Value = eventId });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

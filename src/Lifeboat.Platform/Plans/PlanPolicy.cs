@@ -1,0 +1,169 @@
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Lifeboat.Platform.Plans;
+
+/// <summary>
+/// The rules every plan is held to, read from a YAML file. Every rule has a safe default, so no
+/// file at all is the strictest sensible policy; a file can only change what it names.
+/// </summary>
+public sealed class PlanPolicy
+{
+    public static PlanPolicy Default => new();
+
+    /// <summary>Above these, a person other than the requester must approve the plan.</summary>
+    public ApprovalThresholds SecondApproverAbove { get; set; } = new();
+
+    /// <summary>Actions that always need a second approver, whatever their size.</summary>
+    public List<string> AlwaysSecondApprover { get; set; } = ["purge-site", "erase-site"];
+
+    public Caps HardCaps { get; set; } = new();
+
+    /// <summary>Per action, the most targets one plan may have without an explicit exception.</summary>
+    public Dictionary<string, int> BulkLimits { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["delete-site"] = 10,
+        ["purge-site"] = 50,
+        ["erase-site"] = 1,
+    };
+
+    /// <summary>Explicit exceptions, each for one plan's content (its hash), with who allowed it and why.</summary>
+    public List<PolicyExceptionRule> Exceptions { get; set; } = [];
+
+    public WavePolicy Waves { get; set; } = new();
+
+    public DetectorPolicy Detector { get; set; } = new();
+
+    /// <summary>A deleted site may be purged by a plan only after this many days.</summary>
+    public int PurgeAfterDays { get; set; } = 30;
+
+    /// <summary>Whether a drill may run a plan with the guardrails bypassed (audited as such). Never in production.</summary>
+    public bool AllowDrillOverride { get; set; }
+
+    public static PlanPolicy Parse(string yaml, string source)
+    {
+        PlanPolicy policy;
+        try
+        {
+            policy = new DeserializerBuilder().WithNamingConvention(HyphenatedNamingConvention.Instance).Build().Deserialize<PlanPolicy?>(yaml) ?? Default;
+        }
+        catch (YamlException e)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, $"policy {source}, line {e.Start.Line}: {(e.InnerException ?? e).Message} Keys are written like 'second-approver-above'.");
+        }
+
+        // A file changes only the limits it names; the defaults of the others stay.
+        foreach (var (action, limit) in Default.BulkLimits)
+        {
+            policy.BulkLimits.TryAdd(action, limit);
+        }
+
+        foreach (var (key, floor) in Default.Detector.Floors)
+        {
+            policy.Detector.Floors.TryAdd(key, floor);
+        }
+
+        policy.Validate(source);
+        return policy;
+    }
+
+    public static PlanPolicy Load(string path) =>
+        File.Exists(path) ? Parse(File.ReadAllText(path), path) : throw new PlatformException(PlatformErrorKind.Invalid, $"policy file {path} does not exist.");
+
+    private void Validate(string source)
+    {
+        var problems = new List<string>();
+        foreach (var action in BulkLimits.Keys.Concat(AlwaysSecondApprover).Concat(Exceptions.Select(e => e.Action ?? "")))
+        {
+            if (PlanAction.All.All(a => a.Name != action))
+            {
+                problems.Add($"unknown action '{action}'");
+            }
+        }
+
+        if (BulkLimits.Values.Any(v => v < 0) || HardCaps.SitesPerPlan < 1 || HardCaps.SitesPerHour < 1)
+        {
+            problems.Add("limits and caps must be positive");
+        }
+
+        if (Waves.CanaryPercent is <= 0 or > 100 || Waves.Growth < 1 || Waves.PaceMilliseconds < 0)
+        {
+            problems.Add("waves: canary-percent must be 1 to 100, growth at least 1, pace-milliseconds 0 or more");
+        }
+
+        if (Detector.WindowSeconds < 10 || Detector.Factor < 1 || Detector.Floors.Values.Any(v => v < 1))
+        {
+            problems.Add("detector: window-seconds must be at least 10, factor at least 1, floors at least 1");
+        }
+
+        foreach (var e in Exceptions.Where(e => string.IsNullOrWhiteSpace(e.PlanHash) || string.IsNullOrWhiteSpace(e.ApprovedBy) || string.IsNullOrWhiteSpace(e.Reason)))
+        {
+            problems.Add($"exception for '{e.Action}' needs plan-hash, approved-by and reason");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, $"policy {source} is not valid: {string.Join("; ", problems)}.");
+        }
+    }
+
+    public sealed class ApprovalThresholds
+    {
+        public int Sites { get; set; } = 5;
+
+        public long Records { get; set; } = 10_000;
+    }
+
+    public sealed class Caps
+    {
+        public int SitesPerPlan { get; set; } = 1000;
+
+        /// <summary>Sites all plans together may touch in any hour; a plan that would pass it halts.</summary>
+        public int SitesPerHour { get; set; } = 2000;
+    }
+
+    public sealed class WavePolicy
+    {
+        /// <summary>Share of the customer targets in the first (canary) wave; at least one target.</summary>
+        public double CanaryPercent { get; set; } = 5;
+
+        /// <summary>Each following wave is this many times the previous one.</summary>
+        public double Growth { get; set; } = 2;
+
+        /// <summary>Pause between targets, so detectors and people can keep up.</summary>
+        public int PaceMilliseconds { get; set; }
+    }
+
+    public sealed class DetectorPolicy
+    {
+        public int WindowSeconds { get; set; } = 60;
+
+        /// <summary>A rate is unusual above max(floor, factor × the trailing hour's average per window).</summary>
+        public double Factor { get; set; } = 5;
+
+        /// <summary>Per destructive action (per actor, per window): tenant.delete, record.delete, or record.delete:&lt;collection&gt;.</summary>
+        public Dictionary<string, int> Floors { get; set; } = new(StringComparer.Ordinal)
+        {
+            ["tenant.delete"] = 3,
+            ["tenant.purge"] = 5,
+            ["record.delete:site.apps"] = 20,
+            ["record.delete"] = 1000,
+        };
+
+        public int FloorOf(string key) =>
+            Floors.TryGetValue(key, out var f) ? f : Floors.TryGetValue(key.Split(':')[0], out var g) ? g : 1000;
+    }
+}
+
+public sealed class PolicyExceptionRule
+{
+    public string? Action { get; set; }
+
+    /// <summary>The content hash of the one plan this exception allows.</summary>
+    public string? PlanHash { get; set; }
+
+    public string? ApprovedBy { get; set; }
+
+    public string? Reason { get; set; }
+}

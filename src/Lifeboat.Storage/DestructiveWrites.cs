@@ -1,0 +1,47 @@
+using Lifeboat.Storage.Internal;
+
+namespace Lifeboat.Storage;
+
+/// <summary>One destructive write transaction of one tenant: tombstones written, a tenant deleted, purged or erased.</summary>
+public sealed record DestructiveWrite(long EventId, long Position, DateTimeOffset Stamp, TenantId Tenant, string Actor, string Action, string? Collection, int Count)
+{
+    /// <summary>"tenant.delete", or "record.delete:&lt;collection&gt;" for tombstones.</summary>
+    public string Key => Collection is null ? Action : $"{Action}:{Collection}";
+}
+
+/// <summary>
+/// The log of every destructive write, whatever path it took (a plan, an app, a script), so
+/// detectors can watch their rate without reading tenant data.
+/// </summary>
+public sealed class DestructiveWrites
+{
+    private readonly StoreContext _context;
+
+    internal DestructiveWrites(StoreContext context) => _context = context;
+
+    public async Task<IReadOnlyList<DestructiveWrite>> ReadAsync(long afterEventId, int max = 10_000, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("""
+            SELECT event_id, position, stamp, tenant_id, actor, action, collection, count FROM lifeboat.destructive_events
+            WHERE event_id > $1 ORDER BY event_id LIMIT $2
+            """);
+        cmd.Parameters.Add(new() { Value = afterEventId });
+        cmd.Parameters.Add(new() { Value = max });
+        var list = new List<DestructiveWrite>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new DestructiveWrite(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), TenantId.Parse(reader.GetString(3)),
+                reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7)));
+        }
+
+        return list;
+    }
+
+    /// <summary>The ID of the latest destructive write (0 when there is none): where a new watcher starts.</summary>
+    public async Task<long> LatestAsync(CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("SELECT coalesce(max(event_id), 0) FROM lifeboat.destructive_events");
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+}
