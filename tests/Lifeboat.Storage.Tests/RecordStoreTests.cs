@@ -137,6 +137,7 @@ public sealed class RecordStoreTests(StoreFixture fixture) : IClassFixture<Store
         var now = await Store.Records.SnapshotAsync(t);
         now.Select(r => r.Id).ShouldBe(["i1", "i2", "p1"]);
         now.ShouldAllBe(r => r.Position == result.Position);
+        now.ShouldAllBe(r => r.Stamp == result.Stamp, "one transaction, one instant");
         (await Store.Records.HistoryAsync(t, "wiki.pages", "p0"))[^1].Position.ShouldBe(result.Position);
     }
 

@@ -149,10 +149,11 @@ BEGIN
         pos := nextval('lifeboat.commit_position');
         stamp := clock_timestamp();
         PERFORM set_config('lifeboat.txn_position', pos::text, true);
-        PERFORM set_config('lifeboat.txn_stamp', (extract(epoch FROM stamp) * 1000000)::bigint::text, true);
+        -- Kept as text: it round-trips exactly (a float would not, at microsecond precision).
+        PERFORM set_config('lifeboat.txn_stamp', stamp::text, true);
     ELSE
         pos := v::bigint;
-        stamp := to_timestamp(current_setting('lifeboat.txn_stamp')::bigint / 1000000.0);
+        stamp := current_setting('lifeboat.txn_stamp')::timestamptz;
     END IF;
 END $$;
 
