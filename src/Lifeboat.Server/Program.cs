@@ -1,5 +1,6 @@
 using Lifeboat.Platform.Internal;
 using Lifeboat.Server;
+using Lifeboat.Server.Endpoints;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -36,6 +37,13 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapOpenApi();
+
+app.MapSiteEndpoints();
+app.MapProductEndpoints();
+app.MapLicenceEndpoints();
+app.MapAppEndpoints();
+app.MapIdentityEndpoints();
+app.MapFlagEndpoints();
 
 await app.RunAsync();
 
