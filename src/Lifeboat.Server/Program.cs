@@ -44,6 +44,9 @@ app.MapLicenceEndpoints();
 app.MapAppEndpoints();
 app.MapIdentityEndpoints();
 app.MapFlagEndpoints();
+app.MapContactEndpoints();
+app.MapEventEndpoints();
+app.MapStoreEndpoints();
 
 await app.RunAsync();
 
