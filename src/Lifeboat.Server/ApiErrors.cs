@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Lifeboat.Platform;
+using Lifeboat.Storage;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Lifeboat.Server;
+
+/// <summary>
+/// The one place errors become HTTP: the platform's and the store's deliberate errors keep their
+/// message (it says what was wrong and what to do), anything else is a 500 that says nothing of the
+/// internals and is logged instead.
+/// </summary>
+public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, detail) = Classify(exception);
+        if (status == StatusCodes.Status500InternalServerError)
+        {
+            logger.LogError(exception, "Unexpected error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            detail = "The server could not complete the request; the error is in its log.";
+        }
+
+        httpContext.Response.StatusCode = status;
+        var context = new ProblemDetailsContext { HttpContext = httpContext };
+        context.ProblemDetails.Status = status;
+        context.ProblemDetails.Title = Title(status);
+        context.ProblemDetails.Detail = detail;
+        if (exception is WrongIdException wrong)
+        {
+            context.ProblemDetails.Extensions["expected"] = wrong.Expected.Name;
+            context.ProblemDetails.Extensions["given"] = wrong.Given?.Name;
+        }
+
+        return await problems.TryWriteAsync(context);
+    }
+
+    /// <summary>Problems written without an exception (no such route, wrong method, not JSON) get a detail too.</summary>
+    public static void ExplainStatus(ProblemDetailsContext context)
+    {
+        var request = context.HttpContext.Request;
+        context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed =>
+                $"There is no {request.Method} {request.Path}; the OpenAPI document at /openapi/v1.json lists what there is.",
+            StatusCodes.Status415UnsupportedMediaType => "Send the request body as JSON (Content-Type: application/json).",
+            _ => null,
+        };
+    }
+
+    private static (int Status, string Detail) Classify(Exception exception) => exception switch
+    {
+        PlatformException p => (p.Kind switch
+        {
+            PlatformErrorKind.NotFound => StatusCodes.Status404NotFound,
+            PlatformErrorKind.Conflict => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status400BadRequest,
+        }, p.Message),
+        TenantNotFoundException => (StatusCodes.Status404NotFound, exception.Message),
+        TenantStateException or RestoreInProgressException or TenantAlreadyExistsException => (StatusCodes.Status409Conflict, exception.Message),
+        StoreException => (StatusCodes.Status400BadRequest, exception.Message),
+        BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, $"the request body is not valid: {json.Message}"),
+        BadHttpRequestException bad => (bad.StatusCode, bad.Message),
+        _ => (StatusCodes.Status500InternalServerError, ""),
+    };
+
+    private static string Title(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request is not valid",
+        StatusCodes.Status404NotFound => "Not found",
+        StatusCodes.Status409Conflict => "Conflict with the current state",
+        StatusCodes.Status500InternalServerError => "Unexpected error",
+        _ => ReasonPhrases.GetReasonPhrase(status),
+    };
+}

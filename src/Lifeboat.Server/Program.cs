@@ -1,0 +1,54 @@
+using Lifeboat.Platform.Internal;
+using Lifeboat.Server;
+using Lifeboat.Server.Endpoints;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Loopback only unless told otherwise (--urls, ASPNETCORE_URLS or Urls in configuration).
+if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+}
+
+builder.Services.AddSingleton<PlatformLifetime>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PlatformLifetime>());
+builder.Services.AddHttpContextAccessor();
+
+// Endpoints take the platform acting as the caller, so every change records who made it.
+builder.Services.AddScoped(sp => sp.GetRequiredService<PlatformLifetime>().Platform
+    .WithActor(Actors.Of(sp.GetRequiredService<IHttpContextAccessor>().HttpContext)));
+
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    PlatformJson.Configure(o.SerializerOptions);
+    // A missing or null field is named in the 400, instead of reaching the platform as a default.
+    o.SerializerOptions.RespectRequiredConstructorParameters = true;
+    o.SerializerOptions.RespectNullableAnnotations = true;
+});
+
+// Binding failures (bad JSON, a missing query parameter) throw, so ApiErrors words them like every other 400.
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.ExplainStatus);
+builder.Services.AddExceptionHandler<ApiErrors>();
+builder.Services.AddLifeboatOpenApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapOpenApi();
+
+app.MapSiteEndpoints();
+app.MapProductEndpoints();
+app.MapLicenceEndpoints();
+app.MapAppEndpoints();
+app.MapIdentityEndpoints();
+app.MapFlagEndpoints();
+app.MapContactEndpoints();
+app.MapEventEndpoints();
+app.MapStoreEndpoints();
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;
