@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Platform;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
 
@@ -20,6 +21,12 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> Policy { get; } = new("--policy")
+    {
+        Description = "Change-plan policy file (default: LIFEBOAT_POLICY, else <home>/policy.yaml when it exists, else the built-in safe defaults)",
+        Recursive = true,
+    };
+
     public Option<string?> Actor { get; } = new("--as")
     {
         Description = "Who is acting, recorded with every change (default: LIFEBOAT_ACTOR, else the login name)",
@@ -30,6 +37,7 @@ public sealed class GlobalOptions
     {
         root.Add(Connection);
         root.Add(Home);
+        root.Add(Policy);
         root.Add(Actor);
     }
 
@@ -42,7 +50,19 @@ public sealed class GlobalOptions
         await TenantStore.OpenAsync(await StoreOptionsAsync(parse, ct), ct);
 
     public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, CancellationToken ct) =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct) }, ct);
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Policy = PolicyOf(parse) }, ct);
+
+    public PlanPolicy PolicyOf(ParseResult parse)
+    {
+        var path = parse.GetValue(Policy) ?? Environment.GetEnvironmentVariable("LIFEBOAT_POLICY");
+        if (path is { Length: > 0 })
+        {
+            return PlanPolicy.Load(path);
+        }
+
+        var inHome = Path.Combine(HomeOf(parse).Path, "policy.yaml");
+        return File.Exists(inHome) ? PlanPolicy.Load(inHome) : PlanPolicy.Default;
+    }
 
     private async Task<StoreOptions> StoreOptionsAsync(ParseResult parse, CancellationToken ct)
     {

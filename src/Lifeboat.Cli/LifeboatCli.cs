@@ -21,6 +21,12 @@ public static class LifeboatCli
         globals.AddTo(root);
         root.Add(DbCommands.Create(globals, console));
         root.Add(StoreCommands.Create(globals, console));
+        root.Add(PlanCommands.Create(globals, console));
+        foreach (var command in PlanCommands.Watching(globals, console))
+        {
+            root.Add(command);
+        }
+
         foreach (var command in PlatformCommands.Create(globals, console))
         {
             root.Add(command);
@@ -37,6 +43,12 @@ public static class LifeboatCli
                 EnableDefaultExceptionHandler = false,
             }, cancellationToken);
             return parse.Errors.Count > 0 ? BadInput : exit;
+        }
+        catch (Lifeboat.Platform.Plans.PlanRefusedException e)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            PlanCommands.WriteProblems(console, e);
+            return BadInput;
         }
         catch (Exception e) when (e is StoreException or PlatformException)
         {

@@ -265,6 +265,31 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
         Should.Throw<PlatformException>(() => PlanPolicy.Parse("hard-capz: 3\n", "p.yaml")).Message.ShouldContain("policy p.yaml, line 1");
     }
 
+    [Fact]
+    public async Task TwoRunnersOfOnePlan_ApplyEachTargetOnce()
+    {
+        var sites = await SitesWithTheAppAsync(4);
+        await using var platform = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 } });
+        await using var other = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 } });
+        var plan = await platform.Plans.SubmitAsync(Uninstall(sites.Select(s => s.Installation.Value).ToList()));
+
+        var runs = await Task.WhenAll(new[] { platform, other }.Select(async p =>
+        {
+            try
+            {
+                return (await p.Plans.Runner.RunAsync(plan.Id)).State.ToString();
+            }
+            catch (PlatformException e) when (e.Message.Contains("already being run", StringComparison.Ordinal))
+            {
+                return "refused";
+            }
+        }));
+
+        runs.ShouldContain(nameof(PlanState.Completed));
+        (await platform.Audit.OfAsync(plan.Id.Value)).Count(a => a.Step == "applied").ShouldBe(4 + 1, "each target once, plus the rehearsal's re-apply");
+        (await Should.ThrowAsync<PlatformException>(() => platform.Plans.Runner.RunAsync(plan.Id))).Message.ShouldContain("is Completed");
+    }
+
     private static PlanRequest Uninstall(List<string> ids) => new("uninstall-app", "app-installation", ids, "Retire Legacy Insights", new Dictionary<string, string>());
 
     private async Task<List<(SiteId Site, AppInstallationId Installation)>> SitesWithTheAppAsync(int count, int internalSites = 0)

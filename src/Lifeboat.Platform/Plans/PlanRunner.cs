@@ -36,6 +36,32 @@ public sealed class PlanRunner
     /// <summary>Runs (or continues) the plan until it completes, or stops because it was paused, halted or aborted. Returns it as it ended.</summary>
     public async Task<ChangePlan> RunAsync(PlanId id, IProgress<PlanProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        // One runner per plan, across processes: held on its own connection for the whole run.
+        await using var runLock = await _context.Store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended($1, 7400))", runLock))
+        {
+            take.Parameters.Add(new() { Value = id.Value });
+            if (!(bool)(await take.ExecuteScalarAsync(cancellationToken))!)
+            {
+                throw new PlatformException(PlatformErrorKind.Conflict, $"plan {id} is already being run by another process; watch it with lifeboat plan show {id}.");
+            }
+        }
+
+        try
+        {
+            return await RunLockedAsync(id, progress, cancellationToken);
+        }
+        finally
+        {
+            // Pooled connections keep session locks until reused, so release it now.
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended($1, 7400))", runLock);
+            release.Parameters.Add(new() { Value = id.Value });
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task<ChangePlan> RunLockedAsync(PlanId id, IProgress<PlanProgress>? progress, CancellationToken cancellationToken)
+    {
         var plan = await _plans.GetAsync(id, cancellationToken);
         await CheckCanRunAsync(plan, cancellationToken);
         if (plan.State == PlanState.Verified)
@@ -201,6 +227,16 @@ public sealed class PlanRunner
                 if ((string?)await check.ExecuteScalarAsync(ct) != nameof(PlanState.Running))
                 {
                     return ApplyOutcome.Stopped;
+                }
+            }
+
+            await using (var pending = tx.Command("SELECT state FROM platform.plan_targets WHERE plan_id = $1 AND target_id = $2 FOR UPDATE"))
+            {
+                pending.Parameters.Add(new() { Value = plan.Id.Value });
+                pending.Parameters.Add(new() { Value = target.Id });
+                if ((string?)await pending.ExecuteScalarAsync(ct) != nameof(TargetState.Pending))
+                {
+                    return ApplyOutcome.Done; // applied meanwhile (by this run before a crash, or by another runner)
                 }
             }
 
