@@ -58,7 +58,8 @@ public static class TypedId
     {
         id = default;
         var expected = T.Kind;
-        var given = IdKind.Of(value);
+        // The expected kind first: kinds defined outside the platform (a product's own IDs) are not in IdKind.All.
+        var given = value is not null && value.StartsWith(expected.Prefix + "_", StringComparison.Ordinal) ? expected : IdKind.Of(value);
         if (given is not null && given != expected)
         {
             error = $"'{value}' is {given.Described}, but {expected.Described} is expected here.";
