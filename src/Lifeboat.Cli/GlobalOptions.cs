@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lifeboat.Platform;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
 
@@ -46,6 +47,17 @@ public sealed class GlobalOptions
             ConnectionString = connection,
             BlobDirectory = home.BlobDirectory,
             Actor = ActorOf(parse),
+        }, ct);
+    }
+
+    /// <summary>The platform on the same database and blob folder as the store.</summary>
+    public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, CancellationToken ct)
+    {
+        var home = HomeOf(parse);
+        var connection = await home.ResolveConnectionAsync(null, ct);
+        return await LifeboatPlatform.OpenAsync(new PlatformOptions
+        {
+            Store = new StoreOptions { ConnectionString = connection, BlobDirectory = home.BlobDirectory, Actor = ActorOf(parse) },
         }, ct);
     }
 }

@@ -20,6 +20,7 @@ public static class LifeboatCli
         globals.AddTo(root);
         root.Add(DbCommands.Create(globals, console));
         root.Add(StoreCommands.Create(globals, console));
+        root.Add(SampleCommands.Create(globals, console));
 
         // '@123' is a recovery point, not a response file.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
