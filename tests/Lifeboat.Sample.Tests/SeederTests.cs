@@ -138,6 +138,16 @@ public sealed class SeederTests(PlatformFixture fixture) : IClassFixture<Platfor
     }
 
     [Fact]
+    public async Task Seed_ASizeWithoutUsers_IsRefusedSayingWhy()
+    {
+        var size = SeedSize.Small with { Name = "empty", Users = 0 };
+
+        var e = await Should.ThrowAsync<PlatformException>(() => new SampleSeeder(Platform).SeedAsync(new SeedOptions { Sites = 1, Internal = 0, Size = size }));
+
+        e.Message.ShouldBe("seed size 'empty' needs at least one user (the site's owner) and no negative count.");
+    }
+
+    [Fact]
     public async Task SeededSite_DeletedThenRestored_HasItsIssuesPagesAndAttachmentBytesBackWithTheSameIds()
     {
         var site = (await new SampleSeeder(Platform).SeedAsync(new SeedOptions { Sites = 1, Internal = 0, Size = SeedSize.Small, Seed = 5, Anchor = Anchor })).Sites.Single();

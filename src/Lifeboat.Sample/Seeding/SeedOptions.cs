@@ -42,6 +42,12 @@ public sealed record SeedOptions
         {
             throw new PlatformException(PlatformErrorKind.Invalid, "say how large the sites are (a seed size).");
         }
+
+        int[] counts = [Size.Groups, Size.Flags, Size.Issues, Size.Comments, Size.IssueAttachments, Size.Pages, Size.PageAttachments];
+        if (Size.Users < 1 || counts.Any(n => n < 0))
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, $"seed size '{Size.Name}' needs at least one user (the site's owner) and no negative count.");
+        }
     }
 }
 

@@ -41,8 +41,8 @@ internal sealed class SitePlanner
         var flags = _f.Random.ListItems(SampleText.Flags, Math.Min(_size.Flags, SampleText.Flags.Length))
             .Select(key => new FeatureFlag(key, _f.Random.Bool(0.6f))).ToList();
         var contacts = Contacts(users[0], domain);
-        var (issues, comments, issueFiles) = Tracker(users.Count);
-        var (pages, pageFiles) = Wiki(users.Count);
+        var (issues, comments, issueFiles) = TrackerContent(users.Count);
+        var (pages, pageFiles) = WikiContent(users.Count);
         var seats = users.Count + _f.Random.Int(0, 15);
         return new SitePlan(name, region, isInternal, seats, _f.Random.Bool(0.8f) ? seats : users.Count, InstallLegacyApp: !isInternal && _f.Random.Bool(0.85f),
             users, groups, memberships, permissions, flags, contacts, issues, comments, issueFiles, pages, pageFiles);
@@ -52,7 +52,7 @@ internal sealed class SitePlanner
     {
         var users = new List<UserPlan>();
         var emails = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < Math.Max(1, _size.Users); i++)
+        for (var i = 0; i < _size.Users; i++)
         {
             var first = _f.Name.FirstName();
             var last = _f.Name.LastName();
@@ -125,7 +125,7 @@ internal sealed class SitePlanner
         return contacts;
     }
 
-    private (List<IssuePlan>, List<CommentPlan>, List<FilePlan>) Tracker(int users)
+    private (List<IssuePlan>, List<CommentPlan>, List<FilePlan>) TrackerContent(int users)
     {
         var count = _size.Issues;
         var created = Enumerable.Range(0, count).Select(_ => Before(_anchor, History)).ToArray();
@@ -162,7 +162,7 @@ internal sealed class SitePlanner
         return (issues, comments, files);
     }
 
-    private (List<PagePlan>, List<FilePlan>) Wiki(int users)
+    private (List<PagePlan>, List<FilePlan>) WikiContent(int users)
     {
         var pages = new List<PagePlan>(_size.Pages);
         var roots = Math.Min(_size.Pages, 3);
