@@ -31,6 +31,7 @@ public static class LifeboatCli
         {
             root.Add(command);
         }
+        root.Add(SampleCommands.Create(globals, console));
 
         // '@123' is a recovery point, not a response file.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -65,7 +65,8 @@ public static class TypedId
     public static string? Check(IdKind expected, string? value)
     {
         ArgumentNullException.ThrowIfNull(expected);
-        var given = IdKind.Of(value);
+        // The expected kind first: kinds defined outside the platform (a product's own IDs) are not in IdKind.All.
+        var given = value is not null && value.StartsWith(expected.Prefix + "_", StringComparison.Ordinal) ? expected : IdKind.Of(value);
         if (given is not null && given != expected)
         {
             return $"'{value}' is {given.Described}, but {expected.Described} is expected here.";

@@ -42,4 +42,26 @@ public sealed class TypedIdTests
         Should.Throw<WrongIdException>(() => JsonSerializer.Deserialize<UserId>("\"grp_01jd8x2k9q4m7t6v5w3y1z0a8b\"", PlatformJson.Options))
             .Message.ShouldContain("is a group ID (grp_…), but a user ID (usr_…) is expected");
     }
+
+    [Fact]
+    public void Parse_AKindDefinedOutsideThePlatform_IsAcceptedAndRoundTripsThroughJson()
+    {
+        var id = TypedId.New<TicketId>(new TestClock());
+
+        TypedId.Parse<TicketId>(id.Value).ShouldBe(id);
+        JsonSerializer.Deserialize<TicketId>(JsonSerializer.Serialize(id, PlatformJson.Options), PlatformJson.Options).ShouldBe(id);
+        Should.Throw<WrongIdException>(() => TypedId.Parse<TicketId>("site_01jd8x2k9q4m7t6v5w3y1z0a8b"))
+            .Message.ShouldBe("'site_01jd8x2k9q4m7t6v5w3y1z0a8b' is a site ID (site_…), but a ticket ID (tkt_…) is expected here.");
+    }
+
+    private readonly record struct TicketId : ITypedId<TicketId>
+    {
+        private TicketId(string value) => Value = value;
+
+        public static IdKind Kind { get; } = new("tkt", "ticket");
+
+        public string Value { get; }
+
+        public static TicketId FromValidated(string value) => new(value);
+    }
 }

@@ -254,4 +254,41 @@ public sealed class RecordStoreTests(StoreFixture fixture) : IClassFixture<Store
         then.Select(r => (r.Id, r.Title())).ShouldBe([("a", "a1"), ("b", "b1")]);
         thenByTime.Select(r => (r.Id, r.Title())).ShouldBe([("a", "a1"), ("b", "b1")]);
     }
+
+    [Fact]
+    public async Task Put_WhileAnotherProcessRegistersTheSameNewCollection_WaitsForItAndWrites()
+    {
+        var t = await fixture.NewTenantAsync();
+        var collection = new CollectionDefinition($"race.{Guid.NewGuid():n}", "status");
+        await using var other = await Store.BeginTransactionAsync();
+        await using (var register = other.Command("INSERT INTO lifeboat.collections (name, indexed_fields) VALUES ($1, $2)"))
+        {
+            register.Parameters.Add(new() { Value = collection.Name });
+            register.Parameters.Add(new() { Value = collection.IndexedFields.ToArray() });
+            await register.ExecuteNonQueryAsync();
+        }
+
+        var put = Store.Records.PutAsync(t, collection, "r1", new { status = "open" });
+        await WaitForALockWaitAsync();
+        await other.CommitAsync();
+
+        await put; // registered by the other process after this statement began: it must still be found
+        (await Store.Records.GetAsync(t, collection.Name, "r1")).ShouldNotBeNull();
+    }
+
+    private async Task WaitForALockWaitAsync()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            await using var cmd = Store.DataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+            if ((long)(await cmd.ExecuteScalarAsync())! > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException("the write never waited for the other registration");
+    }
 }

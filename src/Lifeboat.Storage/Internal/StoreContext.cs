@@ -54,7 +54,9 @@ internal sealed class CollectionRegistry
             """);
         cmd.Parameters.Add(new() { Value = collection.Name });
         cmd.Parameters.Add(new() { Value = collection.IndexedFields.ToArray() });
-        var stored = (string[])(await cmd.ExecuteScalarAsync(ct))!;
+        // When another writer registers the same new collection at the same moment, ON CONFLICT waits
+        // for it and inserts nothing, yet the statement's snapshot predates that row: the next one sees it.
+        var stored = (string[]?)await cmd.ExecuteScalarAsync(ct) ?? (string[])(await cmd.ExecuteScalarAsync(ct))!;
         if (!stored.SequenceEqual(collection.IndexedFields, StringComparer.Ordinal))
         {
             throw new StoreConfigurationException(

@@ -1,0 +1,152 @@
+using Lifeboat.Platform;
+using Lifeboat.Platform.Catalog;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Sample.Seeding;
+
+/// <summary>What writing one site produced.</summary>
+internal readonly record struct SiteResult(SiteId Site, int Records, int Blobs, long BlobBytes);
+
+/// <summary>
+/// Writes one planned site. The control plane goes through the platform's own operations (so the
+/// directory, events and ID ownership are exactly what a real site has); the products' data goes in
+/// two batches, one per product, each one round trip, after its blobs are stored. Those batches skip
+/// the products' per-write checks: the site was provisioned with both products a moment before.
+/// </summary>
+internal sealed class SiteWriter(LifeboatPlatform platform)
+{
+    private const int NameAttempts = 50;
+
+    private TimeProvider Time => platform.Options.Store.TimeProvider;
+
+    public async Task<SiteResult> WriteAsync(SitePlan plan, CancellationToken ct)
+    {
+        var site = (await CreateSiteAsync(plan, ct)).Id;
+        await platform.Provisioning.GrantLicenceAsync(site, SampleProducts.TrackerProduct, plan.TrackerSeats, ct);
+        await platform.Provisioning.GrantLicenceAsync(site, SampleProducts.WikiProduct, plan.WikiSeats, ct);
+        await platform.Provisioning.ReconcileAsync(site, ct);
+        if (plan.InstallLegacyApp)
+        {
+            await platform.Apps.InstallAsync(site, SampleProducts.LegacyInsightsApp, ct);
+        }
+
+        var users = await IdentityAsync(site, plan, ct);
+        foreach (var flag in plan.Flags)
+        {
+            await platform.Flags.SetAsync(site, flag.Key, flag.Enabled, ct);
+        }
+
+        foreach (var c in plan.Contacts)
+        {
+            await platform.Contacts.AddAsync(site, c.Role, c.Name, c.Email, c.Phone, ct);
+        }
+
+        var (issueBlobs, pageBlobs) = (await StoreAsync(plan.IssueFiles, ct), await StoreAsync(plan.PageFiles, ct));
+        await platform.Store.Records.WriteAsync(TrackerBatch(site, plan, users, issueBlobs), ct);
+        await platform.Store.Records.WriteAsync(WikiBatch(site, plan, users, pageBlobs), ct);
+        return new SiteResult(site, plan.Records, issueBlobs.Length + pageBlobs.Length, issueBlobs.Concat(pageBlobs).Sum(b => b.Size));
+    }
+
+    /// <summary>Seeding twice into one environment reuses names: a taken name gets a number, as a person would choose.</summary>
+    private async Task<SiteProfile> CreateSiteAsync(SitePlan plan, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var name = attempt == 1 ? plan.Name : $"{plan.Name} ({attempt})";
+            try
+            {
+                return await platform.Sites.CreateAsync(name, plan.Region, plan.Internal, ct);
+            }
+            catch (PlatformException e) when (e.Kind == PlatformErrorKind.Conflict && attempt < NameAttempts)
+            {
+                // the name is taken in this region: try the next one
+            }
+        }
+    }
+
+    private async Task<UserId[]> IdentityAsync(SiteId site, SitePlan plan, CancellationToken ct)
+    {
+        var users = new UserId[plan.Users.Count];
+        for (var i = 0; i < users.Length; i++)
+        {
+            users[i] = (await platform.Identity.AddUserAsync(site, plan.Users[i].Email, plan.Users[i].Name, ct)).Id;
+        }
+
+        var groups = new GroupId[plan.Groups.Count];
+        for (var g = 0; g < groups.Length; g++)
+        {
+            groups[g] = (await platform.Identity.AddGroupAsync(site, plan.Groups[g], ct)).Id;
+        }
+
+        foreach (var (group, user) in plan.Memberships)
+        {
+            await platform.Identity.AddMemberAsync(groups[group], users[user], ct);
+        }
+
+        foreach (var p in plan.Permissions)
+        {
+            await platform.Identity.GrantAsync(site, p.OfGroup ? groups[p.Subject].Value : users[p.Subject].Value, p.Name, ct);
+        }
+
+        return users;
+    }
+
+    /// <summary>Stores the files' bytes (each file once per content), all at once: each write ends in an fsync, and those overlap.</summary>
+    private async Task<BlobReference[]> StoreAsync(IReadOnlyList<FilePlan> files, CancellationToken ct) =>
+        await Task.WhenAll(files.Select(async f =>
+        {
+            using var content = new MemoryStream(f.Bytes, writable: false);
+            return await platform.Store.Blobs.StoreContentAsync(content, ct);
+        }));
+
+    private WriteBatch TrackerBatch(SiteId site, SitePlan plan, UserId[] users, BlobReference[] blobs)
+    {
+        var batch = platform.Store.Records.Batch(site.Tenant);
+        var issues = new IssueId[plan.Issues.Count];
+        for (var i = 0; i < issues.Length; i++)
+        {
+            var p = plan.Issues[i];
+            issues[i] = TypedId.New<IssueId>(Time);
+            var issue = new Issue(issues[i], p.Title, p.Body, p.Status, users[p.Reporter], p.Assignee is { } a ? users[a] : null, p.Labels, p.CreatedAt, p.UpdatedAt);
+            batch.Put(TrackerData.Issues, issue.Id.Value, SampleJson.ToElement(issue));
+        }
+
+        foreach (var c in plan.Comments)
+        {
+            var comment = new Comment(TypedId.New<CommentId>(Time), issues[c.Issue], users[c.Author], c.Body, c.CreatedAt);
+            batch.Put(TrackerData.Comments, comment.Id.Value, SampleJson.ToElement(comment));
+        }
+
+        for (var f = 0; f < plan.IssueFiles.Count; f++)
+        {
+            var file = plan.IssueFiles[f];
+            var attachment = new Attachment(TypedId.New<AttachmentId>(Time), issues[file.Owner], file.FileName, file.ContentType, blobs[f].Size, users[file.UploadedBy], file.CreatedAt);
+            batch.PutBlob(TrackerData.Attachments, attachment.Id.Value, blobs[f], SampleJson.ToElement(attachment));
+        }
+
+        return batch;
+    }
+
+    private WriteBatch WikiBatch(SiteId site, SitePlan plan, UserId[] users, BlobReference[] blobs)
+    {
+        var batch = platform.Store.Records.Batch(site.Tenant);
+        var pages = new PageId[plan.Pages.Count];
+        for (var i = 0; i < pages.Length; i++)
+        {
+            var p = plan.Pages[i];
+            pages[i] = TypedId.New<PageId>(Time);
+            var author = users[p.Author];
+            var page = new Page(pages[i], p.Title, p.Body, p.Parent is { } parent ? pages[parent] : null, author, author, 1, p.CreatedAt, p.CreatedAt);
+            batch.Put(WikiData.Pages, page.Id.Value, SampleJson.ToElement(page));
+        }
+
+        for (var f = 0; f < plan.PageFiles.Count; f++)
+        {
+            var file = plan.PageFiles[f];
+            var attachment = new PageAttachment(TypedId.New<PageAttachmentId>(Time), pages[file.Owner], file.FileName, file.ContentType, blobs[f].Size, users[file.UploadedBy], file.CreatedAt);
+            batch.PutBlob(WikiData.Attachments, attachment.Id.Value, blobs[f], SampleJson.ToElement(attachment));
+        }
+
+        return batch;
+    }
+}

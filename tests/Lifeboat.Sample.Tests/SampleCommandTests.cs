@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Lifeboat.Cli;
+using Lifeboat.Platform;
+using Spectre.Console;
+
+namespace Lifeboat.Sample.Tests;
+
+public sealed class SampleCommandTests(PlatformFixture fixture) : IClassFixture<PlatformFixture>, IDisposable
+{
+    private readonly string _home = Directory.CreateTempSubdirectory("lifeboat-cli-").FullName;
+
+    private LifeboatPlatform Platform => fixture.Platform;
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-2")]
+    public async Task SampleSeed_NoSites_ExitsWith2SayingWhy_AndCreatesNothing(string sites)
+    {
+        var before = (await Platform.Sites.ListAsync()).Count;
+
+        var (exit, output) = await RunAsync("sample", "seed", "--sites", sites);
+
+        exit.ShouldBe(LifeboatCli.BadInput);
+        output.ShouldContain($"error: seed at least one site (sites was {sites}).");
+        (await Platform.Sites.ListAsync()).Count.ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task SampleSeed_AnUnknownSize_ExitsWith2()
+    {
+        var (exit, output) = await RunAsync("sample", "seed", "--sites", "1", "--size", "huge");
+
+        exit.ShouldBe(LifeboatCli.BadInput);
+        output.ShouldContain("huge");
+    }
+
+    [Fact]
+    public async Task SampleSeed_TwoSmallSites_PrintsTheSummary_AndWritesTheJsonReport()
+    {
+        var report = Path.Combine(_home, "seeding.json");
+
+        var (exit, output) = await RunAsync("sample", "seed", "--sites", "2", "--size", "small", "--internal", "1", "--seed", "9", "--json", report);
+
+        exit.ShouldBe(LifeboatCli.Ok, output);
+        output.ShouldContain("Sites/s");
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        json.RootElement.GetProperty("sites").GetInt32().ShouldBe(2);
+        json.RootElement.GetProperty("size").GetString().ShouldBe("small");
+        json.RootElement.GetProperty("blobs").GetInt64().ShouldBe(2 * 3);
+        (await Platform.Sites.ListAsync(isInternal: true)).Count.ShouldBe(1);
+    }
+
+    public void Dispose()
+    {
+        foreach (var f in Directory.EnumerateFiles(_home, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        Directory.Delete(_home, recursive: true);
+    }
+
+    private async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        var exit = await LifeboatCli.RunAsync([.. args, "--connection", fixture.Database.ConnectionString, "--home", _home, "--as", "test"], console);
+        return (exit, output.ToString());
+    }
+}

@@ -1,0 +1,46 @@
+using Lifeboat.Platform;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Sample.Tests;
+
+/// <summary>A second, empty environment (its own database and blob folder), for comparing two runs.</summary>
+internal sealed class SampleEnvironment : IAsyncDisposable
+{
+    private readonly TestDatabase _database;
+    private readonly string _blobs;
+
+    private SampleEnvironment(TestDatabase database, string blobs, LifeboatPlatform platform)
+    {
+        _database = database;
+        _blobs = blobs;
+        Platform = platform;
+    }
+
+    public LifeboatPlatform Platform { get; }
+
+    public static async Task<SampleEnvironment> CreateAsync()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync("sample");
+        var blobs = Path.Combine(Path.GetTempPath(), "lifeboat-test-blobs", Guid.NewGuid().ToString("n"));
+        var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
+        {
+            Store = new StoreOptions { ConnectionString = database.ConnectionString, BlobDirectory = blobs, TimeProvider = new TestClock(), Actor = "test" },
+        });
+        return new SampleEnvironment(database, blobs, platform);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Platform.DisposeAsync();
+        await _database.DisposeAsync();
+        if (Directory.Exists(_blobs))
+        {
+            foreach (var f in Directory.EnumerateFiles(_blobs, "*", SearchOption.AllDirectories))
+            {
+                File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            Directory.Delete(_blobs, recursive: true);
+        }
+    }
+}
