@@ -264,3 +264,18 @@ public readonly record struct AlertId : ITypedId<AlertId>
 
     public override string ToString() => Value;
 }
+
+public readonly record struct RestoreJobId : ITypedId<RestoreJobId>
+{
+    private RestoreJobId(string value) => Value = value;
+
+    public static IdKind Kind => IdKind.RestoreJob;
+
+    public string Value { get; }
+
+    public static RestoreJobId FromValidated(string value) => new(value);
+
+    public static RestoreJobId Parse(string? value) => TypedId.Parse<RestoreJobId>(value);
+
+    public override string ToString() => Value;
+}

@@ -6,6 +6,7 @@ using Lifeboat.Platform.Events;
 using Lifeboat.Platform.Identity;
 using Lifeboat.Platform.Internal;
 using Lifeboat.Platform.Plans;
+using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Schema;
 
@@ -36,6 +37,7 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Audit = new AuditLog(context);
         Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning);
         Detector = new AnomalyDetector(context, Audit);
+        Restores = new RestoreJobs(context, new Participants(context));
     }
 
     public TenantStore Store => _context.Store;
@@ -62,6 +64,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
     public AnomalyDetector Detector { get; }
 
     public AuditLog Audit { get; }
+
+    /// <summary>Restore jobs: many sites, every store, one recovery point.</summary>
+    public RestoreJobs Restores { get; }
 
     public static async Task<LifeboatPlatform> OpenAsync(PlatformOptions options, CancellationToken cancellationToken = default)
     {

@@ -38,6 +38,25 @@ public sealed class DestructiveWrites
         return list;
     }
 
+    /// <summary>Destructive writes committed at or after a position, oldest first (what an alert's burst touched).</summary>
+    public async Task<IReadOnlyList<DestructiveWrite>> SinceAsync(long position, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("""
+            SELECT event_id, position, stamp, tenant_id, actor, action, collection, count FROM lifeboat.destructive_events
+            WHERE position >= $1 ORDER BY event_id
+            """);
+        cmd.Parameters.Add(new() { Value = position });
+        var list = new List<DestructiveWrite>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new DestructiveWrite(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), TenantId.Parse(reader.GetString(3)),
+                reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7)));
+        }
+
+        return list;
+    }
+
     /// <summary>The ID of the latest destructive write (0 when there is none): where a new watcher starts.</summary>
     public async Task<long> LatestAsync(CancellationToken cancellationToken = default)
     {

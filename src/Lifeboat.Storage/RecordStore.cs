@@ -305,6 +305,45 @@ public sealed class RecordStore
             """, [p.Position is { } pos ? pos : p.Time!.Value], cancellationToken);
     }
 
+    /// <summary>
+    /// A fingerprint of the tenant's live records per collection — count and a SHA-256 over every
+    /// record's ID, content and blob hash in ID order — as they are now, or as they were at
+    /// <paramref name="point"/>. Equal digests mean equal data; a restore is validated by comparing
+    /// the digest at its recovery point with the digest after it. Only hashes leave the database,
+    /// so it runs whatever the tenant's state (a Deleted or Restoring tenant too).
+    /// </summary>
+    public async Task<IReadOnlyList<CollectionDigest>> DigestAsync(TenantId tenant, RecoveryPoint? point = null, CancellationToken cancellationToken = default)
+    {
+        var versions = point is not { } p
+            ? "SELECT collection, record_id, deleted, doc, blob_sha256 FROM lifeboat.records WHERE tenant_id = $1"
+            : $"""
+                SELECT DISTINCT ON (collection, record_id) collection, record_id, deleted, doc, blob_sha256 FROM (
+                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.records WHERE tenant_id = $1 AND {(p.Position is not null ? "position <= $2" : "stamp <= $2")}
+                    UNION ALL
+                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.record_history WHERE tenant_id = $1 AND {(p.Position is not null ? "position <= $2" : "stamp <= $2")}) v
+                ORDER BY collection, record_id, position DESC
+                """;
+        await using var cmd = _context.Command($"""
+            SELECT collection, count(*), encode(sha256(string_agg(decode(md5(record_id || chr(31) || doc::text || chr(31) || coalesce(encode(blob_sha256, 'hex'), '')), 'hex'), ''::bytea ORDER BY record_id COLLATE "C")), 'hex')
+            FROM ({versions}) live WHERE NOT deleted
+            GROUP BY collection ORDER BY collection COLLATE "C"
+            """);
+        cmd.Parameters.Add(new() { Value = tenant.Value });
+        if (point is { } at)
+        {
+            cmd.Parameters.Add(at.Position is { } pos ? new NpgsqlParameter { Value = pos } : new NpgsqlParameter { Value = at.Time!.Value });
+        }
+
+        var list = new List<CollectionDigest>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new CollectionDigest(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
+        }
+
+        return list;
+    }
+
     internal NpgsqlBatchCommand DeleteCommand(TenantId tenant, string collection, string[] ids)
     {
         var cmd = new NpgsqlBatchCommand(DeleteMany);

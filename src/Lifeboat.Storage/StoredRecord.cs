@@ -32,3 +32,6 @@ internal static class Json
 {
     public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 }
+
+/// <summary>A collection's live records, counted and hashed (see <see cref="RecordStore.DigestAsync"/>).</summary>
+public sealed record CollectionDigest(string Collection, long Records, string Sha256);

@@ -123,6 +123,10 @@ public sealed class TenantRestorer
         return new TenantRestore(this, _context, new RestoreInfo(id, tenant, point, RecoveryPoint.AtPosition(pos), Enum.Parse<TenantState>(state), _context.Actor, started, null, null));
     }
 
+    /// <summary>Throws the error a restore of the tenant to the point would meet (future, before the tenant, outside retention, purged).</summary>
+    public async Task CheckPointAsync(TenantId tenant, RecoveryPoint point, CancellationToken cancellationToken = default) =>
+        await ValidateAsync(tenant, point, cancellationToken);
+
     public async Task<RestoreInfo?> GetAsync(string restoreId, CancellationToken cancellationToken = default)
     {
         await using var cmd = _context.Command("""
@@ -414,6 +418,21 @@ public sealed class TenantRestore
     public string RestoreId => Info.RestoreId;
 
     public TenantId Tenant => Info.Tenant;
+
+    /// <summary>The collections the tenant holds records in (live or tombstoned), to split a restore into steps.</summary>
+    public async Task<IReadOnlyList<string>> CollectionsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("SELECT DISTINCT collection FROM lifeboat.records WHERE tenant_id = $1 ORDER BY 1");
+        cmd.Parameters.Add(new() { Value = Tenant.Value });
+        var list = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(reader.GetString(0));
+        }
+
+        return list;
+    }
 
     /// <summary>Restores the records (and blob references) of the given collections, or of all when null.</summary>
     public Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(IReadOnlyCollection<string>? collections, CancellationToken cancellationToken = default) =>

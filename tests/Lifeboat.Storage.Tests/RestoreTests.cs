@@ -270,4 +270,22 @@ public sealed class RestoreTests(StoreFixture fixture) : IClassFixture<StoreFixt
         result.StateAfter.ShouldBe(TenantState.Suspended);
         (await Store.Records.ListAsync(t, "tracker.issues")).Select(r => r.Id).ShouldBe(["a"]);
     }
+
+    [Fact]
+    public async Task Digest_AtThePoint_EqualsTheDigestAfterARestore_AndDiffersBeforeIt()
+    {
+        var t = await fixture.NewTenantAsync();
+        await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("a"));
+        await Store.Blobs.PutAsync(t, Docs.Attachments, "f", new MemoryStream([1, 2, 3]));
+        var point = RecoveryPoint.AtPosition((await Store.Records.PutAsync(t, Docs.Pages, "p", Docs.Json(new { title = "p" }))).Position);
+        var atPoint = await Store.Records.DigestAsync(t, point);
+        await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("changed"));
+        await Store.Records.DeleteAsync(t, "tracker.attachments", "f");
+
+        (await Store.Records.DigestAsync(t)).ShouldNotBe(atPoint);
+        await Store.Restores.RestoreAsync(t, point);
+
+        (await Store.Records.DigestAsync(t)).ShouldBe(atPoint);
+        atPoint.Select(d => (d.Collection, d.Records)).ShouldBe([("tracker.attachments", 1L), ("tracker.issues", 1L), ("wiki.pages", 1L)]);
+    }
 }

@@ -1,0 +1,357 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Lifeboat.Platform.Internal;
+using Lifeboat.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Lifeboat.Platform.Restores;
+
+/// <summary>
+/// Runs the steps of every running restore job, up to <c>concurrency</c> at a time. Any number of
+/// workers, in any number of processes, share the work through PostgreSQL alone: steps are claimed
+/// with FOR UPDATE SKIP LOCKED, and a worker holds a session advisory lock on each step it runs, on
+/// one connection of its own. When a worker (or PostgreSQL) dies, the connection goes and so do the
+/// locks, and its steps are claimed again; every step is idempotent, so running one twice is safe.
+/// </summary>
+public sealed class RestoreWorker : IAsyncDisposable
+{
+    private const int MaxAttempts = 3;
+
+    private readonly PlatformContext _context;
+    private readonly Participants _participants;
+    private readonly SiteValidator _validator;
+    private readonly int _concurrency;
+    private readonly SemaphoreSlim _leaseGate = new(1, 1);
+    private readonly HashSet<string> _mine = new(StringComparer.Ordinal);
+    private NpgsqlConnection? _leases;
+    private int _stepsRun;
+
+    internal RestoreWorker(PlatformContext context, RestoreJobs jobs, string name, int concurrency)
+    {
+        _context = context;
+        _participants = jobs.Participants;
+        _validator = new SiteValidator(context, new Identity.IdentityDirectory(context), jobs.Participants);
+        Name = string.IsNullOrWhiteSpace(name) ? throw new PlatformException(PlatformErrorKind.Invalid, "a worker needs a name.") : name;
+        _concurrency = concurrency is >= 1 and <= 64 ? concurrency : throw new PlatformException(PlatformErrorKind.Invalid, $"a worker runs 1 to 64 steps at a time, not {concurrency}.");
+    }
+
+    public string Name { get; }
+
+    /// <summary>How many steps this worker finished (done or failed).</summary>
+    public int StepsRun => _stepsRun;
+
+    /// <summary>Works until cancelled; with <paramref name="untilIdle"/>, also stops when no running job has work left.</summary>
+    public async Task RunAsync(bool untilIdle = false, CancellationToken cancellationToken = default)
+    {
+        var running = new List<Task>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                running.RemoveAll(t => t.IsCompleted);
+                var claimed = running.Count < _concurrency ? await ClaimAsync(_concurrency - running.Count, cancellationToken) : [];
+                running.AddRange(claimed.Select(step => Task.Run(() => ExecuteAsync(step, cancellationToken), CancellationToken.None)));
+                if (claimed.Count > 0)
+                {
+                    continue;
+                }
+
+                if (untilIdle && running.Count == 0 && !await OpenWorkAsync(cancellationToken))
+                {
+                    break;
+                }
+
+                await Task.WhenAny(running.Append(Task.Delay(200, cancellationToken)));
+            }
+            catch (NpgsqlException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // PostgreSQL went away: our step locks went with the connection. Reconnect and go on.
+                await DropLeasesAsync();
+                await Task.Delay(1000, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        await Task.WhenAll(running).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DropLeasesAsync();
+        _leaseGate.Dispose();
+    }
+
+    private sealed record Step(RestoreJobId Job, SiteId Site, string Name, int Attempts, RecoveryPoint Point, DateTimeOffset? PointTime)
+    {
+        public string RestoreId => $"{Job}/{Site}";
+    }
+
+    private async Task<List<Step>> ClaimAsync(int max, CancellationToken ct)
+    {
+        await _leaseGate.WaitAsync(ct);
+        try
+        {
+            var leases = await LeasesAsync(ct);
+            await using var tx = await leases.BeginTransactionAsync(ct);
+            var candidates = new List<Step>();
+            await using (var cmd = new NpgsqlCommand("""
+                SELECT s.job_id, s.site_id, s.step, s.attempts, j.target_position, j.target_time, j.point_time
+                FROM platform.restore_steps s
+                JOIN platform.restore_jobs j ON j.job_id = s.job_id AND j.state = 'Running'
+                JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state NOT IN ('Failed', 'Restored')
+                WHERE s.state IN ('Pending', 'Running')
+                  AND NOT EXISTS (SELECT 1 FROM platform.restore_steps d
+                                  WHERE d.job_id = s.job_id AND d.site_id = s.site_id AND d.step = ANY(s.depends_on) AND d.state <> 'Done')
+                ORDER BY s.job_id, s.site_id, cardinality(s.depends_on)
+                FOR UPDATE OF s SKIP LOCKED
+                LIMIT $1
+                """, leases, tx))
+            {
+                cmd.Parameters.Add(new() { Value = max * 4 });
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    var point = reader.IsDBNull(4) ? RecoveryPoint.AtTime(reader.GetFieldValue<DateTimeOffset>(5)) : RecoveryPoint.AtPosition(reader.GetInt64(4));
+                    candidates.Add(new Step(RestoreJobId.Parse(reader.GetString(0)), SiteId.Parse(reader.GetString(1)), reader.GetString(2), reader.GetInt32(3), point,
+                        reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
+                }
+            }
+
+            var claimed = new List<Step>();
+            foreach (var step in candidates)
+            {
+                // Advisory locks are re-entrant in a session: our own running steps would look free to us.
+                if (claimed.Count == max || _mine.Contains(LockKey(step)))
+                {
+                    continue;
+                }
+
+                // A step still held by a live worker stays with it; a free one (new, or its worker died) is ours.
+                await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended($1, 7500))", leases, tx);
+                take.Parameters.Add(new() { Value = LockKey(step) });
+                if ((bool)(await take.ExecuteScalarAsync(ct))!)
+                {
+                    claimed.Add(step);
+                    _mine.Add(LockKey(step));
+                }
+            }
+
+            var now = _context.Time.GetUtcNow();
+            foreach (var step in claimed)
+            {
+                await using var mark = new NpgsqlCommand("""
+                    UPDATE platform.restore_steps SET state = 'Running', worker = $4, attempts = attempts + 1, started_at = coalesce(started_at, $5), error = NULL
+                    WHERE job_id = $1 AND site_id = $2 AND step = $3;
+                    """, leases, tx);
+                AddKey(mark, step);
+                mark.Parameters.Add(new() { Value = Name });
+                mark.Parameters.Add(new() { Value = now });
+                await mark.ExecuteNonQueryAsync(ct);
+                await using var site = new NpgsqlCommand("""
+                    UPDATE platform.restore_job_sites SET started_at = coalesce(started_at, $4),
+                           state = CASE WHEN $3 = 'validate' THEN 'Validating' WHEN state = 'Pending' THEN 'Restoring' ELSE state END
+                    WHERE job_id = $1 AND site_id = $2
+                    """, leases, tx);
+                AddKey(site, step);
+                site.Parameters.Add(new() { Value = now });
+                await site.ExecuteNonQueryAsync(ct);
+            }
+
+            await tx.CommitAsync(ct);
+            return claimed;
+        }
+        finally
+        {
+            _leaseGate.Release();
+        }
+    }
+
+    private async Task ExecuteAsync(Step step, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var result = await RunStepAsync(step, ct);
+            await FinishAsync(step, "Done", null, new { seconds = clock.Elapsed.TotalSeconds, result }, result as SiteValidation, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: the step stays Running; once its lock is released another worker takes it over.
+        }
+        catch (Exception e) when (e is PlatformException or StoreException or NpgsqlException or HttpRequestException or IOException)
+        {
+            var transient = e is NpgsqlException and not PostgresException or IOException;
+            var retry = transient && step.Attempts + 1 < MaxAttempts;
+            try
+            {
+                await FinishAsync(step, retry ? "Pending" : "Failed", $"{step.Name}: {e.Message}", null, (e as ValidationFailedException)?.Validation, ct);
+            }
+            catch (NpgsqlException)
+            {
+                // The database is away: the step stays Running, and is claimed again once its lock is gone.
+            }
+        }
+        finally
+        {
+            await UnlockAsync(step);
+            Interlocked.Increment(ref _stepsRun);
+        }
+    }
+
+    private async Task<object> RunStepAsync(Step step, CancellationToken ct)
+    {
+        var store = _context.Store;
+        switch (step.Name)
+        {
+            case RestoreJobs.Catalog or RestoreJobs.Identity or RestoreJobs.Products:
+                var restore = await store.Restores.BeginAsync(step.Site.Tenant, step.Point, step.RestoreId, ct);
+                var collections = (await restore.CollectionsAsync(ct)).Where(c => step.Name switch
+                {
+                    RestoreJobs.Catalog => c.StartsWith("site.", StringComparison.Ordinal),
+                    RestoreJobs.Identity => c.StartsWith("identity.", StringComparison.Ordinal),
+                    _ => !c.StartsWith("site.", StringComparison.Ordinal) && !c.StartsWith("identity.", StringComparison.Ordinal),
+                }).ToList();
+                return await restore.RestoreRecordsAsync(collections, ct);
+            case RestoreJobs.Validate:
+                var validation = await _validator.ValidateAsync(step.Job, step.Site, step.Point, ParticipantPointOf(step), ct);
+                return validation.Ok ? validation : throw new ValidationFailedException(validation);
+            case RestoreJobs.Complete:
+                if ((await store.Restores.GetAsync(step.RestoreId, ct))?.Outcome == "completed")
+                {
+                    return new { alreadyCompleted = true };
+                }
+
+                var completed = await (await store.Restores.BeginAsync(step.Site.Tenant, step.Point, step.RestoreId, ct)).CompleteAsync(ct);
+                return new { completed.StateBefore, completed.StateAfter, completed.UndoPoint };
+            default:
+                var participant = await _participants.GetAsync(step.Name[RestoreJobs.ParticipantPrefix.Length..], ct);
+                return await _participants.RestoreAsync(participant, step.Job, step.Site, ParticipantPointOf(step)
+                    ?? throw new PlatformException(PlatformErrorKind.Invalid, "participants restore to a time; this job's point has none."), ct);
+        }
+    }
+
+    private static ParticipantPoint? ParticipantPointOf(Step step) => step.PointTime is { } t ? new ParticipantPoint(step.Point.Position, t) : null;
+
+    /// <summary>Records the step's outcome; a site whose last step is done is Restored, one whose step failed is Failed; a job with no site left open is finished.</summary>
+    private async Task FinishAsync(Step step, string state, string? error, object? result, SiteValidation? validation, CancellationToken ct)
+    {
+        var now = _context.Time.GetUtcNow();
+        await using var tx = await _context.Store.BeginTransactionAsync(ct);
+        await using (var cmd = tx.Command("""
+            UPDATE platform.restore_steps SET state = $4, error = $5, result = $6, finished_at = CASE WHEN $4 = 'Pending' THEN NULL ELSE $7 END
+            WHERE job_id = $1 AND site_id = $2 AND step = $3
+            """))
+        {
+            AddKey(cmd, step);
+            cmd.Parameters.Add(new() { Value = state });
+            cmd.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new() { Value = result is null ? DBNull.Value : JsonSerializer.Serialize(result, PlatformJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            cmd.Parameters.Add(new() { Value = now });
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        var siteState = state == "Failed" ? "Failed" : state == "Done" && step.Name == RestoreJobs.Complete ? "Restored" : null;
+        await using (var site = tx.Command("""
+            UPDATE platform.restore_job_sites SET state = coalesce($3, state), error = coalesce($4, error), validation = coalesce($5, validation),
+                   finished_at = CASE WHEN $3 IS NULL THEN finished_at ELSE $6 END
+            WHERE job_id = $1 AND site_id = $2
+            """))
+        {
+            site.Parameters.Add(new() { Value = step.Job.Value });
+            site.Parameters.Add(new() { Value = step.Site.Value });
+            site.Parameters.Add(new() { Value = (object?)siteState ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            site.Parameters.Add(new() { Value = state == "Failed" ? error! : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            site.Parameters.Add(new() { Value = validation is null ? DBNull.Value : JsonSerializer.Serialize(validation, PlatformJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            site.Parameters.Add(new() { Value = now });
+            await site.ExecuteNonQueryAsync(ct);
+        }
+
+        if (siteState is not null)
+        {
+            await _context.AppendAsync(tx, _context.Event(siteState == "Restored" ? "site.restored" : "site.restore-failed", step.Site, step.Job.Value,
+                new { job = step.Job, point = step.Point.ToString(), error }), ct);
+            await using var job = tx.Command("""
+                UPDATE platform.restore_jobs j SET finished_at = $2,
+                       state = CASE WHEN EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state = 'Failed') THEN 'CompletedWithFailures' ELSE 'Completed' END
+                WHERE job_id = $1 AND state = 'Running'
+                  AND NOT EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state IN ('Pending', 'Restoring', 'Validating'))
+                """);
+            job.Parameters.Add(new() { Value = step.Job.Value });
+            job.Parameters.Add(new() { Value = now });
+            await job.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task<bool> OpenWorkAsync(CancellationToken ct)
+    {
+        await using var cmd = _context.Command("""
+            SELECT EXISTS (SELECT 1 FROM platform.restore_steps s
+                           JOIN platform.restore_jobs j ON j.job_id = s.job_id AND j.state = 'Running'
+                           JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state NOT IN ('Failed', 'Restored')
+                           WHERE s.state IN ('Pending', 'Running'))
+            """);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task<NpgsqlConnection> LeasesAsync(CancellationToken ct)
+    {
+        if (_leases is { State: System.Data.ConnectionState.Open } open)
+        {
+            return open;
+        }
+
+        await DropLeasesAsync();
+        // Not pooled: the locks must die with this connection when the worker dies, and never linger in a pool.
+        var builder = new NpgsqlConnectionStringBuilder(_context.Options.Store.ConnectionString) { Pooling = false, ApplicationName = $"lifeboat restore worker {Name}" };
+        _leases = new NpgsqlConnection(builder.ConnectionString);
+        await _leases.OpenAsync(ct);
+        return _leases;
+    }
+
+    private async Task UnlockAsync(Step step)
+    {
+        await _leaseGate.WaitAsync();
+        try
+        {
+            if (_leases is { State: System.Data.ConnectionState.Open } leases)
+            {
+                await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended($1, 7500))", leases);
+                cmd.Parameters.Add(new() { Value = LockKey(step) });
+                await cmd.ExecuteNonQueryAsync();
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // The connection is gone, and the lock with it.
+        }
+        finally
+        {
+            _mine.Remove(LockKey(step));
+            _leaseGate.Release();
+        }
+    }
+
+    private async Task DropLeasesAsync()
+    {
+        if (_leases is not null)
+        {
+            await _leases.DisposeAsync();
+            _leases = null;
+        }
+    }
+
+    private static string LockKey(Step step) => $"{step.Job}/{step.Site}/{step.Name}";
+
+    private static void AddKey(NpgsqlCommand cmd, Step step)
+    {
+        cmd.Parameters.Add(new() { Value = step.Job.Value });
+        cmd.Parameters.Add(new() { Value = step.Site.Value });
+        cmd.Parameters.Add(new() { Value = step.Name });
+    }
+}
