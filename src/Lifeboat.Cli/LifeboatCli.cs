@@ -22,6 +22,11 @@ public static class LifeboatCli
         root.Add(DbCommands.Create(globals, console));
         root.Add(StoreCommands.Create(globals, console));
         root.Add(PlanCommands.Create(globals, console));
+        foreach (var command in RestoreCommands.Create(globals, console))
+        {
+            root.Add(command);
+        }
+
         foreach (var command in PlanCommands.Watching(globals, console))
         {
             root.Add(command);

@@ -9,6 +9,8 @@ public sealed class CliFixture : IAsyncLifetime
 
     public string Home { get; } = Path.Combine(Path.GetTempPath(), "lifeboat-cli-tests", Guid.NewGuid().ToString("n"));
 
+    public string ConnectionString => _database!.ConnectionString;
+
     public async ValueTask InitializeAsync() => _database = await PostgresServer.CreateDatabaseAsync("cli");
 
     public async Task<(int Exit, string Output)> RunAsync(params string[] args)

@@ -93,6 +93,7 @@ public sealed class RestoreWorker : IAsyncDisposable
     private async Task<List<Step>> ClaimAsync(int max, CancellationToken ct)
     {
         await _leaseGate.WaitAsync(ct);
+        var claimed = new List<Step>();
         try
         {
             var leases = await LeasesAsync(ct);
@@ -121,7 +122,6 @@ public sealed class RestoreWorker : IAsyncDisposable
                 }
             }
 
-            var claimed = new List<Step>();
             foreach (var step in candidates)
             {
                 // Advisory locks are re-entrant in a session: our own running steps would look free to us.
@@ -164,6 +164,12 @@ public sealed class RestoreWorker : IAsyncDisposable
             await tx.CommitAsync(ct);
             return claimed;
         }
+        catch
+        {
+            // The claim did not commit (the database went away, say): these steps are not ours after all.
+            claimed.ForEach(step => _mine.Remove(LockKey(step)));
+            throw;
+        }
         finally
         {
             _leaseGate.Release();
@@ -184,7 +190,8 @@ public sealed class RestoreWorker : IAsyncDisposable
         }
         catch (Exception e) when (e is PlatformException or StoreException or NpgsqlException or HttpRequestException or IOException)
         {
-            var transient = e is NpgsqlException and not PostgresException or IOException;
+            // Connection losses, a server shutting down (57P01), deadlocks: Npgsql knows which are worth another try.
+            var transient = e is NpgsqlException { IsTransient: true } or IOException;
             var retry = transient && step.Attempts + 1 < MaxAttempts;
             try
             {

@@ -1,0 +1,211 @@
+using System.CommandLine;
+using System.Globalization;
+using Lifeboat.Platform;
+using Lifeboat.Platform.Restores;
+using Lifeboat.Storage;
+using Spectre.Console;
+using static Lifeboat.Cli.Commands.PlatformCommand;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>`lifeboat restore …` (restore jobs and their workers) and `lifeboat participant …`.</summary>
+internal static class RestoreCommands
+{
+    public static IEnumerable<Command> Create(GlobalOptions g, IAnsiConsole console) => [Restore(g, console), Participants(g, console)];
+
+    private static Command Restore(GlobalOptions g, IAnsiConsole console)
+    {
+        var restore = new Command("restore", "Restore jobs: many sites, every store, one recovery point, validated; shared by any number of workers");
+
+        var plan = new Option<string?>("--plan") { Description = "Every site this plan touched (point: the instant before its first destructive write)" };
+        var alert = new Option<string?>("--alert") { Description = "Every site this alert's burst touched (point: the instant before its first write)" };
+        var sites = new Option<string[]>("--sites") { Description = "Sites to restore (site_…), space or comma separated", AllowMultipleArgumentsPerToken = true };
+        var sitesFile = new Option<FileInfo?>("--sites-file") { Description = "A file of site IDs, one per line" };
+        var to = new Option<string?>("--to") { Description = "Recovery point: 'position:123', '@123' or a UTC time (default: the instant before the damage)" };
+        var reason = new Option<string>("--reason") { Description = "Why (the incident)", Required = true };
+        var wait = new Option<bool>("--wait") { Description = "Work on the job here, with live progress, until it is done" };
+        var concurrency = new Option<int>("--concurrency") { Description = "Steps at a time in this process", DefaultValueFactory = _ => 8 };
+        restore.Add(new Command("start", "Start a restore job") { plan, alert, sites, sitesFile, to, reason, wait, concurrency }.With(g, async (p, platform, ct) =>
+        {
+            var listed = (p.GetValue(sites) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Concat(p.GetValue(sitesFile) is { } f ? File.ReadAllLines(f.FullName).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0) : [])
+                .Select(SiteId.Parse).ToList();
+            var job = await platform.Restores.StartAsync(new RestoreJobRequest(p.GetValue(reason)!)
+            {
+                Plan = p.GetValue(plan) is { } pl ? PlanId.Parse(pl) : null,
+                Alert = p.GetValue(alert) is { } al ? AlertId.Parse(al) : null,
+                Sites = listed.Count > 0 ? listed : null,
+                Point = p.GetValue(to) is { } point ? RecoveryPoint.Parse(point) : null,
+            }, ct);
+            console.MarkupLine($"Restore job [bold]{job.Id}[/]: {job.Sites} site(s) to {job.Point} ({E(job.Source)}).");
+            if (!p.GetValue(wait))
+            {
+                console.MarkupLine($"Workers pick it up: lifeboat restore worker (any number, anywhere). Watch it: lifeboat restore watch {job.Id}");
+                return LifeboatCli.Ok;
+            }
+
+            await using var worker = platform.Restores.CreateWorker($"{Environment.MachineName}-{Environment.ProcessId}", p.GetValue(concurrency));
+            return await WatchAsync(console, platform, job.Id, worker.RunAsync(untilIdle: true, ct), ct);
+        }));
+
+        var watchId = Arg("job", "The restore job (rjob_…)");
+        restore.Add(new Command("watch", "Follow a job live until it is done") { watchId }.With(g, async (p, platform, ct) =>
+            await WatchAsync(console, platform, RestoreJobId.Parse(p.GetValue(watchId)), null, ct)));
+
+        var statusId = Arg("job", "The restore job (rjob_…)");
+        restore.Add(new Command("status", "A job's progress and every site's state") { statusId }.With(g, async (p, platform, ct) =>
+        {
+            var id = RestoreJobId.Parse(p.GetValue(statusId));
+            await SummaryAsync(console, platform, id, ct);
+            return (await platform.Restores.GetAsync(id, ct)).State == RestoreJobState.CompletedWithFailures ? LifeboatCli.ProblemsFound : LifeboatCli.Ok;
+        }));
+
+        restore.Add(new Command("list", "Restore jobs, newest first").With(g, async (_, platform, ct) =>
+        {
+            var table = new Table().AddColumns("Job", "Source", "Point", "Sites", "State", "Created", "Finished");
+            foreach (var j in await platform.Restores.ListAsync(ct))
+            {
+                table.AddRow(j.Id.Value, E(j.Source), j.Point.ToString(), N(j.Sites), j.State.ToString(), StoreCommands.Time(j.CreatedAt), j.FinishedAt is { } f ? StoreCommands.Time(f) : "");
+            }
+
+            console.Write(table);
+            return LifeboatCli.Ok;
+        }));
+
+        var name = new Option<string?>("--name") { Description = "This worker's name (default: host and process)" };
+        var workerConcurrency = new Option<int>("--concurrency") { Description = "Steps at a time", DefaultValueFactory = _ => 8 };
+        var untilIdle = new Option<bool>("--until-idle") { Description = "Stop when no running job has work left (default: run until Ctrl-C)" };
+        var worker = new Command("worker", "Work on every running restore job; start as many as you like, on any machine") { name, workerConcurrency, untilIdle };
+        worker.SetAction(async (p, ct) =>
+        {
+            // A worker is a service: it waits for the database rather than give up when it is not there yet.
+            await using var platform = await OpenWhenReachableAsync(g, p, console, ct);
+            await using var worker = platform.Restores.CreateWorker(p.GetValue(name) ?? $"{Environment.MachineName}-{Environment.ProcessId}", p.GetValue(workerConcurrency));
+            console.MarkupLine($"Restore worker {E(worker.Name)} started.");
+            await worker.RunAsync(p.GetValue(untilIdle), ct);
+            console.MarkupLine($"Restore worker {E(worker.Name)} stopped after {worker.StepsRun} step(s).");
+            return LifeboatCli.Ok;
+        });
+        restore.Add(worker);
+
+        var retryId = Arg("job", "The restore job (rjob_…)");
+        restore.Add(new Command("retry", "Try a job's failed sites again, once their cause is fixed") { retryId }.With(g, console, async (p, platform, ct) =>
+        {
+            var n = await platform.Restores.RetryAsync(RestoreJobId.Parse(p.GetValue(retryId)), ct);
+            return n == 0 ? "No site of this job failed; nothing to retry." : $"{n} site(s) will be tried again by the workers.";
+        }));
+        return restore;
+    }
+
+    private static Command Participants(GlobalOptions g, IAnsiConsole console)
+    {
+        var participant = new Command("participant", "Services with stores of their own that take part in restores (docs/participants.md)");
+        var name = Arg("name", "Its name");
+        var url = Arg("url", "Where it answers the protocol (http://host:port/lifeboat)");
+        var timeout = new Option<int>("--timeout-ms") { Description = "How long a call may take", DefaultValueFactory = _ => 10_000 };
+        participant.Add(new Command("register", "Register (or update) a participant") { name, url, timeout }.With(g, console, async (p, platform, ct) =>
+        {
+            var registered = await platform.Restores.Participants.RegisterAsync(p.GetValue(name)!,
+                Uri.TryCreate(p.GetValue(url), UriKind.Absolute, out var u) ? u : throw new PlatformException(PlatformErrorKind.Invalid, $"'{p.GetValue(url)}' is not a URL."),
+                TimeSpan.FromMilliseconds(p.GetValue(timeout)), ct);
+            return $"Participant {E(registered.Name)} at {E(registered.Url)} takes part in every new restore job.";
+        }));
+        participant.Add(new Command("list", "List participants").With(g, async (_, platform, ct) =>
+        {
+            var table = new Table().AddColumns("Name", "URL", "Timeout");
+            foreach (var pt in await platform.Restores.Participants.ListAsync(ct))
+            {
+                table.AddRow(E(pt.Name), E(pt.Url), $"{pt.Timeout.TotalMilliseconds:0} ms");
+            }
+
+            console.Write(table);
+            return LifeboatCli.Ok;
+        }));
+        var removeName = Arg("name", "Its name");
+        participant.Add(new Command("remove", "Stop a participant taking part in new jobs") { removeName }.With(g, console, async (p, platform, ct) =>
+            await platform.Restores.Participants.RemoveAsync(p.GetValue(removeName)!, ct) ? "Removed." : "No such participant; nothing changed."));
+        var describeName = Arg("name", "Its name");
+        var site = Arg("site", "The site (site_…)");
+        participant.Add(new Command("describe", "Ask a participant what it holds for a site") { describeName, site }.With(g, async (p, platform, ct) =>
+        {
+            var described = await platform.Restores.Participants.DescribeAsync(await platform.Restores.Participants.GetAsync(p.GetValue(describeName)!, ct), SiteId.Parse(p.GetValue(site)), ct);
+            var table = new Table().AddColumns("Store", "Items");
+            foreach (var s in described.Stores)
+            {
+                table.AddRow(E(s.Name), N(s.Items));
+            }
+
+            console.Write(table);
+            return LifeboatCli.Ok;
+        }));
+        return participant;
+    }
+
+    private static async Task<LifeboatPlatform> OpenWhenReachableAsync(GlobalOptions g, ParseResult parse, IAnsiConsole console, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await g.OpenPlatformAsync(parse, ct);
+            }
+            catch (Npgsql.NpgsqlException e) when (e.IsTransient && attempt < 120)
+            {
+                if (attempt == 1)
+                {
+                    console.MarkupLine($"[yellow]The database is not reachable ({E(e.Message)}); waiting for it.[/]");
+                }
+
+                await Task.Delay(1000, ct);
+            }
+        }
+    }
+
+    /// <summary>Live progress until the job is done (and the local worker, if any, has stopped); then the summary.</summary>
+    private static async Task<int> WatchAsync(IAnsiConsole console, LifeboatPlatform platform, RestoreJobId job, Task? worker, CancellationToken ct)
+    {
+        await console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var first = await platform.Restores.ProgressAsync(job, ct);
+                var bar = ctx.AddTask($"{job}", maxValue: Math.Max(1, first.Total));
+                while (true)
+                {
+                    var progress = await platform.Restores.ProgressAsync(job, ct);
+                    bar.Value = progress.Restored + progress.Failed;
+                    bar.Description = $"restored {progress.Restored}/{progress.Total}, restoring {progress.Restoring}, validating {progress.Validating}, failed {progress.Failed}";
+                    if (progress.Job.State != RestoreJobState.Running && (worker is null || worker.IsCompleted))
+                    {
+                        break;
+                    }
+
+                    await Task.WhenAny(Task.Delay(500, ct), worker ?? Task.Delay(Timeout.Infinite, ct));
+                }
+            });
+        if (worker is not null)
+        {
+            await worker;
+        }
+
+        await SummaryAsync(console, platform, job, ct);
+        return (await platform.Restores.GetAsync(job, ct)).State == RestoreJobState.Completed ? LifeboatCli.Ok : LifeboatCli.ProblemsFound;
+    }
+
+    private static async Task SummaryAsync(IAnsiConsole console, LifeboatPlatform platform, RestoreJobId job, CancellationToken ct)
+    {
+        var progress = await platform.Restores.ProgressAsync(job, ct);
+        var sites = await platform.Restores.SitesAsync(job, ct);
+        var table = new Table().AddColumns("Site", "State", "Seconds", "Problem");
+        foreach (var s in sites.Where(s => s.State != SiteRestoreState.Restored).Concat(sites.Where(s => s.State == SiteRestoreState.Restored).Take(10)))
+        {
+            var seconds = s.StartedAt is { } a && s.FinishedAt is { } b ? (b - a).TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) : "";
+            table.AddRow(s.Site.Value, s.State == SiteRestoreState.Failed ? "[red]Failed[/]" : s.State.ToString(), seconds, E(s.Error ?? ""));
+        }
+
+        console.Write(table);
+        console.MarkupLine($"Job {job} to {progress.Job.Point}: {progress.Job.State}; {progress.Restored} of {progress.Total} site(s) restored and validated, {progress.Failed} failed, in {progress.Elapsed.TotalSeconds:0.0} s" +
+            (progress.Remaining is { } r && r > TimeSpan.Zero ? $", about {r.TotalSeconds:0} s left" : "") + ".");
+    }
+
+    private static string N(long n) => StoreCommands.N(n);
+}
