@@ -21,11 +21,24 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
         var job = await platform.Restores.StartAsync(new RestoreJobRequest("kill test") { Sites = sites.Sites, Point = sites.Point });
         var random = new Random(4242);
 
+        // Kill points are chosen by progress, not time: each kill lands after a random number of finished steps.
+        var totalSteps = sites.Before.Count * 5;
         var kills = 0;
-        for (var round = 0; round < 8 && (await platform.Restores.GetAsync(job.Id)).State == RestoreJobState.Running; round++)
+        for (var round = 0; round < 8; round++)
         {
+            var done = await ScalarAsync<long>($"SELECT count(*) FROM platform.restore_steps WHERE job_id = '{job.Id}' AND state = 'Done'");
+            if (done >= totalSteps - 5)
+            {
+                break;
+            }
+
+            var killAt = random.Next((int)done + 1, Math.Min(totalSteps - 2, (int)done + 25));
             using var worker = StartWorker($"doomed-{round}", concurrency: 3);
-            await Task.Delay(random.Next(900, 2500));
+            while (!worker.HasExited && await ScalarAsync<long>($"SELECT count(*) FROM platform.restore_steps WHERE job_id = '{job.Id}' AND state = 'Done'") < killAt)
+            {
+                await Task.Delay(5);
+            }
+
             if (!worker.HasExited)
             {
                 worker.Kill(entireProcessTree: true);
