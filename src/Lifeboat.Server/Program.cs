@@ -51,6 +51,7 @@ app.MapFlagEndpoints();
 app.MapContactEndpoints();
 app.MapEventEndpoints();
 app.MapStoreEndpoints();
+app.MapPlanEndpoints();
 
 await app.RunAsync();
 
