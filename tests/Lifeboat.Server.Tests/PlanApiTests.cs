@@ -14,8 +14,6 @@ namespace Lifeboat.Server.Tests;
 /// </summary>
 public sealed class PlanServerFixture : ServerFixture
 {
-    public PlanServerFixture() => File.WriteAllText(PolicyFile, "detector:\n  floors:\n    tenant.delete: 3\n");
-
     public string PolicyFile { get; } = Path.Combine(Path.GetTempPath(), $"lifeboat-test-policy-{Guid.NewGuid():n}.yaml");
 
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
@@ -24,10 +22,22 @@ public sealed class PlanServerFixture : ServerFixture
         [DetectorService.IntervalKey] = "1",
     };
 
+    public override async ValueTask InitializeAsync()
+    {
+        await File.WriteAllTextAsync(PolicyFile, "detector:\n  floors:\n    tenant.delete: 3\n");
+        await base.InitializeAsync();
+    }
+
     public override async ValueTask DisposeAsync()
     {
-        await base.DisposeAsync();
-        File.Delete(PolicyFile);
+        try
+        {
+            await base.DisposeAsync();
+        }
+        finally
+        {
+            File.Delete(PolicyFile);
+        }
     }
 }
 

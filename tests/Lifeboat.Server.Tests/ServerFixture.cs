@@ -32,7 +32,7 @@ public class ServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Configuration a test class's fixture adds or overrides.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         _database = await PostgresServer.CreateDatabaseAsync("server");
         Client = CreateClient();
