@@ -14,7 +14,7 @@ public static class ApiDocument
             {
                 document.Info.Title = "Lifeboat API";
                 document.Info.Description = "The control plane of a multi-tenant SaaS: sites, products and licences, apps, identity, flags, contacts, " +
-                    $"lifecycle events, and the store's tenants. Errors are application/problem+json. Send {Actors.Header} to say who acts (default: {Actors.Default}).";
+                    $"lifecycle events, the store's tenants, and change plans with the detector's alerts and the audit log. Errors are application/problem+json. Send {Actors.Header} to say who acts (default: {Actors.Default}).";
                 return Task.CompletedTask;
             });
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lifeboat.Platform;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.WebUtilities;
@@ -9,10 +10,14 @@ namespace Lifeboat.Server;
 /// <summary>
 /// The one place errors become HTTP: the platform's and the store's deliberate errors keep their
 /// message (it says what was wrong and what to do), anything else is a 500 that says nothing of the
-/// internals and is logged instead.
+/// internals and is logged instead. A refused plan also carries its report: <c>problems</c> (each
+/// failing ID and why) and <c>violations</c> (of the policy).
 /// </summary>
 public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors> logger) : IExceptionHandler
 {
+    /// <summary>A refused plan lists at most this many failing IDs; problemCount says how many there were.</summary>
+    public const int MaxProblems = 1000;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var (status, detail) = Classify(exception);
@@ -33,6 +38,13 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
             context.ProblemDetails.Extensions["given"] = wrong.Given?.Name;
         }
 
+        if (exception is PlanRefusedException refused)
+        {
+            context.ProblemDetails.Extensions["problems"] = refused.Problems.Take(MaxProblems).ToList();
+            context.ProblemDetails.Extensions["problemCount"] = refused.Problems.Count;
+            context.ProblemDetails.Extensions["violations"] = refused.Violations;
+        }
+
         return await problems.TryWriteAsync(context);
     }
 
@@ -44,7 +56,9 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
         {
             StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed =>
                 $"There is no {request.Method} {request.Path}; the OpenAPI document at /openapi/v1.json lists what there is.",
-            StatusCodes.Status415UnsupportedMediaType => "Send the request body as JSON (Content-Type: application/json).",
+            StatusCodes.Status415UnsupportedMediaType =>
+                $"{request.Method} {request.Path} does not take a body of type {(request.ContentType is { Length: > 0 } type ? type : "(none)")}. " +
+                "Send JSON (Content-Type: application/json), or a type the OpenAPI document at /openapi/v1.json lists for it.",
             _ => null,
         };
     }

@@ -1,4 +1,5 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
 
@@ -8,6 +9,8 @@ namespace Lifeboat.Server;
 /// Opens the platform once, before the server takes requests, and disposes it at shutdown. The
 /// connection is resolved like the CLI does: Lifeboat:Connection (or LIFEBOAT_CONNECTION) for an
 /// existing server, otherwise the embedded private PostgreSQL under Lifeboat:Home (or LIFEBOAT_HOME).
+/// Change plans are held to the policy file Lifeboat:Policy (or LIFEBOAT_POLICY), else
+/// &lt;home&gt;/policy.yaml when it exists, else the built-in defaults.
 /// </summary>
 public sealed partial class PlatformLifetime(IConfiguration configuration, ILogger<PlatformLifetime> logger) : IHostedService, IAsyncDisposable
 {
@@ -23,6 +26,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
             LogEmbeddedServer(logger, home.Path);
         }
 
+        var policy = Policy(home);
         var connection = await home.ResolveConnectionAsync(new Progress<string>(m => LogProgress(logger, m)), cancellationToken);
         _platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
@@ -32,6 +36,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
                 BlobDirectory = Setting("Lifeboat:Blobs") ?? home.BlobDirectory,
                 Actor = Actors.Default,
             },
+            Policy = policy,
         }, cancellationToken);
     }
 
@@ -47,8 +52,22 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
 
     private string? Setting(string key) => configuration[key] is { Length: > 0 } value ? value : null;
 
+    /// <summary>Like the CLI's --policy: a named file must exist; without one, the home's policy.yaml if any.</summary>
+    private PlanPolicy Policy(LifeboatHome home)
+    {
+        var path = Setting("Lifeboat:Policy") ?? (Environment.GetEnvironmentVariable("LIFEBOAT_POLICY") is { Length: > 0 } p ? p : null);
+        var inHome = System.IO.Path.Combine(home.Path, "policy.yaml");
+        path ??= File.Exists(inHome) ? inHome : null;
+        var policy = path is null ? PlanPolicy.Default : PlanPolicy.Load(path);
+        LogPolicy(logger, path is null ? "the built-in default policy" : $"the policy in {path}");
+        return policy;
+    }
+
     [LoggerMessage(LogLevel.Information, "No connection configured: using the private PostgreSQL under {Home}")]
     private static partial void LogEmbeddedServer(ILogger logger, string home);
+
+    [LoggerMessage(LogLevel.Information, "Change plans are held to {Policy}")]
+    private static partial void LogPolicy(ILogger logger, string policy);
 
     [LoggerMessage(LogLevel.Information, "{Progress}")]
     private static partial void LogProgress(ILogger logger, string progress);

@@ -12,6 +12,10 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
 
 builder.Services.AddSingleton<PlatformLifetime>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PlatformLifetime>());
+// Background workers, started after the platform opens and stopped before it closes.
+builder.Services.AddSingleton<PlanRuns>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PlanRuns>());
+builder.Services.AddHostedService<DetectorService>();
 builder.Services.AddHttpContextAccessor();
 
 // Endpoints take the platform acting as the caller, so every change records who made it.
@@ -47,6 +51,7 @@ app.MapFlagEndpoints();
 app.MapContactEndpoints();
 app.MapEventEndpoints();
 app.MapStoreEndpoints();
+app.MapPlanEndpoints();
 
 await app.RunAsync();
 

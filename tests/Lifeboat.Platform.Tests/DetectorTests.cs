@@ -95,6 +95,35 @@ public sealed class DetectorTests(PlatformFixture fixture) : IClassFixture<Platf
     }
 
     [Fact]
+    public async Task AnAcknowledgedBurst_IsNotRaisedAgain_ButDeletionsAfterItAre()
+    {
+        var clock = new TestClock();
+        clock.Freeze();
+        await using var platform = await fixture.OpenAsync(PlanPolicy.Default, clock, actor: "oncall");
+        await platform.Detector.CheckAsync();
+        var rogue = platform.WithActor($"rogue-{Guid.NewGuid():n}");
+        async Task DeleteSitesAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await rogue.Sites.DeleteAsync((await platform.Sites.CreateAsync($"Victim {Guid.NewGuid():n}", "us-east")).Id, "no plan at all");
+            }
+        }
+
+        await DeleteSitesAsync(5);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        var alert = (await platform.Detector.CheckAsync()).Single();
+        await platform.Detector.AcknowledgeAsync(alert.Id);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        (await platform.Detector.CheckAsync()).ShouldBeEmpty("the burst is still in the window, but it was alerted and acknowledged");
+
+        await DeleteSitesAsync(4);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        (await platform.Detector.CheckAsync()).Single().Count.ShouldBe(4, "only the deletions after the alert count towards the next one");
+    }
+
+    [Fact]
     public async Task ANormalRate_RaisesNothing()
     {
         var clock = new TestClock();

@@ -239,6 +239,27 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
     }
 
     [Fact]
+    public async Task TheChecksBeforeARunOrARollback_RefuseWhatTheyWouldRefuse_AndChangeNothing()
+    {
+        var sites = await SitesWithTheAppAsync(6);
+        var plan = await Platform.WithActor("alice").Plans.SubmitAsync(Uninstall(sites.Select(s => s.Installation.Value).ToList()));
+
+        (await Should.ThrowAsync<PlatformException>(() => Platform.Plans.Runner.CheckCanRunAsync(plan.Id))).Message.ShouldContain("needs a second approver");
+        (await Should.ThrowAsync<PlatformException>(() => Platform.Plans.Runner.CheckCanRollBackAsync(plan.Id))).Message.ShouldBe($"plan {plan.Id} is Verified; there is nothing to roll back.");
+        (await Platform.Plans.GetAsync(plan.Id)).State.ShouldBe(PlanState.Verified);
+        (await Platform.Audit.OfAsync(plan.Id.Value)).Select(a => a.Step).ShouldBe(["submitted"]);
+
+        await Platform.WithActor("bob").Plans.ApproveAsync(plan.Id, plan.ContentHash);
+        (await Platform.Plans.Runner.CheckCanRunAsync(plan.Id)).State.ShouldBe(PlanState.Verified);
+        await Platform.Plans.Runner.RunAsync(plan.Id);
+
+        (await Should.ThrowAsync<PlatformException>(() => Platform.Plans.Runner.CheckCanRunAsync(plan.Id))).Message.ShouldContain("is Completed");
+        (await Platform.Plans.Runner.CheckCanRollBackAsync(plan.Id)).State.ShouldBe(PlanState.Completed);
+        (await Platform.Plans.Runner.RollbackAsync(plan.Id)).State.ShouldBe(PlanState.RolledBack);
+        (await Should.ThrowAsync<PlatformException>(() => Platform.Plans.Runner.RollbackAsync(plan.Id))).Message.ShouldBe($"plan {plan.Id} is RolledBack; there is nothing to roll back.");
+    }
+
+    [Fact]
     public async Task Rollback_UndoesEveryAppliedTarget_ToItsStateBeforeThePlan()
     {
         var sites = await SitesWithTheAppAsync(3);

@@ -11,9 +11,10 @@ namespace Lifeboat.Server.Tests;
 
 /// <summary>
 /// The API in memory on a database of its own (one per test class), with two products and one app
-/// registered through the API itself.
+/// registered through the API itself. The anomaly detector is off unless a derived fixture's
+/// <see cref="Settings"/> turn it on; the home is a fresh path, so no stray policy.yaml applies.
 /// </summary>
-public sealed class ServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
+public class ServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string Tracker = "prd_tracker";
     public const string Wiki = "prd_wiki";
@@ -28,7 +29,10 @@ public sealed class ServerFixture : WebApplicationFactory<Program>, IAsyncLifeti
 
     public HttpClient Client { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync()
+    /// <summary>Configuration a test class's fixture adds or overrides.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
+    public virtual async ValueTask InitializeAsync()
     {
         _database = await PostgresServer.CreateDatabaseAsync("server");
         Client = CreateClient();
@@ -41,7 +45,22 @@ public sealed class ServerFixture : WebApplicationFactory<Program>, IAsyncLifeti
     {
         builder.UseSetting("Lifeboat:Connection", _database!.ConnectionString);
         builder.UseSetting("Lifeboat:Blobs", BlobDirectory);
+        builder.UseSetting("Lifeboat:Home", Path.Combine(Path.GetTempPath(), "lifeboat-test-home", Guid.NewGuid().ToString("n")));
+        builder.UseSetting(DetectorService.IntervalKey, "0");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, BoomFilter>());
+    }
+
+    /// <summary>A client whose requests act as <paramref name="actor"/> (the X-Lifeboat-Actor header).</summary>
+    public HttpClient ClientAs(string actor)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add(Actors.Header, actor);
+        return client;
     }
 
     /// <summary>A new site with a unique name; returns its JSON (id, name, region, …).</summary>

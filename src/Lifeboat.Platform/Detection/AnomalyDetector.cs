@@ -34,6 +34,9 @@ public sealed class AnomalyDetector
     private readonly PlatformContext _context;
     private readonly AuditLog _audit;
     private readonly List<(DateTimeOffset SeenAt, DestructiveWrite Write)> _seen = [];
+
+    /// <summary>Per actor and action, the last write an alert covered: acknowledging it must not raise the same burst again.</summary>
+    private readonly Dictionary<(string Actor, string Key), long> _alertedUpTo = [];
     private long? _cursor;
 
     internal AnomalyDetector(PlatformContext context, AuditLog audit)
@@ -60,7 +63,8 @@ public sealed class AnomalyDetector
         _seen.RemoveAll(s => s.SeenAt < now - TimeSpan.FromHours(1));
         var window = TimeSpan.FromSeconds(Policy.WindowSeconds);
         var raised = new List<Alert>();
-        foreach (var burst in _seen.Where(s => s.SeenAt > now - window).GroupBy(s => (s.Write.Actor, s.Write.Key)))
+        var unalerted = _seen.Where(s => s.SeenAt > now - window && s.Write.EventId > _alertedUpTo.GetValueOrDefault((s.Write.Actor, s.Write.Key)));
+        foreach (var burst in unalerted.GroupBy(s => (s.Write.Actor, s.Write.Key)))
         {
             var count = burst.Sum(b => b.Write.Count);
             var baseline = Baseline(burst.Key.Key, now, window);
@@ -68,6 +72,7 @@ public sealed class AnomalyDetector
             {
                 var first = burst.MinBy(b => b.Write.EventId);
                 raised.Add(await RaiseAsync(burst.Key.Actor, burst.Key.Key, count, baseline, first.Write, first.SeenAt, now, cancellationToken));
+                _alertedUpTo[burst.Key] = burst.Max(b => b.Write.EventId);
             }
         }
 

@@ -136,8 +136,20 @@ public sealed class PlanRunner
             new { applied = targets.Count(t => t.State == TargetState.Applied), unchanged = targets.Count(t => t.State == TargetState.Unchanged) });
     }
 
-    /// <summary>Undoes every applied target of the plan (each a restore to just before the plan touched it) and verifies each.</summary>
-    public async Task<ChangePlan> RollbackAsync(PlanId id, IProgress<PlanProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Throws the conflict <see cref="RunAsync"/> would stop at before touching any target (paused,
+    /// halted, finished, awaiting approval, changed since approval), so a caller that runs the plan
+    /// in the background can refuse at once. Returns the plan.
+    /// </summary>
+    public async Task<ChangePlan> CheckCanRunAsync(PlanId id, CancellationToken cancellationToken = default)
+    {
+        var plan = await _plans.GetAsync(id, cancellationToken);
+        await CheckCanRunAsync(plan, cancellationToken);
+        return plan;
+    }
+
+    /// <summary>Throws the conflict <see cref="RollbackAsync"/> would stop at before undoing anything. Returns the plan.</summary>
+    public async Task<ChangePlan> CheckCanRollBackAsync(PlanId id, CancellationToken cancellationToken = default)
     {
         var plan = await _plans.GetAsync(id, cancellationToken);
         if (plan.State == PlanState.Running)
@@ -145,11 +157,23 @@ public sealed class PlanRunner
             throw new PlatformException(PlatformErrorKind.Conflict, $"plan {id} is running; pause or abort it before rolling it back.");
         }
 
+        if (plan.State is PlanState.Verified or PlanState.RolledBack)
+        {
+            throw new PlatformException(PlatformErrorKind.Conflict, $"plan {id} is {plan.State}; there is nothing to roll back.");
+        }
+
         if (!PlanAction.Find(plan.Action).Reversible)
         {
             throw new PlatformException(PlatformErrorKind.Conflict, $"{plan.Action} is irreversible; plan {id} cannot be rolled back from the store (restore from a backup instead).");
         }
 
+        return plan;
+    }
+
+    /// <summary>Undoes every applied target of the plan (each a restore to just before the plan touched it) and verifies each.</summary>
+    public async Task<ChangePlan> RollbackAsync(PlanId id, IProgress<PlanProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var plan = await CheckCanRollBackAsync(id, cancellationToken);
         var applied = (await _plans.TargetsAsync(id, cancellationToken)).Where(t => t.State == TargetState.Applied).ToList();
         var problems = new List<string>();
         for (var i = 0; i < applied.Count; i++)
