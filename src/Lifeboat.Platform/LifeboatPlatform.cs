@@ -1,4 +1,5 @@
 using Lifeboat.Platform.Audit;
+using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Catalog;
 using Lifeboat.Platform.Contacts;
 using Lifeboat.Platform.Detection;
@@ -36,6 +37,7 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Audit = new AuditLog(context);
         Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning);
         Detector = new AnomalyDetector(context, Audit);
+        Backups = new BackupService(context, Audit);
     }
 
     public TenantStore Store => _context.Store;
@@ -62,6 +64,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
     public AnomalyDetector Detector { get; }
 
     public AuditLog Audit { get; }
+
+    /// <summary>Backups that outlive the database, and restores from them.</summary>
+    public BackupService Backups { get; }
 
     public static async Task<LifeboatPlatform> OpenAsync(PlatformOptions options, CancellationToken cancellationToken = default)
     {
