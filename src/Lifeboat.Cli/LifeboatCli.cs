@@ -21,6 +21,7 @@ public static class LifeboatCli
         globals.AddTo(root);
         root.Add(DbCommands.Create(globals, console));
         root.Add(StoreCommands.Create(globals, console));
+        root.Add(BackupCommands.Create(globals, console));
         foreach (var command in PlatformCommands.Create(globals, console))
         {
             root.Add(command);

@@ -48,7 +48,7 @@ internal sealed class BackupCreator(PlatformContext context, AuditLog audit)
             rows = await writer.WriteCompressedAsync("store.ndjson.gz", z => export.WriteStoreAsync(z, tenant, previousBounds, ct), ct);
             rows += await writer.WriteCompressedAsync("platform.ndjson.gz", z => export.WriteTablesAsync(z, PlatformTables.All, previousBounds, tenant, ct), ct);
             versions = await writer.WriteCompressedAsync("versions.ndjson.gz", z => export.WriteVersionsAsync(z, tenant,
-                progress is null ? null : new Progress<long>(n => progress.Report(new BackupProgress("Exporting versions", n, null))), ct), ct);
+                progress is null ? null : new Reporter<long>(n => progress.Report(new BackupProgress("Exporting versions", n, null))), ct), ct);
             manifest = new BackupManifest
             {
                 Id = id,

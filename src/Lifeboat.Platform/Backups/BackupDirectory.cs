@@ -75,5 +75,5 @@ public sealed class BackupDirectory
         await EnvironmentRestorer.RestoreAsync(await BackupCatalog.ReadAsync(Path, cancellationToken), target, allowOlderChain, _time, progress, cancellationToken);
 
     private static IProgress<(int Done, int Total)>? Report(IProgress<BackupProgress>? progress, BackupId chain) =>
-        progress is null ? null : new Progress<(int Done, int Total)>(p => progress.Report(new BackupProgress($"Verifying {chain}", p.Done, p.Total)));
+        progress is null ? null : new Reporter<(int Done, int Total)>(p => progress.Report(new BackupProgress($"Verifying {chain}", p.Done, p.Total)));
 }

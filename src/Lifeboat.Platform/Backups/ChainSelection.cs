@@ -86,7 +86,7 @@ internal sealed record ChainSelection(BackupChain Chain, IReadOnlyList<BackupMan
     private static async Task<BackupVerification> VerifyAsync(BackupCatalog catalog, BackupChain chain, BackupManifest through, IProgress<BackupProgress>? progress,
         CancellationToken ct) =>
         await BackupVerifier.VerifyAsync(catalog, chain, through.Id,
-            progress is null ? null : new Progress<(int Done, int Total)>(p => progress.Report(new BackupProgress($"Verifying chain {chain.Id}", p.Done, p.Total))), ct);
+            progress is null ? null : new Reporter<(int Done, int Total)>(p => progress.Report(new BackupProgress($"Verifying chain {chain.Id}", p.Done, p.Total))), ct);
 
     private static BackupIntegrityException Damaged(BackupChain chain, IReadOnlyList<BackupFileProblem> problems, string hint) =>
         new($"backup chain {chain.Id} of {chain.Describe()} is damaged, so nothing was restored: {string.Join("; ", problems.Take(5))}{(problems.Count > 5 ? $"; and {problems.Count - 5} more" : "")}.{hint}",
