@@ -65,7 +65,12 @@ public sealed class BackupTests
         await p.Contacts.AddAsync(acme.Id, ContactRole.Admin, "Ann", "ann@example.com", null);
         var gone = await p.Sites.CreateAsync("Initech", "us-east");
         await p.Sites.DeleteAsync(gone.Id, "churned");
+        var erased = await p.Sites.CreateAsync("Hooli", "us-east");
+        await p.Store.Records.PutAsync(erased.Id.Tenant, Issues, "h-1", new { title = "personal data", status = "open" });
         var full = await env.Backups.FullAsync();
+        var erasure = await p.Store.WithActor("dpo").Erasures.RequestAsync(erased.Id.Tenant, "GDPR art. 17");
+        await p.Store.WithActor("cto").Erasures.ApproveAsync(erasure.Id);
+        await p.Store.Erasures.ExecuteAsync(erasure.Id);
         await p.Identity.SetUserActiveAsync(user.Id, false);
         var late = await p.Sites.CreateAsync("Umbrella", "ap-southeast");
         await p.Store.Records.PutAsync(late.Id.Tenant, Issues, "u-1", new { title = "hello", status = "open" });
@@ -82,7 +87,8 @@ public sealed class BackupTests
         var report = await new BackupDirectory(env.BackupFolder, env.Clock).RestoreEnvironmentAsync(target);
 
         report.BackupsUsed.ShouldBe([full.Id, incremental.Id]);
-        report.Sites.ShouldBe(3);
+        report.Sites.ShouldBe(4);
+        report.Import.PurgedTenantsSkipped.ShouldBe([erased.Id.Tenant], "the full backup still holds its data; the erasure after it stands");
         report.BlobsCopied.ShouldBe(1);
         (await DumpAsync(empty.ConnectionString)).ShouldBe(before);
         var restored = await env.OpenAsync(target);
@@ -93,7 +99,8 @@ public sealed class BackupTests
         (await restored.Store.Tenants.GetAsync(gone.Id.Tenant)).State.ShouldBe(TenantState.Deleted);
         var next = await restored.Store.Records.PutAsync(late.Id.Tenant, Issues, "u-2", new { title = "after the restore", status = "open" });
         next.Position.ShouldBeGreaterThan(incremental.UpToPosition);
-        (await restored.Sites.CreateAsync("Hooli", "eu-west")).Id.ShouldNotBe(late.Id);
+        (await restored.Store.Tenants.GetAsync(erased.Id.Tenant)).State.ShouldBe(TenantState.Purged);
+        (await restored.Sites.CreateAsync("Pied Piper", "eu-west")).Id.ShouldNotBe(late.Id);
     }
 
     [Fact]
