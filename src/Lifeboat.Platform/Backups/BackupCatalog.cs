@@ -125,7 +125,7 @@ internal sealed class BackupCatalog
             {
                 members.Add(full);
                 var current = full;
-                while (byPrevious[current.Id].OrderBy(b => b.CreatedAt).FirstOrDefault() is { } next)
+                while (byPrevious[current.Id].OrderBy(b => b.CreatedAt).FirstOrDefault(b => !members.Contains(b)) is { } next)
                 {
                     if (next.PreviousSha256 != current.Sha256 || next.AfterPosition != current.UpToPosition || next.Scope != current.Scope || next.Site != current.Site)
                     {

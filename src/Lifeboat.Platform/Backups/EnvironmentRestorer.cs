@@ -33,7 +33,8 @@ internal static class EnvironmentRestorer
         }
 
         await using var platform = await LifeboatPlatform.OpenAsync(target, ct);
-        var sites = await platform.Sites.ListAsync(limit: 10_000, cancellationToken: ct);
+        await using var count = platform.Store.DataSource.CreateCommand("SELECT count(*)::int FROM platform.site_directory");
+        var sites = (int)(await count.ExecuteScalarAsync(ct))!;
         await platform.Audit.WriteAsync(last.Id.Value, "backup.restore-environment", null, [.. selection.Members.Select(m => m.Id.Value)], new
         {
             chain = selection.Chain.Id,
@@ -44,7 +45,7 @@ internal static class EnvironmentRestorer
             blobs,
             restoredAt = time.GetUtcNow(),
         }, ct);
-        return new EnvironmentRestoreReport(selection.Point, selection.Chain.Id, [.. selection.Members.Select(m => m.Id)], selection.Skipped, import, blobs, sites.Count);
+        return new EnvironmentRestoreReport(selection.Point, selection.Chain.Id, [.. selection.Members.Select(m => m.Id)], selection.Skipped, import, blobs, sites);
     }
 
     private static async Task RequireCompatibleAsync(TenantStore store, BackupManifest last, CancellationToken ct)

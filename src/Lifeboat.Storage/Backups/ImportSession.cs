@@ -192,24 +192,7 @@ public sealed class ImportSession : IAsyncDisposable
             _purged = purged;
         }
 
-        var needed = new List<string>();
-        await using (var blobs = Command("""
-            SELECT DISTINCT v.blob_sha256 FROM lb_import_versions v JOIN lb_import_allowed a ON a.tenant_id = v.tenant_id AND NOT a.purged
-            WHERE v.blob_sha256 IS NOT NULL
-            """))
-        await using (var reader = await blobs.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var sha = Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0));
-                if (!_context.BlobFiles.Exists(sha))
-                {
-                    needed.Add(sha);
-                }
-            }
-        }
-
-        return needed;
+        return await MissingBlobsAsync(cancellationToken);
     }
 
     /// <summary>Inserts the missing versions and table rows, moves the sequences forward, and commits.</summary>
@@ -220,7 +203,7 @@ public sealed class ImportSession : IAsyncDisposable
             await PrepareAsync(cancellationToken);
         }
 
-        var missingBlobs = await StillMissingBlobsAsync(cancellationToken);
+        var missingBlobs = await MissingBlobsAsync(cancellationToken);
         if (missingBlobs.Count > 0)
         {
             throw new BlobIntegrityException(
@@ -241,21 +224,17 @@ public sealed class ImportSession : IAsyncDisposable
 
         // The newest missing version of each record goes through the versioning trigger: it becomes
         // current only when it is newer than the store's current version, which then moves to history.
+        await ExecAsync($"""
+            INSERT INTO lifeboat.records AS r ({Columns})
+            SELECT {Columns} FROM lb_import_missing WHERE newest
+            ON CONFLICT (tenant_id, collection, record_id) DO UPDATE SET
+                position = excluded.position, stamp = excluded.stamp, actor = excluded.actor, deleted = excluded.deleted, doc = excluded.doc,
+                ix1 = excluded.ix1, ix2 = excluded.ix2, ix3 = excluded.ix3, blob_sha256 = excluded.blob_sha256, blob_size = excluded.blob_size
+            """, cancellationToken);
         long versions;
-        await using (var current = Command($"""
-            WITH ins AS (
-                INSERT INTO lifeboat.records AS r ({Columns})
-                SELECT {Columns} FROM lb_import_missing WHERE newest
-                ON CONFLICT (tenant_id, collection, record_id) DO UPDATE SET
-                    position = excluded.position, stamp = excluded.stamp, actor = excluded.actor, deleted = excluded.deleted, doc = excluded.doc,
-                    ix1 = excluded.ix1, ix2 = excluded.ix2, ix3 = excluded.ix3, blob_sha256 = excluded.blob_sha256, blob_size = excluded.blob_size
-                RETURNING 1)
-            SELECT (SELECT count(*) FROM lb_import_missing), (SELECT count(*) FROM ins)
-            """))
+        await using (var count = Command("SELECT count(*) FROM lb_import_missing"))
         {
-            await using var reader = await current.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            versions = reader.GetInt64(0);
+            versions = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
 
         var tableRows = await InsertTablesAsync(cancellationToken);
@@ -313,7 +292,8 @@ public sealed class ImportSession : IAsyncDisposable
         }
     }
 
-    private async Task<List<string>> StillMissingBlobsAsync(CancellationToken ct)
+    /// <summary>Blobs the versions to import refer to whose file is not in the blob directory (purged tenants' blobs stay out).</summary>
+    private async Task<List<string>> MissingBlobsAsync(CancellationToken ct)
     {
         var missing = new List<string>();
         await using var blobs = Command("""
