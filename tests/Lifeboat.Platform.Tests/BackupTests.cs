@@ -242,6 +242,9 @@ public sealed class BackupTests
         await env.Backups.FullAsync();
         (await Should.ThrowAsync<PlatformException>(() => env.Backups.Directory.RestoreEnvironmentAsync(env.Options(env.Database.ConnectionString, "blobs"))))
             .Message.ShouldContain("the target database is not empty");
+        var missing = new NpgsqlConnectionStringBuilder(env.Database.ConnectionString) { Database = "no_such_database" }.ConnectionString;
+        (await Should.ThrowAsync<PlatformException>(() => env.Backups.Directory.RestoreEnvironmentAsync(env.Options(missing, "blobs"))))
+            .Message.ShouldContain("cannot open the target database");
     }
 
     [Fact]

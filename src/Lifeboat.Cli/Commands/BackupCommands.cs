@@ -110,6 +110,12 @@ internal static class BackupCommands
         {
             var backup = parse.GetValue(id) is { } b ? BackupId.Parse(b) : (BackupId?)null;
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).VerifyAsync(backup, p, ct));
+            if (report.Files == 0 && report.Intact)
+            {
+                c.Console.MarkupLine($"[red]There are no backups in {E(c.FolderOf(parse))}:[/] nothing could be restored. Take one with `lifeboat backup full`.");
+                return LifeboatCli.ProblemsFound;
+            }
+
             if (report.Intact)
             {
                 c.Console.MarkupLine($"[green]All {report.Files} file(s) of {report.Backups.Count} backup(s) intact[/] ({Bytes(report.Bytes)} hashed).");

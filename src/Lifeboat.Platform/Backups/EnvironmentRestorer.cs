@@ -1,6 +1,7 @@
 using Lifeboat.Storage;
 using Lifeboat.Storage.Backups;
 using Lifeboat.Storage.Schema;
+using Npgsql;
 
 namespace Lifeboat.Platform.Backups;
 
@@ -20,10 +21,9 @@ internal static class EnvironmentRestorer
         var selection = await ChainSelection.SelectAsync(catalog, chains, "the environment", null, allowOlderChain, progress, ct);
         var last = selection.Last;
 
-        var dataSource = TenantStore.CreateDataSource(target.Store.ConnectionString);
         ImportResult import;
         int blobs;
-        await using (var store = await TenantStore.OpenAsync(dataSource, target.Store, ownsDataSource: true, [MigrationSource.Store, LifeboatPlatform.Migrations], ct))
+        await using (var store = await OpenTargetAsync(target, ct))
         {
             await RequireCompatibleAsync(store, last, ct);
             var sequences = last.Sequences.ToDictionary(s => s.Name, s => s.Value, StringComparer.Ordinal);
@@ -46,6 +46,20 @@ internal static class EnvironmentRestorer
             restoredAt = time.GetUtcNow(),
         }, ct);
         return new EnvironmentRestoreReport(selection.Point, selection.Chain.Id, [.. selection.Members.Select(m => m.Id)], selection.Skipped, import, blobs, sites);
+    }
+
+    private static async Task<TenantStore> OpenTargetAsync(PlatformOptions target, CancellationToken ct)
+    {
+        var dataSource = TenantStore.CreateDataSource(target.Store.ConnectionString);
+        try
+        {
+            return await TenantStore.OpenAsync(dataSource, target.Store, ownsDataSource: true, [MigrationSource.Store, LifeboatPlatform.Migrations], ct);
+        }
+        catch (NpgsqlException e)
+        {
+            await dataSource.DisposeAsync();
+            throw new PlatformException(PlatformErrorKind.Invalid, $"cannot open the target database ({e.Message}); create an empty database and pass its connection string. Nothing was restored.");
+        }
     }
 
     private static async Task RequireCompatibleAsync(TenantStore store, BackupManifest last, CancellationToken ct)
