@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Platform;
+using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
@@ -49,8 +50,11 @@ public sealed class GlobalOptions
     public async Task<TenantStore> OpenStoreAsync(ParseResult parse, CancellationToken ct) =>
         await TenantStore.OpenAsync(await StoreOptionsAsync(parse, ct), ct);
 
-    public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, CancellationToken ct) =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Policy = PolicyOf(parse) }, ct);
+    public Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, CancellationToken ct) =>
+        OpenPlatformAsync(parse, new BackupOptions { Directory = HomeOf(parse).BackupDirectory }, ct);
+
+    public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, BackupOptions backups, CancellationToken ct) =>
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Policy = PolicyOf(parse), Backups = backups }, ct);
 
     public PlanPolicy PolicyOf(ParseResult parse)
     {

@@ -32,6 +32,7 @@ public static class LifeboatCli
             root.Add(command);
         }
 
+        root.Add(BackupCommands.Create(globals, console));
         foreach (var command in PlatformCommands.Create(globals, console))
         {
             root.Add(command);

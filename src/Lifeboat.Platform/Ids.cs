@@ -279,3 +279,18 @@ public readonly record struct RestoreJobId : ITypedId<RestoreJobId>
 
     public override string ToString() => Value;
 }
+
+public readonly record struct BackupId : ITypedId<BackupId>
+{
+    private BackupId(string value) => Value = value;
+
+    public static IdKind Kind => IdKind.Backup;
+
+    public string Value { get; }
+
+    public static BackupId FromValidated(string value) => new(value);
+
+    public static BackupId Parse(string? value) => TypedId.Parse<BackupId>(value);
+
+    public override string ToString() => Value;
+}

@@ -1,4 +1,5 @@
 using Lifeboat.Platform.Audit;
+using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Catalog;
 using Lifeboat.Platform.Contacts;
 using Lifeboat.Platform.Detection;
@@ -38,6 +39,7 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning);
         Detector = new AnomalyDetector(context, Audit);
         Restores = new RestoreJobs(context, new Participants(context));
+        Backups = new BackupService(context, Audit);
     }
 
     public TenantStore Store => _context.Store;
@@ -67,6 +69,8 @@ public sealed class LifeboatPlatform : IAsyncDisposable
 
     /// <summary>Restore jobs: many sites, every store, one recovery point.</summary>
     public RestoreJobs Restores { get; }
+    /// <summary>Backups that outlive the database, and restores from them.</summary>
+    public BackupService Backups { get; }
 
     public static async Task<LifeboatPlatform> OpenAsync(PlatformOptions options, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 
@@ -12,4 +13,7 @@ public sealed class PlatformOptions
 
     /// <summary>The rules change plans are held to.</summary>
     public PlanPolicy Policy { get; init; } = PlanPolicy.Default;
+
+    /// <summary>Where backups go and how long they are kept.</summary>
+    public BackupOptions Backups { get; init; } = new();
 }

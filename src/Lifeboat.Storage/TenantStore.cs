@@ -1,3 +1,4 @@
+using Lifeboat.Storage.Backups;
 using Lifeboat.Storage.Internal;
 using Lifeboat.Storage.Schema;
 using Npgsql;
@@ -25,6 +26,7 @@ public sealed class TenantStore : IAsyncDisposable
         Retention = new RetentionJob(context, Blobs);
         Erasures = new Erasures(context, Tenants);
         DestructiveWrites = new DestructiveWrites(context);
+        Backups = new StoreBackups(context);
     }
 
     public TenantLifecycle Tenants { get; }
@@ -40,6 +42,9 @@ public sealed class TenantStore : IAsyncDisposable
     public Erasures Erasures { get; }
 
     public DestructiveWrites DestructiveWrites { get; }
+
+    /// <summary>Tenant-aware export and import of versions, for backups that outlive the database.</summary>
+    public StoreBackups Backups { get; }
 
     public NpgsqlDataSource DataSource => _context.DataSource;
 

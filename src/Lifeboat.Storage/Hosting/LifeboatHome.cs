@@ -14,6 +14,9 @@ public sealed class LifeboatHome(string? home = null, string? connectionString =
 
     public string BlobDirectory => Environment.GetEnvironmentVariable("LIFEBOAT_BLOBS") is { Length: > 0 } b ? b : System.IO.Path.Combine(Path, "blobs");
 
+    /// <summary>Where backups go: LIFEBOAT_BACKUPS, else &lt;home&gt;/backups. Put it on another disk than the database for real use.</summary>
+    public string BackupDirectory => Environment.GetEnvironmentVariable("LIFEBOAT_BACKUPS") is { Length: > 0 } b ? b : System.IO.Path.Combine(Path, "backups");
+
     public LocalPostgres EmbeddedServer => new(Path);
 
     /// <summary>The connection string to use, starting the embedded server when none is configured.</summary>

@@ -1,0 +1,255 @@
+using System.CommandLine;
+using System.Globalization;
+using Lifeboat.Platform;
+using Lifeboat.Platform.Backups;
+using Lifeboat.Storage;
+using Spectre.Console;
+using static Lifeboat.Cli.Commands.PlatformCommand;
+using static Lifeboat.Cli.Commands.StoreCommands;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>
+/// `lifeboat backup`: backups that survive the loss of the database. Listing, verifying, measuring
+/// the RPO and rebuilding an empty environment read only the backup folder, so they work when the
+/// live database is gone.
+/// </summary>
+internal static class BackupCommands
+{
+    public static Command Create(GlobalOptions g, IAnsiConsole console)
+    {
+        var folder = new Option<string?>("--backups")
+        {
+            Description = "The backup folder (default: LIFEBOAT_BACKUPS, else <home>/backups)",
+            Recursive = true,
+        };
+        var backup = new Command("backup", "Backups that outlive the database: full and incremental, verify, restore, retention, RPO") { folder };
+        var context = new BackupCommandContext(g, folder, console);
+        backup.Add(Take(context, BackupKind.Full, "full", "Take a full backup of the environment, or of one site: starts a new chain"));
+        backup.Add(Take(context, BackupKind.Incremental, "incremental", "Back up what was committed since the newest backup of the same scope"));
+        backup.Add(List(context));
+        backup.Add(Verify(context));
+        backup.Add(Restore(context));
+        backup.Add(RestoreAll(context));
+        backup.Add(Rpo(context));
+        backup.Add(Retention(context));
+        return backup;
+    }
+
+    private static Command Take(BackupCommandContext c, BackupKind kind, string name, string description)
+    {
+        var site = new Option<string?>("--site") { Description = "Only this site (site_…); default: the whole environment" };
+        var command = new Command(name, description) { site };
+        command.SetAction(async (parse, ct) =>
+        {
+            var siteId = parse.GetValue(site) is { } s ? SiteId.Parse(s) : (SiteId?)null;
+            await using var platform = await c.OpenPlatformAsync(parse, ct);
+            var manifest = await c.WithProgressAsync(p => kind == BackupKind.Full
+                ? platform.Backups.FullAsync(siteId, p, ct)
+                : platform.Backups.IncrementalAsync(siteId, p, ct));
+            c.Console.MarkupLine($"{manifest.Kind} backup [bold]{manifest.Id}[/] of {(manifest.Site is { } x ? $"site {x}" : "the environment")}: " +
+                $"positions {manifest.AfterPosition}–{manifest.UpToPosition}, {N(manifest.Versions)} version(s), {manifest.Files.Count} file(s), {Bytes(manifest.Bytes)}" +
+                (manifest.Previous is { } prev ? $", following {prev} in chain {manifest.Chain}." : "."));
+            var table = new Table().AddColumns("File", "Bytes", "SHA-256");
+            foreach (var file in manifest.Files.Take(20))
+            {
+                table.AddRow(E(file.Name), Bytes(file.Bytes), file.Sha256[..16] + "…");
+            }
+
+            c.Console.Write(table);
+            if (manifest.Files.Count > 20)
+            {
+                c.Console.MarkupLine($"[grey]… and {manifest.Files.Count - 20} more file(s)[/]");
+            }
+
+            c.Console.MarkupLine($"Written once, read-only, to {E(Path.Combine(c.FolderOf(parse), manifest.Id.Value))}");
+            return LifeboatCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command List(BackupCommandContext c)
+    {
+        var command = new Command("list", "List backups by chain, oldest first");
+        command.SetAction(async (parse, ct) =>
+        {
+            var listing = await c.DirectoryOf(parse).ListAsync(ct);
+            // One block per chain: its full backup, then each incremental in link order.
+            var table = new Table().AddColumns("Backup", "Kind", "Of", "Positions", "Started", "Versions", "Size");
+            foreach (var chain in listing.Chains)
+            {
+                if (table.Rows.Count > 0)
+                {
+                    table.AddEmptyRow();
+                }
+
+                foreach (var b in chain.Members)
+                {
+                    table.AddRow(b.Id.Value, b.Kind == BackupKind.Full ? "full" : "└ incremental", b.Site?.Value ?? "environment",
+                        $"{b.AfterPosition}–{b.UpToPosition}", Time(b.StartedAt), N(b.Versions), Bytes(b.Bytes));
+                }
+            }
+
+            c.Console.Write(table);
+            c.Console.MarkupLine($"{listing.Backups.Count} backup(s) in {listing.Chains.Count} chain(s), {Bytes(listing.Backups.Sum(b => b.Bytes))}, in {E(c.FolderOf(parse))}");
+            foreach (var problem in listing.Unreadable.Concat(listing.Chains.SelectMany(ch => ch.Problems)).DistinctBy(p => p.Path))
+            {
+                c.Console.MarkupLine($"[red]{E(problem)}[/]");
+            }
+
+            return LifeboatCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Verify(BackupCommandContext c)
+    {
+        var id = new Argument<string?>("backup") { Description = "Verify this backup and the ones before it in its chain (bak_…); default: every backup", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("verify", "Re-hash every file of the backups and check the links between their manifests") { id };
+        command.SetAction(async (parse, ct) =>
+        {
+            var backup = parse.GetValue(id) is { } b ? BackupId.Parse(b) : (BackupId?)null;
+            var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).VerifyAsync(backup, p, ct));
+            if (report.Files == 0 && report.Intact)
+            {
+                c.Console.MarkupLine($"[red]There are no backups in {E(c.FolderOf(parse))}:[/] nothing could be restored. Take one with `lifeboat backup full`.");
+                return LifeboatCli.ProblemsFound;
+            }
+
+            if (report.Intact)
+            {
+                c.Console.MarkupLine($"[green]All {report.Files} file(s) of {report.Backups.Count} backup(s) intact[/] ({Bytes(report.Bytes)} hashed).");
+                return LifeboatCli.Ok;
+            }
+
+            var root = c.FolderOf(parse);
+            var table = new Table().AddColumns("Backup", "File", "Problem");
+            foreach (var problem in report.Problems)
+            {
+                table.AddRow(problem.Backup?.Value ?? "-", E(Path.GetRelativePath(root, problem.Path)), $"[red]{E(problem.Problem)}[/]");
+            }
+
+            c.Console.Write(table);
+            c.Console.MarkupLine($"Files are under {E(root)}.");
+            c.Console.MarkupLine($"[red]{report.Problems.Count} file(s) missing or altered.[/] A restore refuses a chain with any of them; allow an older chain explicitly to use one.");
+            return LifeboatCli.ProblemsFound;
+        });
+        return command;
+    }
+
+    private static Command Restore(BackupCommandContext c)
+    {
+        var site = new Option<string>("--site") { Description = "The site to bring back (site_…)", Required = true };
+        var to = new Option<string>("--to") { Description = "Recovery point: a commit position ('position:123' or '@123') or a UTC time ('2026-04-05T07:38:00Z')", Required = true };
+        var older = new Option<bool>("--allow-older-chain") { Description = "When the newest chain that covers the point is damaged, use the newest intact older one (possibly ending earlier)" };
+        var command = new Command("restore", "Bring one site of the live environment to a point from backups; no other site is touched") { site, to, older };
+        command.SetAction(async (parse, ct) =>
+        {
+            var siteId = SiteId.Parse(parse.GetValue(site));
+            var point = RecoveryPoint.Parse(parse.GetValue(to)!);
+            await using var platform = await c.OpenPlatformAsync(parse, ct);
+            var report = await c.WithProgressAsync(p => platform.Backups.RestoreSiteAsync(siteId, point, parse.GetValue(older), p, ct));
+            foreach (var skipped in report.SkippedChains)
+            {
+                c.Console.MarkupLine($"[yellow]Passed over damaged chain {skipped.Chain}:[/] {E(string.Join("; ", skipped.Problems))}");
+            }
+
+            if (report.Point != report.RequestedPoint)
+            {
+                c.Console.MarkupLine($"[yellow]The intact chain ends before {report.RequestedPoint}: restored to {report.Point}, its end.[/]");
+            }
+
+            var r = report.Restore;
+            c.Console.MarkupLine($"Restored site [bold]{siteId}[/] to [bold]{report.Point}[/] from chain {report.Chain} ({string.Join(", ", report.BackupsUsed)}): " +
+                $"{N(report.Import.Versions)} version(s) and {report.BlobsCopied} blob file(s) the live store lacked were imported; {r.Records} record(s) changed; state {StateMarkup(r.StateBefore)} → {StateMarkup(r.StateAfter)}.");
+            c.Console.Write(ChangesTable(r.Changes));
+            c.Console.MarkupLine($"To undo this restore: [bold]lifeboat store restore {siteId} --to {r.UndoPoint}[/]");
+            return LifeboatCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command RestoreAll(BackupCommandContext c)
+    {
+        var into = new Option<string>("--into") { Description = "Connection string of the new, empty database to fill", Required = true };
+        var blobs = new Option<string?>("--blobs") { Description = "The new environment's blob folder (default: LIFEBOAT_BLOBS, else <home>/blobs)" };
+        var older = new Option<bool>("--allow-older-chain") { Description = "When the newest environment chain is damaged, use the newest intact older one" };
+        var command = new Command("restore-all", "Rebuild every site and the platform's tables in an empty database from the newest environment chain") { into, blobs, older };
+        command.SetAction(async (parse, ct) =>
+        {
+            // Never the live database: it may be gone.
+            var target = new PlatformOptions
+            {
+                Store = new StoreOptions
+                {
+                    ConnectionString = parse.GetValue(into)!,
+                    BlobDirectory = parse.GetValue(blobs) ?? c.Globals.HomeOf(parse).BlobDirectory,
+                    Actor = c.Globals.ActorOf(parse),
+                },
+            };
+            var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
+            foreach (var skipped in report.SkippedChains)
+            {
+                c.Console.MarkupLine($"[yellow]Passed over damaged chain {skipped.Chain}:[/] {E(string.Join("; ", skipped.Problems))}");
+            }
+
+            var table = new Table().AddColumns("Restored", "Count");
+            table.AddRow("Sites", N(report.Sites));
+            table.AddRow("Tenants", N(report.Import.TenantsCreated));
+            table.AddRow("Versions", N(report.Import.Versions));
+            table.AddRow("Lifecycle changes", N(report.Import.LifecycleChanges));
+            table.AddRow("Platform and store rows", N(report.Import.TableRows));
+            table.AddRow("Blob files", N(report.BlobsCopied));
+            table.AddRow("Purged tenants (kept purged)", N(report.Import.PurgedTenantsSkipped.Count));
+            c.Console.Write(table);
+            c.Console.MarkupLine($"The environment is back as of [bold]{report.Point}[/] (chain {report.Chain}: {string.Join(", ", report.BackupsUsed)}). Point Lifeboat at it with --connection or LIFEBOAT_CONNECTION.");
+            return LifeboatCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Rpo(BackupCommandContext c)
+    {
+        var command = new Command("rpo", "The recovery point objective the backups actually taken achieve: worst gap, and the age of the newest");
+        command.SetAction(async (parse, ct) =>
+        {
+            var report = await c.DirectoryOf(parse).RpoAsync(ct);
+            var table = new Table().AddColumns("Scope", "Backups", "Oldest", "Newest", "Worst gap", "Newest age", "RPO");
+            foreach (var line in report.Lines)
+            {
+                table.AddRow(line.Scope, N(line.Backups), Time(line.Oldest), Time(line.Newest),
+                    line.WorstGap is { } gap ? $"{Span(gap)} (to {Time(line.WorstGapEndedAt!.Value)})" : "-", Span(line.NewestAge), $"[bold]{Span(line.Rpo)}[/]");
+            }
+
+            c.Console.Write(table);
+            c.Console.MarkupLine(report.Lines.Count == 0
+                ? "[red]No backups: if the database vanished now, everything would be lost.[/]"
+                : "If the database vanished now, what was committed after the newest backup of each scope would be lost (its age). Run `backup verify` to know the backups are intact.");
+            return LifeboatCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Retention(BackupCommandContext c)
+    {
+        var days = new Option<int>("--days") { Description = "Keep backups this many days", DefaultValueFactory = _ => 30 };
+        var command = new Command("retention", "Remove chains older than the retention period for which a newer intact full backup exists") { days };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var platform = await c.OpenPlatformAsync(parse, ct, TimeSpan.FromDays(parse.GetValue(days)));
+            var report = await platform.Backups.ApplyRetentionAsync(ct);
+            c.Console.MarkupLine($"Retention keeps backups from {Time(report.Cutoff)} on: removed {report.Removed.Count} backup(s) ({Bytes(report.BytesRemoved)}){(report.Removed.Count > 0 ? ": " + string.Join(", ", report.Removed) : "")}.");
+            foreach (var note in report.Notes)
+            {
+                c.Console.MarkupLine($"[yellow]{E(note)}[/]");
+            }
+
+            return LifeboatCli.Ok;
+        });
+        return command;
+    }
+
+    private static string Span(TimeSpan t) => t.TotalDays >= 1
+        ? t.ToString(@"d\d\ hh\h\ mm\m", CultureInfo.InvariantCulture)
+        : t.ToString(@"hh\h\ mm\m\ ss\s", CultureInfo.InvariantCulture);
+}

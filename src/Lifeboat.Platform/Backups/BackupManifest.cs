@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Lifeboat.Platform.Internal;
+
+namespace Lifeboat.Platform.Backups;
+
+public enum BackupKind
+{
+    /// <summary>Every version of the scope the store still holds: starts a chain.</summary>
+    Full,
+
+    /// <summary>The versions committed since the previous backup of the chain.</summary>
+    Incremental,
+}
+
+public enum BackupScope
+{
+    /// <summary>Every tenant and the platform's own tables: enough to rebuild an empty environment.</summary>
+    Environment,
+
+    /// <summary>One site's tenant and its directory entries.</summary>
+    Site,
+}
+
+/// <summary>One file of a backup, as written: its path under the backup's folder, SHA-256 and length.</summary>
+public sealed record BackupFileEntry(string Name, string Sha256, long Bytes);
+
+/// <summary>A named number: a schema version, an append-only table's key bound, a sequence's value.</summary>
+public sealed record BackupMark(string Name, long Value);
+
+/// <summary>
+/// What a backup holds, written last, once, as <c>manifest.json</c>. <see cref="Sha256"/> is the
+/// hash of the manifest's canonical JSON with that field null; the next backup of the chain records
+/// it as <see cref="PreviousSha256"/>, so the manifests form a hash chain back to the full backup,
+/// and every file of the chain is pinned by a hash in a manifest.
+/// </summary>
+public sealed record BackupManifest
+{
+    public const string CurrentFormat = "lifeboat-backup/1";
+    public const string FileName = "manifest.json";
+
+    private static readonly JsonSerializerOptions Json = PlatformJson.Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
+
+    public string Format { get; init; } = CurrentFormat;
+
+    public required BackupId Id { get; init; }
+
+    public required BackupKind Kind { get; init; }
+
+    public required BackupScope Scope { get; init; }
+
+    public SiteId? Site { get; init; }
+
+    /// <summary>The full backup that starts this backup's chain (itself, for a full backup).</summary>
+    public required BackupId Chain { get; init; }
+
+    public BackupId? Previous { get; init; }
+
+    public string? PreviousSha256 { get; init; }
+
+    /// <summary>Versions with a position above this and at most <see cref="UpToPosition"/> are in this backup.</summary>
+    public long AfterPosition { get; init; }
+
+    public long UpToPosition { get; init; }
+
+    /// <summary>The platform's clock just before the bound was read: everything committed before it is in the chain.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>The database's clock just before the bound was read: every version stamped at or before it is in the chain.</summary>
+    public DateTimeOffset CoveredUntil { get; init; }
+
+    /// <summary>The chain restores exactly from this time on (the store's retention window when the full backup was taken).</summary>
+    public DateTimeOffset ExactFrom { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public required string CreatedBy { get; init; }
+
+    /// <summary>The schema version of every module of the database it was taken from.</summary>
+    public IReadOnlyList<BackupMark> Schema { get; init; } = [];
+
+    /// <summary>For each append-only table: the highest key this backup covers.</summary>
+    public IReadOnlyList<BackupMark> Bounds { get; init; } = [];
+
+    /// <summary>Sequences as the snapshot saw them (environment backups): a restore sets them back.</summary>
+    public IReadOnlyList<BackupMark> Sequences { get; init; } = [];
+
+    public long Tenants { get; init; }
+
+    public long Versions { get; init; }
+
+    public long Rows { get; init; }
+
+    public IReadOnlyList<BackupFileEntry> Files { get; init; } = [];
+
+    public string? Sha256 { get; init; }
+
+    [JsonIgnore]
+    public long Bytes => Files.Sum(f => f.Bytes);
+
+    /// <summary>The manifest with its own hash set, as the bytes to write.</summary>
+    internal (BackupManifest Sealed, byte[] Bytes) Seal()
+    {
+        var withHash = this with { Sha256 = ContentHash() };
+        return (withHash, JsonSerializer.SerializeToUtf8Bytes(withHash, Json));
+    }
+
+    /// <summary>Reads a manifest, refusing one whose bytes are not exactly what was written or whose hash does not match.</summary>
+    internal static BackupManifest Parse(byte[] bytes, string path)
+    {
+        BackupManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<BackupManifest>(bytes, Json);
+        }
+        catch (Exception e) when (e is JsonException or PlatformException)
+        {
+            throw new FormatException($"{path} is not a backup manifest ({e.Message}).", e);
+        }
+
+        if (manifest is null || manifest.Format != CurrentFormat)
+        {
+            throw new FormatException($"{path} is not a {CurrentFormat} manifest.");
+        }
+
+        if (manifest.Sha256 != manifest.ContentHash() || !JsonSerializer.SerializeToUtf8Bytes(manifest, Json).AsSpan().SequenceEqual(bytes))
+        {
+            throw new FormatException($"{path} was altered: its content no longer matches the hash it was sealed with.");
+        }
+
+        return manifest;
+    }
+
+    private string ContentHash() =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this with { Sha256 = null }, Json)));
+}

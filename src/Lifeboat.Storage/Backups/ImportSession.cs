@@ -1,0 +1,401 @@
+using Lifeboat.Storage.Internal;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Lifeboat.Storage.Backups;
+
+/// <summary>
+/// Brings exported versions back into a store that lacks them, in one transaction: stage the files,
+/// ask which blob files are needed, put them in place, then commit. Only rows that are missing are
+/// inserted, and they go in through the same versioning trigger as every write: a version older
+/// than a record's current one goes to history, a newer one becomes current and the one it
+/// supersedes moves to history. Nothing is deleted or overwritten, so the removal guard never fires.
+/// A tenant purged on purpose (erasure, or deleted beyond the retention window) is never brought back.
+/// </summary>
+public sealed class ImportSession : IAsyncDisposable
+{
+    private const string Columns = "tenant_id, collection, record_id, position, stamp, actor, deleted, doc, ix1, ix2, ix3, blob_sha256, blob_size";
+
+    private readonly StoreContext _context;
+    private readonly ImportScope _scope;
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlTransaction _transaction;
+    private bool _prepared;
+    private int _tenantsCreated;
+    private long _lifecycleChanges;
+    private List<TenantId> _purged = [];
+
+    private ImportSession(StoreContext context, ImportScope scope, NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        _context = context;
+        _scope = scope;
+        _connection = connection;
+        _transaction = transaction;
+    }
+
+    internal static async Task<ImportSession> BeginAsync(StoreContext context, ImportScope scope, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var connection = await context.DataSource.OpenConnectionAsync(ct);
+        try
+        {
+            var tx = await connection.BeginTransactionAsync(ct);
+            var session = new ImportSession(context, scope, connection, tx);
+            await session.ExecAsync("""
+                CREATE TEMP TABLE lb_import_lines (ordinal int NOT NULL, line jsonb NOT NULL) ON COMMIT DROP;
+                CREATE TEMP TABLE lb_import_raw (j jsonb NOT NULL) ON COMMIT DROP;
+                CREATE TEMP TABLE lb_import_versions (LIKE lifeboat.records, PRIMARY KEY (tenant_id, collection, record_id, position)) ON COMMIT DROP;
+                CREATE TEMP TABLE lb_import_tenants (tenant_id text PRIMARY KEY, created_position bigint NOT NULL, created_at timestamptz NOT NULL) ON COMMIT DROP;
+                CREATE TEMP TABLE lb_import_allowed (tenant_id text PRIMARY KEY, purged boolean NOT NULL) ON COMMIT DROP;
+                """, ct);
+            await session.GuardAsync(ct);
+            return session;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stages tagged table rows (a backup's store or platform file); <paramref name="ordinal"/> orders the backups of a chain.</summary>
+    public async Task StageRowsAsync(Stream rows, int ordinal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        RequireNotPrepared();
+        await using var import = await _connection.BeginBinaryImportAsync("COPY lb_import_lines (ordinal, line) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        await foreach (var line in Ndjson.ReadLinesAsync(rows, cancellationToken))
+        {
+            await import.StartRowAsync(cancellationToken);
+            await import.WriteAsync(ordinal, NpgsqlDbType.Integer, cancellationToken);
+            await import.WriteAsync(line, NpgsqlDbType.Jsonb, cancellationToken);
+        }
+
+        await import.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>Stages a backup's versions: those of the scope's tenant, at or before the scope's point.</summary>
+    public async Task<long> StageVersionsAsync(Stream versions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        RequireNotPrepared();
+        var tenant = _scope.Tenant?.Value;
+        await using (var import = await _connection.BeginBinaryImportAsync("COPY lb_import_raw (j) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            await foreach (var line in Ndjson.ReadLinesAsync(versions, cancellationToken))
+            {
+                // An environment backup holds every tenant: skip the others before they reach the database.
+                if (tenant is not null && !string.Equals(Ndjson.StringProperty(line, "tenant_id"), tenant, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                await import.StartRowAsync(cancellationToken);
+                await import.WriteAsync(line, NpgsqlDbType.Jsonb, cancellationToken);
+            }
+
+            await import.CompleteAsync(cancellationToken);
+        }
+
+        await using var move = Command($"""
+            WITH ins AS (
+                INSERT INTO lb_import_versions
+                SELECT v.* FROM lb_import_raw r, LATERAL jsonb_populate_record(null::lifeboat.records, r.j) v
+                WHERE {PointFilter("v.position", "v.stamp")}
+                ON CONFLICT DO NOTHING RETURNING 1)
+            SELECT count(*) FROM ins
+            """);
+        AddPoint(move);
+        var staged = (long)(await move.ExecuteScalarAsync(cancellationToken))!;
+        await ExecAsync("TRUNCATE lb_import_raw", cancellationToken);
+        return staged;
+    }
+
+    /// <summary>
+    /// Adds the tenants and lifecycle history the import lacks (inside the transaction, not yet
+    /// committed) and returns the SHA-256 of every blob the imported versions refer to whose file is
+    /// not in the blob directory: put those in place before <see cref="CommitAsync"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PrepareAsync(CancellationToken cancellationToken = default)
+    {
+        RequireNotPrepared();
+        _prepared = true;
+        var tenantFilter = _scope.Tenant is null ? "true" : "r.tenant_id = $2";
+        await using (var tenants = Command($"""
+            INSERT INTO lb_import_tenants
+            SELECT DISTINCT ON (r.tenant_id) r.tenant_id, r.created_position, r.created_at
+            FROM lb_import_lines l, LATERAL jsonb_populate_record(null::lifeboat.tenants, l.line->'row') r
+            WHERE l.line->>'table' = 'lifeboat.tenants' AND {tenantFilter} AND {PointFilter("r.created_position", "r.created_at")}
+            ORDER BY r.tenant_id
+            """))
+        {
+            AddPoint(tenants);
+            AddTenant(tenants);
+            await tenants.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var history = Command($"""
+            INSERT INTO lifeboat.tenant_history
+            SELECT r.* FROM lb_import_lines l, LATERAL jsonb_populate_record(null::lifeboat.tenant_history, l.line->'row') r
+            WHERE l.line->>'table' = 'lifeboat.tenant_history' AND {tenantFilter} AND {PointFilter("r.position", "r.stamp")}
+              AND (EXISTS (SELECT 1 FROM lb_import_tenants t WHERE t.tenant_id = r.tenant_id)
+                   OR EXISTS (SELECT 1 FROM lifeboat.tenants t WHERE t.tenant_id = r.tenant_id))
+            ON CONFLICT DO NOTHING
+            """))
+        {
+            AddPoint(history);
+            AddTenant(history);
+            _lifecycleChanges = await history.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // A tenant the store lacks comes back in the lifecycle state it had at the point.
+        await using (var create = Command($"""
+            INSERT INTO lifeboat.tenants (tenant_id, state, restore_id, created_position, created_at, state_position, state_changed_at)
+            SELECT t.tenant_id, s.state, NULL, t.created_position, t.created_at, s.position, s.stamp
+            FROM lb_import_tenants t
+            CROSS JOIN LATERAL (
+                SELECT h.state, h.position, h.stamp FROM lifeboat.tenant_history h
+                WHERE h.tenant_id = t.tenant_id AND {PointFilter("h.position", "h.stamp")}
+                ORDER BY h.position DESC LIMIT 1) s
+            ON CONFLICT (tenant_id) DO NOTHING
+            """))
+        {
+            AddPoint(create);
+            _tenantsCreated = await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Purged at the point, or purged now: its data was removed on purpose and stays removed.
+        await using (var allowed = Command($"""
+            INSERT INTO lb_import_allowed
+            SELECT t.tenant_id, t.state = 'Purged' OR coalesce(s.state = 'Purged', false)
+            FROM lifeboat.tenants t
+            LEFT JOIN LATERAL (
+                SELECT h.state FROM lifeboat.tenant_history h
+                WHERE h.tenant_id = t.tenant_id AND {PointFilter("h.position", "h.stamp")}
+                ORDER BY h.position DESC LIMIT 1) s ON true
+            WHERE t.tenant_id IN (SELECT DISTINCT tenant_id FROM lb_import_versions UNION SELECT tenant_id FROM lb_import_tenants)
+            """))
+        {
+            AddPoint(allowed);
+            await allowed.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var purgedCmd = Command("SELECT tenant_id FROM lb_import_allowed WHERE purged ORDER BY tenant_id"))
+        {
+            await using var reader = await purgedCmd.ExecuteReaderAsync(cancellationToken);
+            var purged = new List<TenantId>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                purged.Add(TenantId.Parse(reader.GetString(0)));
+            }
+
+            _purged = purged;
+        }
+
+        return await MissingBlobsAsync(cancellationToken);
+    }
+
+    /// <summary>Inserts the missing versions and table rows, moves the sequences forward, and commits.</summary>
+    public async Task<ImportResult> CommitAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_prepared)
+        {
+            await PrepareAsync(cancellationToken);
+        }
+
+        var missingBlobs = await MissingBlobsAsync(cancellationToken);
+        if (missingBlobs.Count > 0)
+        {
+            throw new BlobIntegrityException(
+                $"{missingBlobs.Count} blob file(s) the imported versions refer to are not in {_context.Options.BlobDirectory} (first: {_context.BlobFiles.PathOf(missingBlobs[0])}). Nothing was imported.");
+        }
+
+        await ExecAsync($"""
+            CREATE TEMP TABLE lb_import_missing ON COMMIT DROP AS
+            SELECT v.*, row_number() OVER (PARTITION BY v.tenant_id, v.collection, v.record_id ORDER BY v.position DESC) = 1 AS newest
+            FROM lb_import_versions v
+            JOIN lb_import_allowed a ON a.tenant_id = v.tenant_id AND NOT a.purged
+            WHERE NOT EXISTS (SELECT 1 FROM lifeboat.records r
+                              WHERE r.tenant_id = v.tenant_id AND r.collection = v.collection AND r.record_id = v.record_id AND r.position = v.position)
+              AND NOT EXISTS (SELECT 1 FROM lifeboat.record_history h
+                              WHERE h.tenant_id = v.tenant_id AND h.collection = v.collection AND h.record_id = v.record_id AND h.position = v.position);
+            INSERT INTO lifeboat.record_history ({Columns}) SELECT {Columns} FROM lb_import_missing WHERE NOT newest;
+            """, cancellationToken);
+
+        // The newest missing version of each record goes through the versioning trigger: it becomes
+        // current only when it is newer than the store's current version, which then moves to history.
+        await ExecAsync($"""
+            INSERT INTO lifeboat.records AS r ({Columns})
+            SELECT {Columns} FROM lb_import_missing WHERE newest
+            ON CONFLICT (tenant_id, collection, record_id) DO UPDATE SET
+                position = excluded.position, stamp = excluded.stamp, actor = excluded.actor, deleted = excluded.deleted, doc = excluded.doc,
+                ix1 = excluded.ix1, ix2 = excluded.ix2, ix3 = excluded.ix3, blob_sha256 = excluded.blob_sha256, blob_size = excluded.blob_size
+            """, cancellationToken);
+        long versions;
+        await using (var count = Command("SELECT count(*) FROM lb_import_missing"))
+        {
+            versions = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        var tableRows = await InsertTablesAsync(cancellationToken);
+        var latest = await MoveSequencesAsync(cancellationToken);
+        await _transaction.CommitAsync(cancellationToken);
+        return new ImportResult(_tenantsCreated, _lifecycleChanges, versions, tableRows, _purged, latest);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _transaction.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+
+    /// <summary>Refuses, before anything is staged, an import the store must not take.</summary>
+    private async Task GuardAsync(CancellationToken ct)
+    {
+        if (_scope.Tenant is not { } tenant)
+        {
+            await using var count = Command("SELECT count(*) FROM lifeboat.tenants");
+            var tenants = (long)(await count.ExecuteScalarAsync(ct))!;
+            if (tenants > 0)
+            {
+                throw new StoreException($"this store is not empty ({tenants} tenant(s)): every tenant is imported only into an empty store. Import one tenant at a time into a live store.");
+            }
+
+            return;
+        }
+
+        // Exclusive on the tenant until commit: its writers wait, and none can slip in between.
+        await using (var lockTenant = Command("SELECT pg_advisory_xact_lock(lifeboat.tenant_lock_key($1))"))
+        {
+            lockTenant.Parameters.Add(new() { Value = tenant.Value });
+            await lockTenant.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var check = Command("SELECT state, restore_id FROM lifeboat.tenants WHERE tenant_id = $1");
+        check.Parameters.Add(new() { Value = tenant.Value });
+        await using var reader = await check.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return;
+        }
+
+        if (reader.GetString(0) == "Purged")
+        {
+            throw new TenantStateException(tenant, TenantState.Purged,
+                $"tenant {tenant} is Purged: its data was removed on purpose (an approved erasure, or deleted beyond the retention window), and a backup does not bring it back.");
+        }
+
+        if (!reader.IsDBNull(1))
+        {
+            var owner = reader.GetString(1);
+            throw new RestoreInProgressException(tenant, owner, $"tenant {tenant} is being restored by {owner}; import from a backup after that restore completes.");
+        }
+    }
+
+    /// <summary>Blobs the versions to import refer to whose file is not in the blob directory (purged tenants' blobs stay out).</summary>
+    private async Task<List<string>> MissingBlobsAsync(CancellationToken ct)
+    {
+        var missing = new List<string>();
+        await using var blobs = Command("""
+            SELECT DISTINCT v.blob_sha256 FROM lb_import_versions v JOIN lb_import_allowed a ON a.tenant_id = v.tenant_id AND NOT a.purged
+            WHERE v.blob_sha256 IS NOT NULL
+            """);
+        await using var reader = await blobs.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var sha = Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0));
+            if (!_context.BlobFiles.Exists(sha))
+            {
+                missing.Add(sha);
+            }
+        }
+
+        return missing;
+    }
+
+    private async Task<long> InsertTablesAsync(CancellationToken ct)
+    {
+        // The collections' indexed fields are shared by every tenant: always put back the ones missing.
+        var tables = _scope.Tenant is null
+            ? StoreBackups.StoreTables.Concat(_scope.Tables)
+            : _scope.Tables.Where(t => t.TenantColumn is not null).Prepend(StoreBackups.Collections);
+        long rows = 0;
+        foreach (var table in tables.DistinctBy(t => t.Name))
+        {
+            var filters = new List<string> { "l.line->>'table' = $1" };
+            if (!table.IsAppendOnly)
+            {
+                // A table carried whole: the newest backup's copy is the one in force.
+                filters.Add("l.ordinal = (SELECT max(ordinal) FROM lb_import_lines)");
+            }
+
+            if (table.TenantColumn is { } column)
+            {
+                // Rows of tenants the store does not hold were written after the backup's bound.
+                filters.Add($"EXISTS (SELECT 1 FROM lifeboat.tenants t WHERE t.tenant_id = l.line->'row'->>'{column}')");
+                if (_scope.Tenant is not null)
+                {
+                    filters.Add($"l.line->'row'->>'{column}' = $2");
+                }
+            }
+
+            await using var cmd = Command($"""
+                INSERT INTO {table.Name}
+                SELECT r.* FROM lb_import_lines l, LATERAL jsonb_populate_record(null::{table.Name}, l.line->'row') r
+                WHERE {string.Join(" AND ", filters)}
+                ON CONFLICT DO NOTHING
+                """);
+            cmd.Parameters.Add(new() { Value = table.Name });
+            cmd.Parameters.Add(new() { Value = (object?)_scope.Tenant?.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            rows += await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Moves sequences forward (never back), so the store's next position is above every imported one.</summary>
+    private async Task<long> MoveSequencesAsync(CancellationToken ct)
+    {
+        var targets = new Dictionary<string, long>(_scope.Sequences, StringComparer.Ordinal);
+        await using (var max = Command("SELECT greatest((SELECT max(position) FROM lb_import_missing), (SELECT max(position) FROM lifeboat.tenant_history h WHERE h.tenant_id IN (SELECT tenant_id FROM lb_import_allowed)), 0)"))
+        {
+            var imported = (long)(await max.ExecuteScalarAsync(ct))!;
+            targets["lifeboat.commit_position"] = Math.Max(imported, targets.GetValueOrDefault("lifeboat.commit_position"));
+        }
+
+        foreach (var (sequence, value) in targets.Where(s => s.Value > 0))
+        {
+            await using var cmd = Command("SELECT setval($1::regclass, $2) WHERE $2 > coalesce(pg_sequence_last_value($1::regclass), 0)");
+            cmd.Parameters.Add(new() { Value = sequence });
+            cmd.Parameters.Add(new() { Value = value });
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var latest = Command("SELECT coalesce(pg_sequence_last_value('lifeboat.commit_position'), 0)");
+        return (long)(await latest.ExecuteScalarAsync(ct))!;
+    }
+
+    private string PointFilter(string position, string stamp) => _scope.Point.Position is not null ? $"{position} <= $1" : $"{stamp} <= $1";
+
+    private void AddPoint(NpgsqlCommand cmd) =>
+        cmd.Parameters.Add(_scope.Point.Position is { } p ? new NpgsqlParameter { Value = p } : new NpgsqlParameter { Value = _scope.Point.Time!.Value });
+
+    private void AddTenant(NpgsqlCommand cmd) =>
+        cmd.Parameters.Add(new() { Value = (object?)_scope.Tenant?.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+
+    private void RequireNotPrepared()
+    {
+        if (_prepared)
+        {
+            throw new InvalidOperationException("the import was already prepared: stage every file first.");
+        }
+    }
+
+    private NpgsqlCommand Command(string sql) => _context.Command(sql, _connection, _transaction);
+
+    private async Task ExecAsync(string sql, CancellationToken ct)
+    {
+        await using var cmd = Command(sql);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
