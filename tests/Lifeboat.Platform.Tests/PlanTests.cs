@@ -110,6 +110,12 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
         halted.HaltCode.ShouldBe($"failure:{sites[0].Installation}");
         halted.StateReason!.ShouldContain("is Deleted");
         (await platform.Apps.InstalledAsync(sites[1].Site)).Count.ShouldBe(1);
+
+        // The cause is dealt with; acknowledging the failure tries that target again.
+        await platform.Sites.UndeleteAsync(sites[0].Site, "deleted by mistake");
+        await platform.Plans.ResumeAsync(plan.Id, halted.HaltCode);
+        (await platform.Plans.Runner.RunAsync(plan.Id)).State.ShouldBe(PlanState.Completed);
+        (await platform.Apps.InstalledAsync(sites[0].Site)).ShouldBeEmpty();
     }
 
     [Fact]

@@ -188,6 +188,14 @@ public sealed class ChangePlans
             await ack.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        if (current.State == PlanState.Halted && current.HaltCode?.StartsWith("failure:", StringComparison.Ordinal) == true)
+        {
+            // Acknowledging a failure means its cause was dealt with: the failed targets are tried again.
+            await using var retry = _context.Command("UPDATE platform.plan_targets SET state = 'Pending', error = NULL WHERE plan_id = $1 AND state = 'Failed'");
+            retry.Parameters.Add(new() { Value = plan.Value });
+            await retry.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         return await TransitionAsync(plan, [PlanState.Paused, PlanState.Halted], PlanState.Running, null, $"resumed (acknowledged: {acknowledge ?? "-"})", "resumed", cancellationToken);
     }
 
