@@ -21,6 +21,7 @@ public static class LifeboatCli
         globals.AddTo(root);
         root.Add(DbCommands.Create(globals, console));
         root.Add(StoreCommands.Create(globals, console));
+        root.Add(DrillCommand.Create(globals, console));
         root.Add(PlanCommands.Create(globals, console));
         foreach (var command in RestoreCommands.Create(globals, console))
         {
@@ -48,6 +49,8 @@ public static class LifeboatCli
                 Output = console.Profile.Out.Writer,
                 Error = console.Profile.Out.Writer,
                 EnableDefaultExceptionHandler = false,
+                // Ctrl-C cancels the command's token; a drill then stops its load and writes a partial report.
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
             }, cancellationToken);
             return parse.Errors.Count > 0 ? BadInput : exit;
         }

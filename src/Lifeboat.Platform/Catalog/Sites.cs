@@ -108,6 +108,17 @@ public sealed class Sites
         return list;
     }
 
+    /// <summary>How many sites of this environment someone other than <paramref name="actor"/> created (a drill refuses to run among them).</summary>
+    public async Task<long> CountCreatedByOthersAsync(string actor, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("""
+            SELECT count(*) FROM platform.site_directory d
+            WHERE NOT EXISTS (SELECT 1 FROM platform.outbox o WHERE o.site_id = d.site_id AND o.event_type = 'site.created' AND o.actor = $1)
+            """);
+        cmd.Parameters.Add(new() { Value = actor });
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>
     /// Destroys a site softly: it becomes invisible and closed to writes, and every store of it stays
     /// intact until the retention job purges it. Destroying a destroyed site changes nothing.

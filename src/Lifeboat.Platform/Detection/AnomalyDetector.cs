@@ -148,12 +148,13 @@ public sealed class AnomalyDetector
         await using var tx = await _context.Store.BeginTransactionAsync(ct);
         var halted = new List<PlanId>();
         await using (var halt = tx.Command("""
-            UPDATE platform.plans SET state = 'Halted', halt_code = $1, state_reason = $2, updated_at = $3 WHERE state = 'Running' RETURNING plan_id
+            UPDATE platform.plans SET state = 'Halted', halt_code = $1, state_reason = $2, updated_at = $3 WHERE state = 'Running' AND $4 RETURNING plan_id
             """))
         {
             halt.Parameters.Add(new() { Value = id.Value });
             halt.Parameters.Add(new() { Value = $"anomaly {id}: {message}" });
             halt.Parameters.Add(new() { Value = now });
+            halt.Parameters.Add(new() { Value = Policy.HaltRunningPlans });
             await using var reader = await halt.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {

@@ -139,6 +139,9 @@ public sealed class PlanPolicy
     {
         public int WindowSeconds { get; set; } = 60;
 
+        /// <summary>Whether an alert halts the running plans (a drill may watch a burst run its course).</summary>
+        public bool HaltRunningPlans { get; set; } = true;
+
         /// <summary>A rate is unusual above max(floor, factor × the trailing hour's average per window).</summary>
         public double Factor { get; set; } = 5;
 

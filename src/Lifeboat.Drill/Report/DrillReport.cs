@@ -1,0 +1,133 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Lifeboat.Drill.Report;
+
+/// <summary>
+/// What a drill measured. Its JSON form (snake_case) is the contract for scripts, documented in
+/// docs/drill-report.md; the HTML page is drawn from the same data.
+/// </summary>
+public sealed record DrillReport
+{
+    public const string SchemaName = "lifeboat.drill-report/1";
+
+    public string Schema { get; init; } = SchemaName;
+
+    /// <summary>False when the drill was interrupted: the figures cover what happened until then.</summary>
+    public bool Complete { get; init; }
+
+    public string? InterruptedDuring { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset FinishedAt { get; init; }
+
+    public required MachineInfo Machine { get; init; }
+
+    public required DrillParameters Parameters { get; init; }
+
+    // The headline figures.
+    public int SitesAffected { get; init; }
+
+    public double? DetectionSeconds { get; init; }
+
+    public double? RtoSeconds { get; init; }
+
+    /// <summary>Data lost, in seconds before the first deletion: 0 when every restored site equals its state before the damage.</summary>
+    public double? RpoSeconds { get; init; }
+
+    public long LostWrites { get; init; }
+
+    public int SitesRestored { get; init; }
+
+    public int SitesFailedValidation { get; init; }
+
+    public SeedFigures? Seed { get; init; }
+
+    public Act1Figures? Act1 { get; init; }
+
+    public Act2Figures? Act2 { get; init; }
+
+    public Act3Figures? Act3 { get; init; }
+
+    public LoadFigures? Load { get; init; }
+
+    public IReadOnlyList<SiteTiming> Sites { get; init; } = [];
+
+    public Timeline Timeline { get; init; } = new([], []);
+
+    public Comparison2022 April2022 { get; init; } = new();
+
+    /// <summary>Whether the drill shows what it must: nothing lost, every site validated, the wrong-ID plan refused.</summary>
+    [JsonIgnore]
+    public bool Passed => Complete && Act1?.Refused == true && LostWrites == 0 && SitesFailedValidation == 0 && RpoSeconds == 0 && SitesRestored == SitesAffected;
+
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+}
+
+public sealed record MachineInfo(int Cpus, long MemoryBytes, string Postgres, string Os);
+
+public sealed record DrillParameters(int Sites, string Size, int InternalSites, int Bystanders, double PaceMs, bool NoHalt, int Seed, int LoadWriters, int RestoreConcurrency);
+
+public sealed record SeedFigures(int Sites, long Records, long Blobs, long BlobBytes, double Seconds);
+
+/// <summary>Act 1: the script as it was — site IDs where app-installation IDs belong.</summary>
+public sealed record Act1Figures(bool Refused, string Message, int IdsRefused, DateTimeOffset At);
+
+/// <summary>Act 2: the guardrails bypassed on purpose; the detector notices.</summary>
+public sealed record Act2Figures(
+    string Plan,
+    bool OverrideAudited,
+    int SitesTargeted,
+    int SitesDeleted,
+    DateTimeOffset? FirstDeletionAt,
+    DateTimeOffset? DetectedAt,
+    double? DetectionSeconds,
+    string? Alert,
+    bool Halted);
+
+/// <summary>Act 3: one restore job for every affected site, to the instant before the first deletion.</summary>
+public sealed record Act3Figures(
+    string Job,
+    string RecoveryPoint,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    double RestoreSeconds,
+    int SitesRestored,
+    int SitesFailedValidation,
+    double SitesPerSecond,
+    bool EqualToBeforeTheDamage);
+
+public sealed record LatencyFigures(long Writes, double P50Ms, double P99Ms, double MaxMs);
+
+/// <summary>The background load on the sites the script never touched: every acknowledged write must survive.</summary>
+public sealed record LoadFigures(int Sites, long Writes, long Errors, long LostWrites, LatencyFigures Before, LatencyFigures Damage, LatencyFigures During, LatencyFigures After);
+
+public sealed record SiteTiming(string Site, bool Internal, DateTimeOffset? DeletedAt, DateTimeOffset? RestoreStartedAt, DateTimeOffset? RestoredAt, double? RestoreSeconds,
+    string State, string? Problem);
+
+/// <summary>Points for the charts: seconds since the first deletion.</summary>
+public sealed record Timeline(IReadOnlyList<ProgressPoint> Progress, IReadOnlyList<LatencyPoint> Latency);
+
+public sealed record ProgressPoint(double T, int Deleted, int Restored, int Failed);
+
+public sealed record LatencyPoint(double T, double P50Ms, double P99Ms, int Writes);
+
+/// <summary>The April 2022 figures the drill is measured against (from the post-incident review).</summary>
+public sealed record Comparison2022
+{
+    public int SitesDeleted { get; init; } = 883;
+
+    public double DeletionMinutes { get; init; } = 23;
+
+    public double DetectionMinutes { get; init; } = 8;
+
+    public double RestoreDays { get; init; } = 14;
+
+    public double DataLostMinutes { get; init; } = 5;
+}
