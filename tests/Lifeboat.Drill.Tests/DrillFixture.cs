@@ -1,0 +1,44 @@
+using Lifeboat.Platform;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Drill.Tests;
+
+/// <summary>A fresh database per drill: a drill refuses to run among sites it did not create.</summary>
+public sealed class DrillFixture : IAsyncLifetime
+{
+    private readonly List<TestDatabase> _databases = [];
+
+    public string Home { get; } = Path.Combine(Path.GetTempPath(), "lifeboat-drill-tests", Guid.NewGuid().ToString("n"));
+
+    public async Task<LifeboatPlatform> OpenAsync(DrillOptions options)
+    {
+        var database = await PostgresServer.CreateDatabaseAsync("drill");
+        _databases.Add(database);
+        var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
+        {
+            Store = new StoreOptions { ConnectionString = database.ConnectionString, BlobDirectory = Path.Combine(Home, database.Name), Actor = DrillRunner.Actor },
+            Policy = DrillRunner.Policy(options),
+        });
+        return platform.WithActor(DrillRunner.Actor);
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var database in _databases)
+        {
+            await database.DisposeAsync();
+        }
+
+        if (Directory.Exists(Home))
+        {
+            foreach (var f in Directory.EnumerateFiles(Home, "*", SearchOption.AllDirectories))
+            {
+                File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            Directory.Delete(Home, recursive: true);
+        }
+    }
+}

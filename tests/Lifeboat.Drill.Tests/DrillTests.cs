@@ -1,0 +1,183 @@
+using System.Text.Json;
+using Lifeboat.Drill.Report;
+using Lifeboat.Sample.Seeding;
+
+namespace Lifeboat.Drill.Tests;
+
+public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixture>
+{
+    private static readonly MachineInfo Machine = new(2, 1L << 34, "PostgreSQL (test)", "Linux");
+
+    [Fact]
+    public async Task ASmallDrill_RefusesTheScript_DetectsTheDeletions_RestoresEverySite_AndLosesNothing()
+    {
+        var options = new DrillOptions { Sites = 12, Size = SeedSize.Small, InternalSites = 2, Pace = TimeSpan.FromMilliseconds(150) };
+        await using var platform = await fixture.OpenAsync(options);
+
+        var report = await new DrillRunner(platform, options).RunAsync(Machine);
+
+        report.Complete.ShouldBeTrue();
+        report.Act1!.Refused.ShouldBeTrue();
+        report.Act1.Message.ShouldContain("12 are site IDs (site_…)");
+        report.Act1.Message.ShouldContain("but an app installation ID (ain_…) is expected here");
+        report.Act2!.OverrideAudited.ShouldBeTrue();
+        report.Act2.Halted.ShouldBeTrue();
+        report.SitesAffected.ShouldBeInRange(4, 11, "the detector halts the script after a few deletions, before it deletes all 12");
+        report.DetectionSeconds.ShouldNotBeNull();
+        report.DetectionSeconds.Value.ShouldBeLessThan(60);
+        (report.SitesRestored, report.SitesFailedValidation, report.LostWrites, report.RpoSeconds).ShouldBe((report.SitesAffected, 0, 0L, (double?)0));
+        report.Act3!.EqualToBeforeTheDamage.ShouldBeTrue();
+        report.RtoSeconds.ShouldNotBeNull();
+        report.Load!.Writes.ShouldBeGreaterThan(0);
+        report.Load.During.Writes.ShouldBeGreaterThan(0, "the other sites kept writing while the restore ran");
+        report.Passed.ShouldBeTrue();
+        foreach (var site in report.Sites.Where(s => s.State == "Restored"))
+        {
+            (await platform.Sites.GetAsync(Platform.SiteId.Parse(site.Site))).State.ShouldBe(Storage.TenantState.Active);
+        }
+    }
+
+    [Fact]
+    public async Task WithNoHalt_TheScriptDeletesEverySite_AndEveryOneIsRestored()
+    {
+        var options = new DrillOptions { Sites = 8, Size = SeedSize.Small, InternalSites = 1, Pace = TimeSpan.Zero, NoHalt = true };
+        await using var platform = await fixture.OpenAsync(options);
+
+        var report = await new DrillRunner(platform, options).RunAsync(Machine);
+
+        report.Act2!.Halted.ShouldBeFalse();
+        report.SitesAffected.ShouldBe(8);
+        report.SitesRestored.ShouldBe(8);
+        report.Passed.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task TheReport_IsJsonWithTheDocumentedFields_AndAPageThatDrawsItsChartsInChromium_WithoutTheNetwork()
+    {
+        var options = new DrillOptions { Sites = 6, Size = SeedSize.Small, InternalSites = 1, Pace = TimeSpan.FromMilliseconds(100) };
+        await using var platform = await fixture.OpenAsync(options);
+        var report = await new DrillRunner(platform, options).RunAsync(Machine);
+        var directory = Path.Combine(fixture.Home, "report");
+
+        var (jsonPath, htmlPath) = await DrillReportWriter.WriteAsync(report, directory);
+
+        using (var json = JsonDocument.Parse(await File.ReadAllTextAsync(jsonPath)))
+        {
+            var root = json.RootElement;
+            root.GetProperty("schema").GetString().ShouldBe("lifeboat.drill-report/1");
+            foreach (var field in new[] { "sites_affected", "detection_seconds", "rto_seconds", "rpo_seconds", "lost_writes", "sites_restored", "sites_failed_validation" })
+            {
+                root.TryGetProperty(field, out _).ShouldBeTrue($"the report has {field}");
+            }
+
+            root.GetProperty("sites_affected").GetInt32().ShouldBe(report.SitesAffected);
+        }
+
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        try
+        {
+            var page = await browser.NewPageAsync();
+            var requests = new List<string>();
+            var errors = new List<string>();
+            page.Request += (_, request) => requests.Add(request.Url);
+            page.Console += (_, message) =>
+            {
+                if (message.Type == "error")
+                {
+                    errors.Add(message.Text);
+                }
+            };
+            page.PageError += (_, error) => errors.Add(error);
+            await page.GotoAsync(new Uri(htmlPath).AbsoluteUri);
+
+            (await page.TextContentAsync("#verdict")).ShouldBe("PASSED");
+            (await page.TextContentAsync("#headline") ?? "").ShouldContain($"Sites affected{report.SitesAffected}");
+            (await page.TextContentAsync("#refusal") ?? "").ShouldContain("is a site ID (site_…), but an app installation ID (ain_…) is expected here");
+            (await page.TextContentAsync("#comparison") ?? "").ShouldContain("up to 14 days");
+            var drawn = await page.EvaluateAsync<int[]>("() => ['progress-chart', 'latency-chart'].map(id => Chart.getChart(document.getElementById(id)).data.datasets.reduce((n, d) => n + d.data.length, 0))");
+            drawn.ShouldAllBe(points => points > 0, "both charts have points drawn");
+            (await page.Locator("#sites tbody tr").CountAsync()).ShouldBe(report.SitesAffected);
+            errors.ShouldBeEmpty();
+            requests.ShouldAllBe(url => url.StartsWith("file://", StringComparison.Ordinal), "the page fetches nothing");
+        }
+        finally
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ADrill_RefusesADatabaseWithSitesThatAreNotItsOwn()
+    {
+        var options = new DrillOptions { Sites = 3, Size = SeedSize.Small, InternalSites = 0 };
+        await using var platform = await fixture.OpenAsync(options);
+        await platform.WithActor("ops").Sites.CreateAsync("A real customer", "eu-west");
+
+        var e = await Should.ThrowAsync<DrillException>(() => new DrillRunner(platform, options).RunAsync(Machine));
+
+        e.Message.ShouldContain("this database holds 1 site(s) the drill did not create");
+        (await platform.Sites.ListAsync()).Count.ShouldBe(1, "nothing was provisioned");
+    }
+
+    [Fact]
+    public async Task AnInterruptedDrill_StopsItsLoad_HaltsWhatItStarted_AndReportsItselfIncomplete()
+    {
+        var options = new DrillOptions { Sites = 30, Size = SeedSize.Small, InternalSites = 0, Pace = TimeSpan.FromMilliseconds(300), NoHalt = true };
+        await using var platform = await fixture.OpenAsync(options);
+        using var interrupt = new CancellationTokenSource();
+        var observer = new InterruptOnPhase("act2", interrupt);
+
+        var report = await new DrillRunner(platform, options, observer).RunAsync(Machine, interrupt.Token);
+
+        report.Complete.ShouldBeFalse();
+        report.InterruptedDuring.ShouldBe("act2");
+        report.Passed.ShouldBeFalse();
+        var plan = (await platform.Plans.ListAsync()).Single(p => p.Action == "delete-site");
+        plan.State.ShouldBe(Platform.Plans.PlanState.Aborted, "an interrupted drill leaves no script running");
+        var writes = report.Load!.Writes;
+        await Task.Delay(500);
+        report.Load.Writes.ShouldBe(writes);
+    }
+
+    [Theory]
+    [InlineData(0, "at least 1 site")]
+    [InlineData(-5, "at least 1 site")]
+    [InlineData(60_000, "beyond what a drill runs")]
+    public void BadSizes_AreRefusedBeforeAnythingStarts(int sites, string message)
+    {
+        Should.Throw<DrillException>(() => new DrillOptions { Sites = sites, InternalSites = 0 }.Validate()).Message.ShouldContain(message);
+    }
+
+    [Fact]
+    public void ADrillTheDiskCannotHold_IsRefusedWithTheEstimate()
+    {
+        var options = new DrillOptions { Sites = 40_000, Size = SeedSize.Large };
+        var capacity = new Capacity(BytesNeeded: options.Sites * Capacity.BytesPerSite(SeedSize.Large), BytesFree: 20L << 30, TimeSpan.FromHours(1));
+
+        var e = Should.Throw<DrillException>(() => capacity.Require(options, "/data"));
+
+        e.Message.ShouldContain("needs about 223.5 GiB of disk; /data has 20.0 GiB free");
+        e.Message.ShouldContain("--sites");
+    }
+
+    /// <summary>Cancels the drill as soon as it reaches a phase: what Ctrl-C does.</summary>
+    private sealed class InterruptOnPhase(string phase, CancellationTokenSource interrupt) : IDrillObserver
+    {
+        public void Phase(string name, string description, int total)
+        {
+        }
+
+        public void Progress(string name, int done, string? detail = null)
+        {
+            if (name == phase && done >= 2)
+            {
+                interrupt.Cancel();
+            }
+        }
+
+        public void Note(string message)
+        {
+        }
+    }
+}
