@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Platform;
@@ -47,8 +46,6 @@ public interface ITypedId<TSelf>
 
 public static class TypedId
 {
-    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
-
     public static T Parse<T>(string? value)
         where T : struct, ITypedId<T> =>
         TryParse<T>(value, out var id, out var error) ? id : throw new WrongIdException(error!, T.Kind, IdKind.Of(value));
@@ -83,25 +80,8 @@ public static class TypedId
 
     /// <summary>A new ID: time-ordered (sortable by creation), random in its last 80 bits.</summary>
     public static T New<T>(TimeProvider time)
-        where T : struct, ITypedId<T>
-    {
-        Span<char> chars = stackalloc char[26];
-        var ms = time.GetUtcNow().ToUnixTimeMilliseconds();
-        for (var i = 9; i >= 0; i--)
-        {
-            chars[i] = Alphabet[(int)(ms & 31)];
-            ms >>= 5;
-        }
-
-        Span<byte> random = stackalloc byte[16];
-        RandomNumberGenerator.Fill(random);
-        for (var i = 10; i < 26; i++)
-        {
-            chars[i] = Alphabet[random[i - 10] & 31];
-        }
-
-        return T.FromValidated($"{T.Kind.Prefix}_{chars}");
-    }
+        where T : struct, ITypedId<T> =>
+        T.FromValidated(SortableIds.New(T.Kind.Prefix, time));
 }
 
 /// <summary>An identifier that is malformed, or of another kind than expected.</summary>

@@ -17,7 +17,7 @@ public readonly record struct ErasureId
                 ? $"'{value}' is not a valid erasure ID: expected 'ers_' and 26 letters or digits."
                 : $"'{value}' is not an erasure ID: erasure IDs start with 'ers_'. Pass the ID that `erase request` printed.");
 
-    internal static ErasureId New(TimeProvider time) => new(Ids.New("ers", time));
+    internal static ErasureId New(TimeProvider time) => new(SortableIds.New("ers", time));
 
     public override string ToString() => Value ?? "";
 }

@@ -71,7 +71,7 @@ public sealed class TenantRestorer
     public async Task<TenantRestore> BeginAsync(TenantId tenant, RecoveryPoint point, string? restoreId = null, CancellationToken cancellationToken = default)
     {
         await ValidateAsync(tenant, point, cancellationToken, resuming: restoreId);
-        var id = restoreId ?? Ids.New("rst", _context.Time);
+        var id = restoreId ?? SortableIds.New("rst", _context.Time);
         await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         // Exclusive on the tenant: every in-flight write of the tenant commits before the restore owns it.

@@ -35,15 +35,6 @@ public sealed class CliFixture : IAsyncLifetime
             await _database.DisposeAsync();
         }
 
-        if (Directory.Exists(Home))
-        {
-            // Finished backups are read-only folders: make them removable first.
-            foreach (var dir in Directory.EnumerateDirectories(Home, "*", SearchOption.AllDirectories))
-            {
-                File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-
-            Directory.Delete(Home, recursive: true);
-        }
+        TestFiles.DeleteTree(Home);
     }
 }

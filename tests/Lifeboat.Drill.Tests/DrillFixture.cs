@@ -31,14 +31,6 @@ public sealed class DrillFixture : IAsyncLifetime
             await database.DisposeAsync();
         }
 
-        if (Directory.Exists(Home))
-        {
-            foreach (var f in Directory.EnumerateFiles(Home, "*", SearchOption.AllDirectories))
-            {
-                File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            Directory.Delete(Home, recursive: true);
-        }
+        TestFiles.DeleteTree(Home);
     }
 }

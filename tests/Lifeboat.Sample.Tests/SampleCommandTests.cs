@@ -50,15 +50,7 @@ public sealed class SampleCommandTests(PlatformFixture fixture) : IClassFixture<
         (await Platform.Sites.ListAsync(isInternal: true)).Count.ShouldBe(1);
     }
 
-    public void Dispose()
-    {
-        foreach (var f in Directory.EnumerateFiles(_home, "*", SearchOption.AllDirectories))
-        {
-            File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        Directory.Delete(_home, recursive: true);
-    }
+    public void Dispose() => TestFiles.DeleteTree(_home);
 
     private async Task<(int Exit, string Output)> RunAsync(params string[] args)
     {

@@ -33,14 +33,6 @@ internal sealed class SampleEnvironment : IAsyncDisposable
     {
         await Platform.DisposeAsync();
         await _database.DisposeAsync();
-        if (Directory.Exists(_blobs))
-        {
-            foreach (var f in Directory.EnumerateFiles(_blobs, "*", SearchOption.AllDirectories))
-            {
-                File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            Directory.Delete(_blobs, recursive: true);
-        }
+        TestFiles.DeleteTree(_blobs);
     }
 }

@@ -69,14 +69,6 @@ public sealed class PlatformFixture : IAsyncLifetime
             await _database.DisposeAsync();
         }
 
-        if (Directory.Exists(BlobDirectory))
-        {
-            foreach (var f in Directory.EnumerateFiles(BlobDirectory, "*", SearchOption.AllDirectories))
-            {
-                File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            Directory.Delete(BlobDirectory, recursive: true);
-        }
+        TestFiles.DeleteTree(BlobDirectory);
     }
 }

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 
-namespace Lifeboat.Storage.Internal;
+namespace Lifeboat.Storage;
 
-/// <summary>Time-ordered random identifiers ("rst_01jd…"), sortable by creation and safe to show.</summary>
-internal static class Ids
+/// <summary>Time-ordered random identifiers ("rst_01jd…"): sortable by creation, random in their last 80 bits, safe to show.</summary>
+public static class SortableIds
 {
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
