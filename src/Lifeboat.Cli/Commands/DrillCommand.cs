@@ -182,7 +182,8 @@ internal static class DrillCommand
 
         public void Progress(string phase, int done, string? detail = null)
         {
-            if (_phases.TryGetValue(phase, out var p) && (done * 10 / p.Total > p.Reported * 10 / p.Total || done == p.Total) && done != p.Reported)
+            // Every tenth of the phase, its end, and any report that says something (an act's outcome).
+            if (_phases.TryGetValue(phase, out var p) && (done * 10 / p.Total > p.Reported * 10 / p.Total || done == p.Total || detail is not null) && (done != p.Reported || detail is not null))
             {
                 _phases[phase] = (p.Total, done);
                 console.WriteLine($"  {phase}: {done}/{p.Total}{(detail is null ? "" : $" ({detail})")}");
