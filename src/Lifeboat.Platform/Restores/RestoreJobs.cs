@@ -101,7 +101,7 @@ public sealed class RestoreJobs
 
             if (entry.State == TenantState.Restoring)
             {
-                problems.Add($"site {site} is being restored already");
+                problems.Add($"site {site} is being restored already{await RestoredByAsync(site, cancellationToken)}");
                 continue;
             }
 
@@ -367,6 +367,15 @@ public sealed class RestoreJobs
     {
         var writes = await _context.Store.DestructiveWrites.SinceAsync(position, ct);
         return writes.FirstOrDefault(w => w.Position == position)?.Stamp ?? DateTimeOffset.MaxValue;
+    }
+
+    /// <summary>Who owns a site's restore: a job's steps restore it as "job/site", anything else under the store's restore ID.</summary>
+    private async Task<string> RestoredByAsync(SiteId site, CancellationToken ct)
+    {
+        var owner = (await _context.Store.Tenants.GetAsync(site.Tenant, ct)).RestoreId;
+        return owner is null ? ""
+            : TypedId.TryParse<RestoreJobId>(owner.Split('/')[0], out var job, out _) ? $" by restore job {job} (follow it, or retry it once its failure is fixed)"
+            : $" by restore {owner}";
     }
 
     private async Task<string> ActiveElsewhereAsync(string[] sites, CancellationToken ct)
