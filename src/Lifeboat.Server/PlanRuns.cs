@@ -45,7 +45,17 @@ public sealed partial class PlanRuns(PlatformLifetime lifetime, ILogger<PlanRuns
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
+        try
+        {
+            await _stopping.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A host can be stopped twice, the second time after it was disposed (WebApplicationFactory stops it, and so
+            // does the entry point's RunAsync): the first stop cancelled and waited for everything already.
+            return;
+        }
+
         Task[] running;
         lock (_gate)
         {

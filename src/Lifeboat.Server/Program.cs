@@ -16,6 +16,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<PlatformLifetime>(
 builder.Services.AddSingleton<PlanRuns>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PlanRuns>());
 builder.Services.AddHostedService<DetectorService>();
+builder.Services.AddHostedService<RestoreWorkers>();
 builder.Services.AddHttpContextAccessor();
 
 // Endpoints take the platform acting as the caller, so every change records who made it.
@@ -52,6 +53,7 @@ app.MapContactEndpoints();
 app.MapEventEndpoints();
 app.MapStoreEndpoints();
 app.MapPlanEndpoints();
+app.MapRestoreEndpoints();
 
 await app.RunAsync();
 

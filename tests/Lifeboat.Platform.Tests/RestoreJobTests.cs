@@ -159,6 +159,26 @@ public sealed class RestoreJobTests(PlatformFixture fixture) : IClassFixture<Pla
         (await platform.Restores.ListAsync()).Count(j => j.Source == $"plan:{plan.Id}").ShouldBe(1);
     }
 
+    [Fact]
+    public async Task AJobGivenOnlyAPosition_IsRefused_WhileParticipantsNeedATime()
+    {
+        await using var platform = await DrillPlatformAsync();
+        var sites = await SitesWithDataAsync(platform, 1);
+        var position = (await platform.Store.Records.GetAsync(sites[0].Tenant, Issues.Name, "iss-0"))!.Position;
+        await platform.Restores.Participants.RegisterAsync("search-test", new Uri("http://127.0.0.1:9/lifeboat"), TimeSpan.FromSeconds(1));
+        try
+        {
+            var e = await Should.ThrowAsync<PlatformException>(() => platform.Restores.StartAsync(new RestoreJobRequest("x") { Sites = sites, Point = RecoveryPoint.AtPosition(position) }));
+
+            e.Message.ShouldContain("participants (search-test) restore to a time");
+            (await platform.Restores.ListAsync()).ShouldNotContain(j => j.Reason == "x");
+        }
+        finally
+        {
+            await platform.Restores.Participants.RemoveAsync("search-test");
+        }
+    }
+
     /// <summary>A platform whose policy lets a drill bypass the guardrails (to make damage quickly), on the shared database.</summary>
     private Task<LifeboatPlatform> DrillPlatformAsync() => fixture.OpenAsync(new PlanPolicy { AllowDrillOverride = true }, TimeProvider.System);
 

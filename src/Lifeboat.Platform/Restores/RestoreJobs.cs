@@ -101,7 +101,7 @@ public sealed class RestoreJobs
 
             if (entry.State == TenantState.Restoring)
             {
-                problems.Add($"site {site} is being restored already");
+                problems.Add($"site {site} is being restored already{await RestoredByAsync(site, cancellationToken)}");
                 continue;
             }
 
@@ -123,6 +123,12 @@ public sealed class RestoreJobs
         }
 
         var participants = await Participants.ListAsync(cancellationToken);
+        if (participants.Count > 0 && pointTime is null)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"participants ({string.Join(", ", participants.Select(p => p.Name))}) restore to a time, and {point} is a position with no known time: give the recovery point as a time (2026-04-05T07:38:00Z), or restore from a plan or an alert.");
+        }
+
         var id = TypedId.New<RestoreJobId>(_context.Time);
         var now = _context.Time.GetUtcNow();
         await using var tx = await _context.Store.BeginTransactionAsync(cancellationToken);
@@ -367,6 +373,15 @@ public sealed class RestoreJobs
     {
         var writes = await _context.Store.DestructiveWrites.SinceAsync(position, ct);
         return writes.FirstOrDefault(w => w.Position == position)?.Stamp ?? DateTimeOffset.MaxValue;
+    }
+
+    /// <summary>Who owns a site's restore: a job's steps restore it as "job/site", anything else under the store's restore ID.</summary>
+    private async Task<string> RestoredByAsync(SiteId site, CancellationToken ct)
+    {
+        var owner = (await _context.Store.Tenants.GetAsync(site.Tenant, ct)).RestoreId;
+        return owner is null ? ""
+            : TypedId.TryParse<RestoreJobId>(owner.Split('/')[0], out var job, out _) ? $" by restore job {job} (follow it, or retry it once its failure is fixed)"
+            : $" by restore {owner}";
     }
 
     private async Task<string> ActiveElsewhereAsync(string[] sites, CancellationToken ct)

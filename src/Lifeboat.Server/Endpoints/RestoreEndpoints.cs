@@ -1,0 +1,114 @@
+using Lifeboat.Platform;
+using Lifeboat.Platform.Restores;
+using Lifeboat.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lifeboat.Server.Endpoints;
+
+/// <summary>
+/// Restore jobs (many sites, every store, one recovery point, validated per site), worked on by the
+/// server's own restore workers and any `lifeboat restore worker`; and the participants that take
+/// part in them (docs/participants.md).
+/// </summary>
+public static class RestoreEndpoints
+{
+    public static IEndpointRouteBuilder MapRestoreEndpoints(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapArea("/api/restore-jobs", "Restores");
+        jobs.MapPost("/", Start).WithName("StartRestoreJob")
+            .WithSummary("Start a restore job: the sites of a plan, of an alert, or a list, to one recovery point")
+            .WithDescription("""
+                Body {plan?, alert?, sites?, to?, reason}. The point (to: 'position:123', '@123' or a UTC time) defaults to the
+                instant before the plan's or the alert's first destructive write, and may not be at or after it (400); a list of
+                sites needs one. A job is refused whole, with every problem named and nothing started: an unknown plan or alert
+                is a 404; sites that do not exist, cannot be restored to the point, or are being restored already (named with the
+                job that restores them) are a 409. 201 with the job; the server's restore workers (Lifeboat:Restore:Workers) and
+                any `lifeboat restore worker` work on it.
+                """);
+        jobs.MapGet("/", List).WithName("ListRestoreJobs").WithSummary("Restore jobs, newest first (at most 100)");
+        jobs.MapGet("/{job}", Get).WithName("GetRestoreJob")
+            .WithSummary("A job with its progress: sites per state, the share restored, the time elapsed and an estimate of the time left");
+        jobs.MapGet("/{job}/sites", Sites).WithName("ListRestoreJobSites")
+            .WithSummary("Every site of a job: state, when it started and finished, the error of a failed one, its validation");
+        jobs.MapPost("/{job}/retry", Retry).WithName("RetryRestoreJob")
+            .WithSummary("Try a job's failed sites again, once their cause is fixed (a blob file put back, a participant up again)");
+
+        var participants = app.MapArea("/api/participants", "Restores");
+        participants.MapGet("/", ListParticipants).WithName("ListParticipants").WithSummary("Services with stores of their own that take part in every new restore job");
+        participants.MapPut("/{name}", Register).WithName("RegisterParticipant")
+            .WithSummary("Register (or update) a participant: where it answers the protocol, and how long a call may take")
+            .WithDescription("Body {url, timeoutMs} (default 10000). name: 1 to 40 lowercase letters, digits or '-'.");
+        participants.MapDelete("/{name}", Remove).WithName("RemoveParticipant").WithSummary("Stop a participant taking part in new jobs");
+        participants.MapGet("/{name}/sites/{site}", Describe).WithName("DescribeParticipantSite")
+            .WithSummary("Ask a participant what it holds for a site")
+            .WithDescription("A participant that does not answer in time, or answers outside the protocol, is a 409 saying so.");
+        return app;
+    }
+
+    public static async Task<Created<RestoreJob>> Start(StartRestoreRequest request, LifeboatPlatform platform, CancellationToken cancellationToken)
+    {
+        var job = await platform.Restores.StartAsync(new RestoreJobRequest(request.Reason)
+        {
+            Plan = request.Plan,
+            Alert = request.Alert,
+            Sites = request.Sites is { Count: > 0 } sites ? sites : null,
+            Point = request.To is { } to ? RecoveryPoint.Parse(to) : null,
+        }, cancellationToken);
+        return TypedResults.Created($"/api/restore-jobs/{job.Id}", job);
+    }
+
+    public static async Task<Ok<IReadOnlyList<RestoreJob>>> List(LifeboatPlatform platform, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await platform.Restores.ListAsync(cancellationToken));
+
+    public static async Task<Ok<RestoreJobProgress>> Get(string job, LifeboatPlatform platform, CancellationToken cancellationToken) =>
+        TypedResults.Ok(RestoreJobProgress.Of(await platform.Restores.ProgressAsync(RestoreJobId.Parse(job), cancellationToken)));
+
+    public static async Task<Ok<IReadOnlyList<SiteRestore>>> Sites(string job, LifeboatPlatform platform, CancellationToken cancellationToken)
+    {
+        var found = await platform.Restores.GetAsync(RestoreJobId.Parse(job), cancellationToken);
+        return TypedResults.Ok(await platform.Restores.SitesAsync(found.Id, cancellationToken));
+    }
+
+    public static async Task<Ok<RetryResult>> Retry(string job, LifeboatPlatform platform, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new RetryResult(await platform.Restores.RetryAsync(RestoreJobId.Parse(job), cancellationToken)));
+
+    public static async Task<Ok<IReadOnlyList<ParticipantView>>> ListParticipants(LifeboatPlatform platform, CancellationToken cancellationToken) =>
+        TypedResults.Ok<IReadOnlyList<ParticipantView>>((await platform.Restores.Participants.ListAsync(cancellationToken)).Select(ParticipantView.Of).ToList());
+
+    public static async Task<Ok<ParticipantView>> Register(string name, RegisterParticipantRequest request, LifeboatPlatform platform, CancellationToken cancellationToken)
+    {
+        var url = Uri.TryCreate(request.Url, UriKind.Absolute, out var u) ? u : throw new PlatformException(PlatformErrorKind.Invalid, $"'{request.Url}' is not an http(s) URL for participant {name}.");
+        return TypedResults.Ok(ParticipantView.Of(await platform.Restores.Participants.RegisterAsync(name, url, TimeSpan.FromMilliseconds(request.TimeoutMs), cancellationToken)));
+    }
+
+    public static async Task<Ok<ChangeResult>> Remove(string name, LifeboatPlatform platform, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ChangeResult(await platform.Restores.Participants.RemoveAsync(name, cancellationToken)));
+
+    public static async Task<Ok<ParticipantDescription>> Describe(string name, string site, LifeboatPlatform platform, CancellationToken cancellationToken)
+    {
+        var id = SiteId.Parse(site);
+        var participant = await platform.Restores.Participants.GetAsync(name, cancellationToken);
+        return TypedResults.Ok(await platform.Restores.Participants.DescribeAsync(participant, id, cancellationToken));
+    }
+}
+
+/// <summary>to: a commit position ('position:123', '@123') or a UTC time; sites: with a plan or an alert, a subset of the sites it touched.</summary>
+public sealed record StartRestoreRequest(string Reason, PlanId? Plan = null, AlertId? Alert = null, IReadOnlyList<SiteId>? Sites = null, string? To = null);
+
+/// <summary>Sites of a job per state; remainingSeconds is null until a first site is finished (there is no pace yet), 0 once the job is.</summary>
+public sealed record RestoreJobProgress(RestoreJob Job, RestoreSiteCounts Sites, double ShareRestored, double ElapsedSeconds, double? RemainingSeconds)
+{
+    public static RestoreJobProgress Of(RestoreProgress p) =>
+        new(p.Job, new RestoreSiteCounts(p.Total, p.Pending, p.Restoring, p.Validating, p.Restored, p.Failed), p.ShareRestored, p.Elapsed.TotalSeconds, p.Remaining?.TotalSeconds);
+}
+
+public sealed record RestoreSiteCounts(int Total, int Pending, int Restoring, int Validating, int Restored, int Failed);
+
+public sealed record RetryResult(int Retried);
+
+public sealed record RegisterParticipantRequest(string Url, int TimeoutMs = 10_000);
+
+public sealed record ParticipantView(string Name, Uri Url, int TimeoutMs)
+{
+    public static ParticipantView Of(Participant p) => new(p.Name, p.Url, (int)p.Timeout.TotalMilliseconds);
+}

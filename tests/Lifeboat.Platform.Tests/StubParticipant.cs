@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Platform.Tests;
+
+public enum Misbehaviour
+{
+    None,
+
+    /// <summary>Answers long after any sensible timeout.</summary>
+    Sleeps,
+
+    /// <summary>Answers JSON that is not the protocol's shape.</summary>
+    AnswersWrongShape,
+
+    /// <summary>Answers about another site.</summary>
+    AnswersForAnotherSite,
+}
+
+/// <summary>
+/// A participant over real HTTP on 127.0.0.1, in the test process: it answers the protocol properly
+/// for every site but one, for which it does what <see cref="Misbehaviour"/> says (which a test may change).
+/// </summary>
+internal sealed class StubParticipant : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private StubParticipant(WebApplication app) => _app = app;
+
+    public Misbehaviour Misbehaviour { get; set; }
+
+    public SiteId? Target { get; init; }
+
+    /// <summary>Every call: verb and site.</summary>
+    public ConcurrentQueue<(string Verb, string Site)> Calls { get; } = new();
+
+    public Uri Url => new(_app.Urls.Single().TrimEnd('/') + "/lifeboat");
+
+    public static async Task<StubParticipant> StartAsync(SiteId? target, Misbehaviour misbehaviour, int port = 0)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        var stub = new StubParticipant(app) { Target = target, Misbehaviour = misbehaviour };
+        app.MapPost("/lifeboat/{verb}", stub.AnswerAsync);
+        await app.StartAsync();
+        return stub;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task<IResult> AnswerAsync(string verb, JsonElement body, HttpContext http)
+    {
+        var site = body.GetProperty("site").GetString()!;
+        Calls.Enqueue((verb, site));
+        if (site == Target?.Value)
+        {
+            switch (Misbehaviour)
+            {
+                case Misbehaviour.Sleeps:
+                    await Task.Delay(TimeSpan.FromSeconds(30), http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    return Results.Empty;
+                case Misbehaviour.AnswersWrongShape:
+                    return Results.Text("""["restored", true]""", "application/json");
+                case Misbehaviour.AnswersForAnotherSite:
+                    return Results.Json(new { site = "site_01jd8x2k9q4m7t6v5w3y1z0a8b", restored = true, ok = true, items = 1 });
+            }
+        }
+
+        return verb == "describe"
+            ? Results.Json(new { site, stores = new[] { new { name = "things", items = 1 } } })
+            : Results.Json(new { site, restored = true, ok = true, items = 1, detail = "as at the point" });
+    }
+}
