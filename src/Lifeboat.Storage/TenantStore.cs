@@ -65,6 +65,11 @@ public sealed class TenantStore : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.RestoreChunkSize < 1)
+        {
+            throw new StoreConfigurationException($"RestoreChunkSize must be at least 1 record, not {options.RestoreChunkSize}.");
+        }
+
         if (options.Migrate)
         {
             await SchemaMigrator.MigrateAsync(dataSource, migrations, cancellationToken);
