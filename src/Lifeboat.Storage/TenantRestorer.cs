@@ -316,6 +316,12 @@ public sealed class TenantRestorer
             {
                 return;
             }
+
+            if (_context.Options.RestorePause > TimeSpan.Zero)
+            {
+                // Real time, not the store's clock: the pause is about the load on this machine, not about policy.
+                await Task.Delay(_context.Options.RestorePause, ct);
+            }
         }
     }
 

@@ -70,6 +70,11 @@ public sealed class TenantStore : IAsyncDisposable
             throw new StoreConfigurationException($"RestoreChunkSize must be at least 1 record, not {options.RestoreChunkSize}.");
         }
 
+        if (options.RestorePause < TimeSpan.Zero)
+        {
+            throw new StoreConfigurationException($"RestorePause cannot be negative ({options.RestorePause}).");
+        }
+
         if (options.Migrate)
         {
             await SchemaMigrator.MigrateAsync(dataSource, migrations, cancellationToken);

@@ -333,7 +333,27 @@ public sealed class RestoreTests(StoreFixture fixture) : IClassFixture<StoreFixt
         (await chunked.Blobs.ReadAllBytesAsync(t, "zz.files", "f")).ShouldBe([7, 7, 7]);
     }
 
-    private StoreOptions SmallChunks(int records)
+    [Fact]
+    public async Task Restore_WithAPauseBetweenChunks_StillRestoresEveryRecord()
+    {
+        await using var paced = await TenantStore.OpenAsync(SmallChunks(2, TimeSpan.FromMilliseconds(5)));
+        var t = await fixture.NewTenantAsync();
+        var batch = paced.Records.Batch(t);
+        for (var i = 0; i < 7; i++)
+        {
+            batch.Put(Docs.Issues, $"i{i}", Docs.Issue($"issue {i}"));
+        }
+
+        var point = await paced.Records.WriteAsync(batch);
+        await paced.Records.DeleteAsync(t, "tracker.issues", [.. Enumerable.Range(0, 7).Select(i => $"i{i}")]);
+
+        var result = await paced.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(point.Position));
+
+        result.Records.ShouldBe(7);
+        (await paced.Records.ListAsync(t, "tracker.issues")).Count.ShouldBe(7);
+    }
+
+    private StoreOptions SmallChunks(int records, TimeSpan? pause = null)
     {
         var options = fixture.Options();
         return new StoreOptions
@@ -343,6 +363,7 @@ public sealed class RestoreTests(StoreFixture fixture) : IClassFixture<StoreFixt
             TimeProvider = options.TimeProvider,
             Actor = options.Actor,
             RestoreChunkSize = records,
+            RestorePause = pause ?? TimeSpan.Zero,
         };
     }
 }
