@@ -20,12 +20,15 @@ internal sealed class BenchServer : IAsyncDisposable
     private BenchServer(LocalPostgres postgres, string connectionString, MachineInfo machine, TenantStore store)
     {
         _postgres = postgres;
+        Home = postgres.Home;
         ConnectionString = connectionString;
         Machine = machine;
         Store = store;
     }
 
     public string ConnectionString { get; }
+
+    public string Home { get; }
 
     public MachineInfo Machine { get; }
 
@@ -48,12 +51,7 @@ internal sealed class BenchServer : IAsyncDisposable
                 MaxPoolSize = 64,
                 ApplicationName = $"lifeboat-bench-{name}",
             }.ConnectionString;
-            var store = await TenantStore.OpenAsync(new StoreOptions
-            {
-                ConnectionString = connectionString,
-                BlobDirectory = Path.Combine(home, "blobs"),
-                Actor = "bench",
-            }, ct);
+            var store = await TenantStore.OpenAsync(Options(home, connectionString, TimeSpan.Zero), ct);
             var machine = await MachineInfo.ReadAsync(store.DataSource, ct);
             Log.Info($"PostgreSQL {machine.Postgresql} (fsync={machine.PostgresSettings["fsync"]}, synchronous_commit={machine.PostgresSettings["synchronous_commit"]}) in {postgres.DataDirectory}");
             return new BenchServer(postgres, connectionString, machine, store);
@@ -64,6 +62,10 @@ internal sealed class BenchServer : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Another store on the same database whose restores pause after each chunk.</summary>
+    public Task<TenantStore> OpenPacedStoreAsync(TimeSpan restorePause, CancellationToken ct) =>
+        TenantStore.OpenAsync(Options(Home, ConnectionString, restorePause), ct);
 
     public async Task ExecAsync(string sql, CancellationToken ct)
     {
@@ -91,6 +93,14 @@ internal sealed class BenchServer : IAsyncDisposable
         await ExecAsync("VACUUM ANALYZE", ct);
         await ExecAsync("CHECKPOINT", ct);
     }
+
+    private static StoreOptions Options(string home, string connectionString, TimeSpan restorePause) => new()
+    {
+        ConnectionString = connectionString,
+        BlobDirectory = Path.Combine(home, "blobs"),
+        Actor = "bench",
+        RestorePause = restorePause,
+    };
 
     public async ValueTask DisposeAsync()
     {
