@@ -22,7 +22,7 @@ internal sealed class TenantRestoreBenchmark : IBenchmark
         var store = server.Store;
         var sizes = scale.Quick
             ? new[] { (Records: 500, Repeats: 2), (Records: 5_000, Repeats: 2) }
-            : [(Records: 1_000, Repeats: 5), (Records: 10_000, Repeats: 3), (Records: 100_000, Repeats: 2)];
+            : [(Records: 1_000, Repeats: 5), (Records: 10_000, Repeats: 3), (Records: 100_000, Repeats: 3)];
         var smallTenants = scale.Pick(1_000, 100) - sizes.Length;
         var population = new Population(store, new Workload(seed: 2));
 

@@ -22,7 +22,7 @@ internal sealed class WriteOverheadBenchmark : IBenchmark
             Tenants: scale.Pick(200, 16),
             RecordsPerTenant: scale.Pick(200, 50),
             Writers: 8,
-            Pairs: scale.Pick(6, 2),
+            Pairs: scale.Pick(10, 2),
             SingleTransactionsPerWriter: scale.Pick(400, 40),
             BatchTransactionsPerWriter: scale.Pick(40, 4),
             BatchSize: 50,
