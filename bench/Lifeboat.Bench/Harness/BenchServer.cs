@@ -86,6 +86,10 @@ internal sealed class BenchServer : IAsyncDisposable
         return (T)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>Where the server's WAL is, in bytes: the difference of two readings is the WAL written in between.</summary>
+    public Task<long> WalPositionAsync(CancellationToken ct) =>
+        ScalarAsync<long>("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint", ct);
+
     /// <summary>Vacuums, analyzes and checkpoints, so the measured steps start from the same settled state.</summary>
     public async Task SettleAsync(CancellationToken ct)
     {

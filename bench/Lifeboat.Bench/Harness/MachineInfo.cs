@@ -27,7 +27,7 @@ internal sealed record MachineInfo(
         var pg = (string)(await version.ExecuteScalarAsync(ct))!;
 
         await using var cmd = dataSource.CreateCommand(
-            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY($1) ORDER BY name");
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY($1) ORDER BY name");
         cmd.Parameters.Add(new() { Value = Settings });
         var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
         await using (var reader = await cmd.ExecuteReaderAsync(ct))

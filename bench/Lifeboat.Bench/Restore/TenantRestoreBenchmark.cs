@@ -55,10 +55,11 @@ internal sealed class TenantRestoreBenchmark : IBenchmark
         }
 
         Report.Table("tenant-restore: restoring one tenant vs binary COPY of the same rows, same run (medians)",
-            ["records", "restore s", "copy s", "restore rec/s", "copy rec/s", "share of COPY"],
+            ["records", "restore s", "copy s", "restore rec/s", "copy rec/s", "share of COPY", "WAL B/rec restore", "WAL B/rec COPY"],
             results.Select(r => (IReadOnlyList<string>)[
                 Report.Num(r.Records), Report.Num(r.RestoreSeconds, "0.000"), Report.Num(r.CopySeconds, "0.000"),
-                Report.Num(r.RestorePerS), Report.Num(r.CopyPerS), Report.Num(r.ShareOfCopy, "0.00")]));
+                Report.Num(r.RestorePerS), Report.Num(r.CopyPerS), Report.Num(r.ShareOfCopy, "0.00"),
+                Report.Num(r.RestoreWalBytesPerRecord), Report.Num(r.CopyWalBytesPerRecord)]));
 
         var worst = results.MinBy(r => r.ShareOfCopy)!;
         return new BenchOutcome(
@@ -77,15 +78,19 @@ internal sealed class TenantRestoreBenchmark : IBenchmark
             await population.DamageAsync(tenant, records, ct);
             var restoreFirst = repeat % 2 == 1;
             double restoreSeconds = 0, copySeconds = 0;
+            long restoreWal = 0, copyWal = 0;
             for (var step = 0; step < 2; step++)
             {
+                var wal = await server.WalPositionAsync(ct);
                 if ((step == 0) == restoreFirst)
                 {
                     restoreSeconds = await RestoreAsync(server.Store, tenant, records, point, ct);
+                    restoreWal = await server.WalPositionAsync(ct) - wal;
                 }
                 else
                 {
                     copySeconds = await Log.WhileRunning($"COPY {records:N0} rows", TenantRows.CopyAsync(server.DataSource, CopyTable, rowsAtPoint, ct));
+                    copyWal = await server.WalPositionAsync(ct) - wal;
                     // Take the copied rows out again, so every COPY meets the same table.
                     await server.ExecAsync($"DELETE FROM {CopyTable} WHERE tenant_id = '{tenant}'", ct);
                     await server.ExecAsync($"VACUUM {CopyTable}", ct);
@@ -100,13 +105,16 @@ internal sealed class TenantRestoreBenchmark : IBenchmark
 
             Log.Info($"  {records:N0} repeat {repeat}/{repeats} ({(restoreFirst ? "restore first" : "COPY first")}): restore {restoreSeconds:0.000}s, COPY {copySeconds:0.000}s, share {copySeconds / restoreSeconds:0.00}; restored tenant verified");
             repeatsDetail.Add(new RepeatFigures(repeat, restoreFirst ? "restore,copy" : "copy,restore",
-                Stats.Round(restoreSeconds, 4), Stats.Round(copySeconds, 4), Stats.Round(copySeconds / restoreSeconds)));
+                Stats.Round(restoreSeconds, 4), Stats.Round(copySeconds, 4), Stats.Round(copySeconds / restoreSeconds),
+                restoreWal / records, copyWal / records));
         }
 
         var restore = Stats.Median(repeatsDetail.Select(r => r.RestoreSeconds).ToList());
         var copy = Stats.Median(repeatsDetail.Select(r => r.CopySeconds).ToList());
         return new SizeFigures(records, Stats.Round(restore, 4), Stats.Round(copy, 4), Stats.Round(copy / restore),
-            Stats.Round(records / restore, 0), Stats.Round(records / copy, 0), repeatsDetail);
+            Stats.Round(records / restore, 0), Stats.Round(records / copy, 0),
+            Stats.Median(repeatsDetail.Select(r => (double)r.RestoreWalBytesPerRecord).ToList()),
+            Stats.Median(repeatsDetail.Select(r => (double)r.CopyWalBytesPerRecord).ToList()), repeatsDetail);
     }
 
     private static async Task<double> RestoreAsync(TenantStore store, TenantId tenant, int records, RecoveryPoint point, CancellationToken ct)
@@ -123,7 +131,8 @@ internal sealed class TenantRestoreBenchmark : IBenchmark
     }
 }
 
-internal sealed record RepeatFigures(int Repeat, string Order, double RestoreSeconds, double CopySeconds, double ShareOfCopy);
+internal sealed record RepeatFigures(int Repeat, string Order, double RestoreSeconds, double CopySeconds, double ShareOfCopy,
+    long RestoreWalBytesPerRecord, long CopyWalBytesPerRecord);
 
 internal sealed record SizeFigures(
     int Records,
@@ -132,6 +141,8 @@ internal sealed record SizeFigures(
     double ShareOfCopy,
     double RestorePerS,
     double CopyPerS,
+    double RestoreWalBytesPerRecord,
+    double CopyWalBytesPerRecord,
     IReadOnlyList<RepeatFigures> Repeats);
 
 internal sealed record TenantRestoreFigures(
