@@ -26,10 +26,6 @@ internal sealed class KeySpace
         _ids = [.. tenants.Select(_ => Enumerable.Range(0, recordsPerTenant).Select(i => $"seed-{i:D5}").ToList())];
     }
 
-    public IReadOnlyList<TenantId> Tenants => _tenants;
-
-    public IReadOnlyList<string> IdsOf(int tenant) => _ids[tenant];
-
     /// <summary>
     /// Plans <paramref name="transactions"/> transactions of <paramref name="size"/> records for each
     /// of <paramref name="writers"/> writers: each record an update of an existing one with
