@@ -24,6 +24,19 @@ public sealed class StoreOptions
     /// <summary>Who writes, when a caller does not say (see <see cref="TenantStore.WithActor"/>).</summary>
     public string Actor { get; init; } = "lifeboat";
 
+    /// <summary>
+    /// Records a restore writes per transaction. Each chunk commits on its own, so a long restore holds no
+    /// huge transaction whose flush other tenants' commits would queue behind, and its progress survives a crash.
+    /// </summary>
+    public int RestoreChunkSize { get; init; } = 1000;
+
+    /// <summary>
+    /// How long a restore waits after each chunk, leaving the CPU and the disk to other tenants' writes
+    /// in between. Zero (the default) restores at full speed; a pause trades the restore's speed for
+    /// other tenants' write latency (docs/benchmarks.md has measured figures).
+    /// </summary>
+    public TimeSpan RestorePause { get; init; } = TimeSpan.Zero;
+
     /// <summary>Apply pending schema migrations when the store opens.</summary>
     public bool Migrate { get; init; } = true;
 }

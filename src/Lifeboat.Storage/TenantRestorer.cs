@@ -52,10 +52,11 @@ public sealed class TenantRestorer
         {
             await restore.RestoreRecordsAsync(null, cancellationToken);
         }
-        catch
+        catch (Exception e) when (e is BlobIntegrityException || !restore.HasCommittedRecords)
         {
-            // The records step runs in one transaction: when it fails nothing was written, so the
-            // tenant can be handed back as it was.
+            // Nothing was changed (a missing blob rolls the whole step back; any other failure came before
+            // the first chunk committed): hand the tenant back as it was. After a later failure the tenant
+            // stays Restoring, closed to writers, until the restore is resumed with its ID.
             await restore.ReleaseUnchangedAsync(CancellationToken.None);
             throw;
         }
@@ -207,63 +208,126 @@ public sealed class TenantRestorer
         return info;
     }
 
+    /// <summary>
+    /// Restores the records in chunks of <see cref="StoreOptions.RestoreChunkSize"/> records, each chunk
+    /// its own transaction, walking the tenant's primary key. A chunk is a bounded amount of
+    /// work and WAL, so other tenants' commits never wait behind the flush of one huge transaction,
+    /// and the progress of a long restore survives a crash (resuming skips what already equals the point).
+    /// When a chunk needs a blob file that is missing, it is rolled back and the chunks this call
+    /// already committed are put back as they were, so the call changes nothing.
+    /// </summary>
     internal async Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(RestoreInfo restore, IReadOnlyCollection<string>? collections,
-        IReadOnlyCollection<string>? records, CancellationToken ct)
+        IReadOnlyCollection<string>? records, Action committed, CancellationToken ct)
     {
-        await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await Exec(connection, tx, "SET LOCAL work_mem = '256MB'", ct);
-        await Errors.Gated(restore.Tenant, async () =>
+        var changes = new SortedDictionary<string, CollectionChange>(StringComparer.Ordinal);
+        long? firstPosition = null;
+        try
         {
-            await Exec(connection, tx, "SELECT lifeboat.gate_write($1, $2)", ct, restore.Tenant.Value, restore.RestoreId);
-            return 0;
-        });
-#pragma warning disable CA2100 // assembled from the constant fragments of Sql
-        await using var cmd = new NpgsqlCommand($"""
-            WITH {Sql.Targets(restore.Point)},
-            g AS (SELECT * FROM lifeboat.take_position()),
-            upd AS (
-                UPDATE lifeboat.records r SET position = g.pos, stamp = g.stamp, actor = $5, deleted = t.to_deleted, doc = t.to_doc,
-                    ix1 = t.to_ix1, ix2 = t.to_ix2, ix3 = t.to_ix3, blob_sha256 = t.to_sha, blob_size = t.to_size
-                FROM g, targets t
-                WHERE t.changes AND r.tenant_id = $1 AND r.collection = t.collection AND r.record_id = t.record_id
-                RETURNING r.collection, t.now_deleted, r.deleted, r.blob_size, r.blob_sha256)
-            SELECT collection,
-                   count(*) FILTER (WHERE NOT now_deleted AND NOT deleted)::int,
-                   count(*) FILTER (WHERE now_deleted AND NOT deleted)::int,
-                   count(*) FILTER (WHERE NOT now_deleted AND deleted)::int,
-                   coalesce(sum(blob_size) FILTER (WHERE NOT deleted), 0)::bigint,
-                   array_agg(DISTINCT blob_sha256) FILTER (WHERE blob_sha256 IS NOT NULL)
-            FROM upd GROUP BY collection ORDER BY collection
-            """, connection, tx);
-#pragma warning restore CA2100
-        Sql.AddTargetParameters(cmd, restore.Tenant, restore.Point, collections, records);
-        cmd.Parameters.Add(new() { Value = $"restore:{restore.RestoreId}" });
-        var changes = new List<CollectionChange>();
-        var missing = new List<string>();
-        var blobs = _context.BlobFiles;
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
+            await RestoreChunksAsync(restore, restore.Point, collections, records, checkBlobs: true, chunk =>
             {
-                changes.Add(new CollectionChange(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(4)));
-                if (!reader.IsDBNull(5))
+                committed();
+                firstPosition ??= chunk.Position;
+                foreach (var c in chunk.Changes)
                 {
-                    missing.AddRange(reader.GetFieldValue<byte[][]>(5).Select(Convert.ToHexStringLower).Where(sha => !blobs.Exists(sha)));
+                    changes[c.Collection] = changes.TryGetValue(c.Collection, out var sum)
+                        ? new CollectionChange(c.Collection, sum.Reverted + c.Reverted, sum.Undeleted + c.Undeleted, sum.Deleted + c.Deleted, sum.BlobBytes + c.BlobBytes)
+                        : c;
                 }
-            }
+            }, ct);
         }
-
-        if (missing.Count > 0)
+        catch (MissingBlobsException missing)
         {
-            // Rolled back: a restore that cannot bring the bytes back changes nothing.
+            if (firstPosition is { } first)
+            {
+                // Only this restore writes the tenant, so every version from this call's first position on is
+                // this call's: restoring the records to the position before it puts them back as they were.
+                await RestoreChunksAsync(restore, RecoveryPoint.AtPosition(first - 1), collections, records, checkBlobs: false, _ => { }, CancellationToken.None);
+            }
+
             throw new BlobIntegrityException(
-                $"restoring tenant {restore.Tenant} to {restore.Point} needs {missing.Count} blob file(s) that are missing from {_context.Options.BlobDirectory} (first: {blobs.PathOf(missing[0])}). " +
+                $"restoring tenant {restore.Tenant} to {restore.Point} needs {(missing.MoreUnchecked ? "at least " : "")}{missing.Files.Count} blob file(s) that are missing from {_context.Options.BlobDirectory} (first: {_context.BlobFiles.PathOf(missing.Files[0])}). " +
                 "Nothing was changed. Put the files back from a backup, then run the restore again.");
         }
 
-        await tx.CommitAsync(ct);
-        return changes;
+        return [.. changes.Values];
+    }
+
+    private async Task RestoreChunksAsync(RestoreInfo restore, RecoveryPoint to, IReadOnlyCollection<string>? collections,
+        IReadOnlyCollection<string>? records, bool checkBlobs,
+        Action<ChunkResult> committed, CancellationToken ct)
+    {
+        var chunkSize = _context.Options.RestoreChunkSize;
+        var blobs = _context.BlobFiles;
+        await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
+#pragma warning disable CA2100 // assembled from the constant fragments of Sql
+        await using var cmd = new NpgsqlCommand(Sql.RestoreChunk(to), connection);
+#pragma warning restore CA2100
+        Sql.AddTargetParameters(cmd, restore.Tenant, to, collections, records);
+        var afterCollection = new NpgsqlParameter { Value = "", NpgsqlDbType = NpgsqlDbType.Text };
+        var afterRecord = new NpgsqlParameter { Value = "", NpgsqlDbType = NpgsqlDbType.Text };
+        cmd.Parameters.Add(afterCollection);
+        cmd.Parameters.Add(afterRecord);
+        cmd.Parameters.Add(new() { Value = chunkSize });
+        cmd.Parameters.Add(new() { Value = $"restore:{restore.RestoreId}" });
+        while (true)
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            cmd.Transaction = tx;
+            // Every chunk but the last commits without waiting for the disk; the last one's durable commit
+            // flushes all the WAL before it, so the step returns only once every chunk is durable, and a crash
+            // before then loses only chunks that resuming the restore writes again.
+            var position = await Errors.Gated(restore.Tenant, () => Scalar<long>(connection, tx,
+                "SELECT pos FROM lifeboat.gate_write($1, $2), set_config('synchronous_commit', 'off', true)", ct, restore.Tenant.Value, restore.RestoreId));
+            var changes = new List<CollectionChange>();
+            var missing = new List<string>();
+            var candidates = 0L;
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    afterCollection.Value = reader.GetString(0);
+                    afterRecord.Value = reader.GetString(1);
+                    candidates = reader.GetInt64(2);
+                    if (reader.IsDBNull(3))
+                    {
+                        continue; // the chunk's records already equal the point
+                    }
+
+                    changes.Add(new CollectionChange(reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt64(7)));
+                    if (checkBlobs && !reader.IsDBNull(8))
+                    {
+                        missing.AddRange(reader.GetFieldValue<byte[][]>(8).Select(Convert.ToHexStringLower).Where(sha => !blobs.Exists(sha)));
+                    }
+                }
+            }
+
+            if (missing.Count > 0)
+            {
+                // Rolled back with the transaction; the caller puts back what earlier chunks wrote.
+                throw new MissingBlobsException(missing, moreUnchecked: candidates == chunkSize);
+            }
+
+            var last = candidates < chunkSize;
+            if (last)
+            {
+                // The last commit waits for the disk. Taking a transaction ID makes sure it writes a commit
+                // record to flush, even when this chunk wrote nothing.
+                await Exec(connection, tx, "SELECT set_config('synchronous_commit', 'on', true), pg_current_xact_id()", ct);
+            }
+
+            await tx.CommitAsync(ct);
+            committed(new ChunkResult(position, changes));
+            if (last)
+            {
+                return;
+            }
+
+            if (_context.Options.RestorePause > TimeSpan.Zero)
+            {
+                // Real time, not the store's clock: the pause is about the load on this machine, not about policy.
+                await Task.Delay(_context.Options.RestorePause, ct);
+            }
+        }
     }
 
     internal async Task<(TenantState Before, TenantState After)> CompleteAsync(RestoreInfo restore, bool includeLifecycle, CancellationToken ct)
@@ -360,31 +424,72 @@ public sealed class TenantRestorer
     /// The restore's one query shape. Only records whose current version is newer than the point can
     /// differ from their state at the point; for each, the version in force at the point is one
     /// index lookup into history (none: the record was born after the point, so it becomes a tombstone).
+    /// Parameters: $1 tenant, $2 point, $3 collections (null: all), $4 record IDs (null: all); chunks
+    /// add $5, $6 (the key to continue after), $7 (records per chunk) and $8 (the actor).
     /// </summary>
     private static class Sql
     {
-        public static string Targets(RecoveryPoint point)
+        public static string Targets(RecoveryPoint point, bool chunked = false)
         {
             var newer = point.Position is not null ? "c.position > $2" : "c.stamp > $2";
             var atPoint = point.Position is not null ? "h.position <= $2" : "h.stamp <= $2";
+            // A chunk continues after the last key of the previous one, in primary-key order, so it reads
+            // only the tenant's own index range and no record twice.
+            var chunk = chunked
+                ? "AND (c.collection, c.record_id) > ($5, $6) ORDER BY c.collection, c.record_id LIMIT $7"
+                : "";
             return $"""
+                candidates AS {(chunked ? "MATERIALIZED " : "")}(
+                    SELECT c.ctid AS row_id, c.tenant_id, c.collection, c.record_id, c.deleted, c.doc, c.blob_sha256
+                    FROM lifeboat.records c
+                    WHERE c.tenant_id = $1 AND {newer} AND ($3::text[] IS NULL OR c.collection = ANY($3))
+                      AND ($4::text[] IS NULL OR c.record_id = ANY($4))
+                    {chunk}),
                 targets AS (
-                    SELECT c.collection, c.record_id, c.deleted AS now_deleted,
+                    SELECT c.row_id, c.collection, c.record_id, c.deleted AS now_deleted,
                            coalesce(v.deleted, true) AS to_deleted, v.doc AS to_doc, v.ix1 AS to_ix1, v.ix2 AS to_ix2, v.ix3 AS to_ix3,
                            v.blob_sha256 AS to_sha, v.blob_size AS to_size,
                            (c.deleted, c.doc, c.blob_sha256) IS DISTINCT FROM (coalesce(v.deleted, true), v.doc, v.blob_sha256) AS changes
-                    FROM lifeboat.records c
+                    FROM candidates c
                     LEFT JOIN LATERAL (
                         SELECT h.deleted, h.doc, h.ix1, h.ix2, h.ix3, h.blob_sha256, h.blob_size
                         FROM lifeboat.record_history h
                         WHERE h.tenant_id = c.tenant_id AND h.collection = c.collection AND h.record_id = c.record_id AND {atPoint}
-                        ORDER BY h.position DESC LIMIT 1) v ON true
-                    WHERE c.tenant_id = $1 AND {newer} AND ($3::text[] IS NULL OR c.collection = ANY($3))
-                      AND ($4::text[] IS NULL OR c.record_id = ANY($4)))
+                        ORDER BY h.position DESC LIMIT 1) v ON true)
                 """;
         }
 
-        public static void AddTargetParameters(NpgsqlCommand cmd, TenantId tenant, RecoveryPoint point, IReadOnlyCollection<string>? collections, IReadOnlyCollection<string>? records = null)
+        /// <summary>
+        /// Writes one chunk: each changing record gets its version at the point, found by its row
+        /// address read in the same statement. Returns one row per collection changed, each with the
+        /// chunk's last key and its number of candidates; a single row with no collection when
+        /// nothing in the chunk changed; no row when no candidate is left.
+        /// </summary>
+        public static string RestoreChunk(RecoveryPoint point) => $"""
+            WITH {Targets(point, chunked: true)},
+            g AS (SELECT * FROM lifeboat.take_position()),
+            upd AS (
+                UPDATE lifeboat.records r SET position = g.pos, stamp = g.stamp, actor = $8, deleted = t.to_deleted, doc = t.to_doc,
+                    ix1 = t.to_ix1, ix2 = t.to_ix2, ix3 = t.to_ix3, blob_sha256 = t.to_sha, blob_size = t.to_size
+                FROM g, targets t
+                WHERE t.changes AND r.ctid = t.row_id
+                RETURNING r.collection, t.now_deleted, r.deleted, r.blob_size, r.blob_sha256)
+            SELECT l.collection, l.record_id, l.candidates, u.collection, u.reverted, u.undeleted, u.deleted, u.blob_bytes, u.blobs
+            FROM (SELECT collection, record_id, count(*) OVER () AS candidates FROM candidates
+                  ORDER BY collection DESC, record_id DESC LIMIT 1) l
+            LEFT JOIN (
+                SELECT collection,
+                       count(*) FILTER (WHERE NOT now_deleted AND NOT deleted)::int AS reverted,
+                       count(*) FILTER (WHERE now_deleted AND NOT deleted)::int AS undeleted,
+                       count(*) FILTER (WHERE NOT now_deleted AND deleted)::int AS deleted,
+                       coalesce(sum(blob_size) FILTER (WHERE NOT deleted), 0)::bigint AS blob_bytes,
+                       array_agg(DISTINCT blob_sha256) FILTER (WHERE blob_sha256 IS NOT NULL) AS blobs
+                FROM upd GROUP BY collection) u ON true
+            ORDER BY u.collection
+            """;
+
+        public static void AddTargetParameters(NpgsqlCommand cmd, TenantId tenant, RecoveryPoint point, IReadOnlyCollection<string>? collections,
+            IReadOnlyCollection<string>? records = null)
         {
             cmd.Parameters.Add(new() { Value = tenant.Value });
             cmd.Parameters.Add(point.Position is { } p ? new NpgsqlParameter { Value = p } : new NpgsqlParameter { Value = point.Time!.Value });
@@ -392,6 +497,17 @@ public sealed class TenantRestorer
             cmd.Parameters.Add(new() { Value = (object?)records?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         }
     }
+}
+
+/// <summary>What one committed chunk of a restore wrote, at which commit position.</summary>
+internal sealed record ChunkResult(long Position, IReadOnlyList<CollectionChange> Changes);
+
+/// <summary>A chunk needs blob files that are missing; <see cref="MoreUnchecked"/> when records after it were not checked.</summary>
+internal sealed class MissingBlobsException(IReadOnlyList<string> files, bool moreUnchecked) : Exception("blob files missing")
+{
+    public IReadOnlyList<string> Files { get; } = files;
+
+    public bool MoreUnchecked { get; } = moreUnchecked;
 }
 
 /// <summary>
@@ -419,6 +535,9 @@ public sealed class TenantRestore
 
     public TenantId Tenant => Info.Tenant;
 
+    /// <summary>Whether a chunk of this restore's records has committed (then a failure cannot simply hand the tenant back).</summary>
+    internal bool HasCommittedRecords { get; private set; }
+
     /// <summary>The collections the tenant holds records in (live or tombstoned), to split a restore into steps.</summary>
     public async Task<IReadOnlyList<string>> CollectionsAsync(CancellationToken cancellationToken = default)
     {
@@ -442,7 +561,7 @@ public sealed class TenantRestore
     public async Task<IReadOnlyList<CollectionChange>> RestoreRecordsAsync(IReadOnlyCollection<string>? collections, IReadOnlyCollection<string>? records,
         CancellationToken cancellationToken = default)
     {
-        var changes = await _restorer.RestoreRecordsAsync(Info, collections, records, cancellationToken);
+        var changes = await _restorer.RestoreRecordsAsync(Info, collections, records, () => HasCommittedRecords = true, cancellationToken);
         _changes.AddRange(changes);
         return changes;
     }

@@ -73,6 +73,16 @@ public sealed class TenantStore : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.RestoreChunkSize < 1)
+        {
+            throw new StoreConfigurationException($"RestoreChunkSize must be at least 1 record, not {options.RestoreChunkSize}.");
+        }
+
+        if (options.RestorePause < TimeSpan.Zero)
+        {
+            throw new StoreConfigurationException($"RestorePause cannot be negative ({options.RestorePause}).");
+        }
+
         if (options.Migrate)
         {
             await SchemaMigrator.MigrateAsync(dataSource, migrations, cancellationToken);

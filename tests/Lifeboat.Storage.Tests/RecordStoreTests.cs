@@ -239,6 +239,32 @@ public sealed class RecordStoreTests(StoreFixture fixture) : IClassFixture<Store
     }
 
     [Fact]
+    public async Task AVersionThatArrivesLate_GoesIntoHistory_AndTheNewerOneStaysCurrent()
+    {
+        var t = await fixture.NewTenantAsync();
+        var first = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("first"));
+        await using var late = await Store.DataSource.OpenConnectionAsync();
+        await using var tx = await late.BeginTransactionAsync();
+        await using var gate = new NpgsqlCommand("SELECT pos FROM lifeboat.gate_write($1)", late, tx);
+        gate.Parameters.Add(new() { Value = t.Value });
+        var latePosition = (long)(await gate.ExecuteScalarAsync())!;
+
+        // A writer that took its position later commits first; the late one's update then meets a newer row.
+        var newer = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("newer"));
+        await using var write = new NpgsqlCommand("""
+            UPDATE lifeboat.records r SET position = g.pos, stamp = g.stamp, doc = '{"title": "late"}', ix1 = NULL, ix2 = NULL
+            FROM lifeboat.take_position() g WHERE r.tenant_id = $1 AND r.collection = 'tracker.issues' AND r.record_id = 'a'
+            """, late, tx);
+        write.Parameters.Add(new() { Value = t.Value });
+        (await write.ExecuteNonQueryAsync()).ShouldBe(0, "the late version does not replace the newer one");
+        await tx.CommitAsync();
+
+        (await Store.Records.GetAsync(t, "tracker.issues", "a"))!.Title().ShouldBe("newer");
+        (await Store.Records.HistoryAsync(t, "tracker.issues", "a")).Select(v => (v.Position, v.Title()))
+            .ShouldBe([(first.Position, "first"), (latePosition, "late"), (newer.Position, "newer")]);
+    }
+
+    [Fact]
     public async Task Snapshot_AtAPosition_ShowsTheTenantAsItWasThen()
     {
         var t = await fixture.NewTenantAsync();

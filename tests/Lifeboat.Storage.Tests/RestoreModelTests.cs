@@ -51,7 +51,9 @@ public sealed class RestoreModelTests(StoreFixture fixture) : IClassFixture<Stor
     private async Task RunAsync(int seed, List<string> log)
     {
         var random = new Random(seed);
-        var store = fixture.Store.WithActor($"model-{seed}");
+        // Tiny restore chunks, so restores cross chunk boundaries as large tenants' restores do.
+        await using var chunked = await TenantStore.OpenAsync(fixture.Options(restoreChunkSize: 1 + (seed % 4)));
+        var store = chunked.WithActor($"model-{seed}");
         var tenants = new List<ModelTenant>();
         var points = new List<(long Position, DateTimeOffset? Stamp)>();
         for (var i = 0; i < Tenants; i++)

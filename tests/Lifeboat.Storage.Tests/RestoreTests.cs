@@ -288,4 +288,140 @@ public sealed class RestoreTests(StoreFixture fixture) : IClassFixture<StoreFixt
         (await Store.Records.DigestAsync(t)).ShouldBe(atPoint);
         atPoint.Select(d => (d.Collection, d.Records)).ShouldBe([("tracker.attachments", 1L), ("tracker.issues", 1L), ("wiki.pages", 1L)]);
     }
+
+    [Fact]
+    public async Task RestoringChosenRecords_InChunks_RestoresOnlyThoseRecords()
+    {
+        await using var chunked = await TenantStore.OpenAsync(SmallChunks(2));
+        var t = await fixture.NewTenantAsync();
+        var batch = chunked.Records.Batch(t);
+        for (var i = 0; i < 8; i++)
+        {
+            batch.Put(Docs.Issues, $"i{i}", Docs.Issue($"issue {i}"));
+        }
+
+        var point = await chunked.Records.WriteAsync(batch);
+        await chunked.Records.DeleteAsync(t, "tracker.issues", [.. Enumerable.Range(0, 8).Select(i => $"i{i}")]);
+
+        var restore = await chunked.Restores.BeginAsync(t, RecoveryPoint.AtPosition(point.Position));
+        var changes = await restore.RestoreRecordsAsync(["tracker.issues"], ["i1", "i4", "i7"]);
+        await restore.CompleteAsync(includeLifecycle: false);
+
+        changes.ShouldBe([new CollectionChange("tracker.issues", 0, 3, 0, 0)]);
+        (await chunked.Records.ListAsync(t, "tracker.issues")).Select(r => r.Id).ShouldBe(["i1", "i4", "i7"]);
+    }
+
+    [Fact]
+    public async Task Restore_InChunks_WalksEveryRecordOnce_AndTotalsTheChanges()
+    {
+        await using var chunked = await TenantStore.OpenAsync(SmallChunks(3));
+        var t = await fixture.NewTenantAsync();
+        var batch = chunked.Records.Batch(t);
+        for (var i = 0; i < 10; i++)
+        {
+            batch.Put(Docs.Issues, $"i{i}", Docs.Issue($"issue {i}"));
+            batch.Put(Docs.Pages, $"p{i}", Docs.Json(new { title = $"page {i}" }));
+        }
+
+        var point = await chunked.Records.WriteAsync(batch);
+        var before = await chunked.Records.SnapshotAsync(t);
+        var damage = chunked.Records.Batch(t);
+        for (var i = 0; i < 10; i++)
+        {
+            if (i % 2 == 0)
+            {
+                damage.Delete("tracker.issues", $"i{i}");
+            }
+            else
+            {
+                damage.Put(Docs.Issues, $"i{i}", Docs.Issue($"overwritten {i}"));
+            }
+
+            damage.Put(Docs.Pages, $"new{i}", Docs.Json(new { title = "born after the point" }));
+        }
+
+        await chunked.Records.WriteAsync(damage);
+
+        var result = await chunked.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(point.Position));
+
+        result.Changes.ShouldBe([new CollectionChange("tracker.issues", 5, 5, 0, 0), new CollectionChange("wiki.pages", 0, 0, 10, 0)]);
+        (await chunked.Records.SnapshotAsync(t)).Select(r => (r.Collection, r.Id, r.Document!.Value.GetRawText()))
+            .ShouldBe(before.Select(r => (r.Collection, r.Id, r.Document!.Value.GetRawText())));
+        (await chunked.Records.HistoryAsync(t, "tracker.issues", "i0")).Count.ShouldBe(3, "created, deleted, restored: one version each");
+    }
+
+    [Fact]
+    public async Task Restore_WhenABlobFileIsMissingInALaterChunk_PutsBackTheEarlierChunksAndChangesNothing()
+    {
+        await using var chunked = await TenantStore.OpenAsync(SmallChunks(2));
+        var t = await fixture.NewTenantAsync();
+        for (var i = 0; i < 6; i++)
+        {
+            await chunked.Records.PutAsync(t, Docs.Issues, $"i{i}", Docs.Issue($"issue {i}"));
+        }
+
+        // Restores walk collections in key order: this one comes after the issues, so its chunk is the last.
+        var files = new CollectionDefinition("zz.files");
+        await using (var bytes = new MemoryStream([7, 7, 7]))
+        {
+            await chunked.Blobs.PutAsync(t, files, "f", bytes);
+        }
+
+        var blob = (await chunked.Records.GetAsync(t, "zz.files", "f"))!.Blob!;
+        var point = await chunked.Records.PutAsync(t, Docs.Pages, "p", Docs.Json(new { title = "page" }));
+        for (var i = 0; i < 6; i++)
+        {
+            await chunked.Records.PutAsync(t, Docs.Issues, $"i{i}", Docs.Issue($"damaged {i}"));
+        }
+
+        await chunked.Records.DeleteAsync(t, "zz.files", "f");
+        var damaged = (await chunked.Records.SnapshotAsync(t)).Select(r => (r.Collection, r.Id, r.Document!.Value.GetRawText())).ToList();
+        var path = Directory.EnumerateFiles(fixture.BlobDirectory, blob.Sha256, SearchOption.AllDirectories).Single();
+        File.Move(path, path + ".away");
+
+        var e = await Should.ThrowAsync<BlobIntegrityException>(() => chunked.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(point.Position)));
+
+        e.Message.ShouldContain("Nothing was changed");
+        (await chunked.Records.SnapshotAsync(t)).Select(r => (r.Collection, r.Id, r.Document!.Value.GetRawText())).ShouldBe(damaged,
+            "the issues restored by the first chunks are put back as they were");
+        (await chunked.Tenants.GetAsync(t)).State.ShouldBe(TenantState.Active, "a refused restore hands the tenant back");
+        File.Move(path + ".away", path);
+        await chunked.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(point.Position));
+        (await chunked.Records.GetAsync(t, "tracker.issues", "i0"))!.Title().ShouldBe("issue 0");
+        (await chunked.Blobs.ReadAllBytesAsync(t, "zz.files", "f")).ShouldBe([7, 7, 7]);
+    }
+
+    [Fact]
+    public async Task Restore_WithAPauseBetweenChunks_StillRestoresEveryRecord()
+    {
+        await using var paced = await TenantStore.OpenAsync(SmallChunks(2, TimeSpan.FromMilliseconds(5)));
+        var t = await fixture.NewTenantAsync();
+        var batch = paced.Records.Batch(t);
+        for (var i = 0; i < 7; i++)
+        {
+            batch.Put(Docs.Issues, $"i{i}", Docs.Issue($"issue {i}"));
+        }
+
+        var point = await paced.Records.WriteAsync(batch);
+        await paced.Records.DeleteAsync(t, "tracker.issues", [.. Enumerable.Range(0, 7).Select(i => $"i{i}")]);
+
+        var result = await paced.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(point.Position));
+
+        result.Records.ShouldBe(7);
+        (await paced.Records.ListAsync(t, "tracker.issues")).Count.ShouldBe(7);
+    }
+
+    private StoreOptions SmallChunks(int records, TimeSpan? pause = null)
+    {
+        var options = fixture.Options();
+        return new StoreOptions
+        {
+            ConnectionString = options.ConnectionString,
+            BlobDirectory = options.BlobDirectory,
+            TimeProvider = options.TimeProvider,
+            Actor = options.Actor,
+            RestoreChunkSize = records,
+            RestorePause = pause ?? TimeSpan.Zero,
+        };
+    }
 }

@@ -23,13 +23,14 @@ public sealed class StoreFixture : IAsyncLifetime
     }
 
     /// <summary>Options for another store on the same database (another process, a different window).</summary>
-    public StoreOptions Options(TimeSpan? retention = null) => new()
+    public StoreOptions Options(TimeSpan? retention = null, int restoreChunkSize = 1000) => new()
     {
         ConnectionString = Database.ConnectionString,
         BlobDirectory = BlobDirectory,
         TimeProvider = Clock,
         RetentionWindow = retention ?? TimeSpan.FromDays(30),
         Actor = "test",
+        RestoreChunkSize = restoreChunkSize,
     };
 
     /// <summary>A tenant of its own for one test, so tests of a class never see each other's data.</summary>
