@@ -172,7 +172,9 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
             await Task.Delay(100, ct);
         }
 
-        state.Halted = done.State == PlanState.Halted;
+        // A plan whose every target was applied may still end Halted (the health gate after its last wave sees
+        // the alert); the script was only stopped if sites were left.
+        state.Halted = done.State == PlanState.Halted && state.Deleted < state.Targets.Count;
         _observer.Progress("act2", state.Deleted, state.Alert is { } a
             ? $"detector alert {a.Id}: {state.Deleted} of {state.Targets.Count} deleted{(state.Halted ? ", halted" : "")}"
             : $"{state.Deleted} deleted, no alert");

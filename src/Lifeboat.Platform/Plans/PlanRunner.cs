@@ -361,6 +361,10 @@ public sealed class PlanRunner
             return await HaltAsync(plan.Id, $"failure:{failed[0].Id}", $"{failed.Count} target(s) of wave {wave.Wave} failed: {failed[0].Error}", ct);
         }
 
+        // Each query's reader is read and closed before the plan is halted: Npgsql reuses a reader for the next
+        // command on its connection, so closing it again after its connection went back to the pool would close
+        // another command's reader (and hang it).
+        (string Code, string Reason)? halt = null;
         await using (var cmd = _context.Command("""
             SELECT signal_id, source, message, site_id FROM platform.health_signals
             WHERE at >= $2 AND (plan_id = $1 OR site_id = ANY($3)) ORDER BY signal_id LIMIT 1
@@ -372,23 +376,25 @@ public sealed class PlanRunner
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct))
             {
-                var code = $"signal:{reader.GetInt64(0)}";
-                var reason = $"health signal from {reader.GetString(1)} after wave {wave.Wave}{(reader.IsDBNull(3) ? "" : $" about {reader.GetString(3)}")}: {reader.GetString(2)}.";
-                await reader.DisposeAsync();
-                return await HaltAsync(plan.Id, code, reason, ct);
+                halt = ($"signal:{reader.GetInt64(0)}",
+                    $"health signal from {reader.GetString(1)} after wave {wave.Wave}{(reader.IsDBNull(3) ? "" : $" about {reader.GetString(3)}")}: {reader.GetString(2)}.");
             }
         }
 
-        await using (var alerts = _context.Command("SELECT alert_id, message FROM platform.alerts WHERE acknowledged_by IS NULL AND detected_at >= $1 ORDER BY detected_at LIMIT 1"))
+        if (halt is null)
         {
+            await using var alerts = _context.Command("SELECT alert_id, message FROM platform.alerts WHERE acknowledged_by IS NULL AND detected_at >= $1 ORDER BY detected_at LIMIT 1");
             alerts.Parameters.Add(new() { Value = plan.StartedAt ?? waveStarted });
             await using var reader = await alerts.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct))
             {
-                var (code, message) = (reader.GetString(0), reader.GetString(1));
-                await reader.DisposeAsync();
-                return await HaltAsync(plan.Id, code, $"alert {code}: {message}", ct);
+                halt = (reader.GetString(0), $"alert {reader.GetString(0)}: {reader.GetString(1)}");
             }
+        }
+
+        if (halt is { } h)
+        {
+            return await HaltAsync(plan.Id, h.Code, h.Reason, ct);
         }
 
         return null;
