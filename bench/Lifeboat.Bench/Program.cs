@@ -2,9 +2,10 @@ using System.Diagnostics;
 using Lifeboat.Bench;
 using Lifeboat.Bench.Harness;
 using Lifeboat.Bench.Restore;
+using Lifeboat.Bench.VsPgBackRest;
 using Lifeboat.Bench.Writes;
 
-IBenchmark[] benchmarks = [new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark()];
+IBenchmark[] benchmarks = [new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark(), new VsPgBackRestBenchmark()];
 var names = string.Join(" | ", benchmarks.Select(b => b.Name));
 
 string? name = null;

@@ -28,6 +28,9 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The server itself, for benchmarks that change its configuration or work beside it.</summary>
+    public LocalPostgres Postgres => _postgres;
+
     public string Home { get; }
 
     public MachineInfo Machine { get; }
@@ -61,6 +64,16 @@ internal sealed class BenchServer : IAsyncDisposable
             await postgres.StopAsync(CancellationToken.None);
             throw;
         }
+    }
+
+    /// <summary>Restarts the server, so settings that need a restart (archive_mode) take effect; pooled connections are dropped.</summary>
+    public async Task RestartAsync(CancellationToken ct)
+    {
+        await _postgres.StopAsync(ct);
+        // Pooled connections died with the server; drop them so nothing picks one up.
+        NpgsqlConnection.ClearAllPools();
+        DataSource.Clear();
+        await _postgres.EnsureStartedAsync("postgres", new Log.Printer(), ct);
     }
 
     /// <summary>Another store on the same database whose restores pause after each chunk.</summary>
