@@ -92,6 +92,31 @@ public sealed class ParticipantTests(PlatformFixture fixture) : IClassFixture<Pl
         }
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task AParticipantThatFailsFirst_LeavesTheSitesOwnStoresToBeRestoredAllTheSame()
+    {
+        await using var platform = await PlatformAsync();
+        var (sites, point, before) = await DamagedSitesAsync(platform, 2);
+        var port = FreePort();
+        await platform.Restores.Participants.RegisterAsync("stub", new Uri($"http://127.0.0.1:{port}/lifeboat"), TimeSpan.FromSeconds(2));
+
+        var job = await platform.Restores.StartAsync(new RestoreJobRequest("participant down") { Sites = sites, Point = point });
+        // One step at a time, in name order: each site's participant step fails before its products step starts.
+        await using (var worker = platform.Restores.CreateWorker("one-at-a-time", 1))
+        {
+            await worker.RunAsync(untilIdle: true);
+        }
+
+        (await platform.Restores.GetAsync(job.Id)).State.ShouldBe(RestoreJobState.CompletedWithFailures);
+        foreach (var site in await platform.Restores.SitesAsync(job.Id))
+        {
+            site.State.ShouldBe(SiteRestoreState.Failed);
+            site.Error.ShouldStartWith("participant:stub:");
+            (await platform.Store.Records.DigestAsync(site.Site.Tenant)).ShouldBe(before[site.Site], "the site's own stores are restored even though its participant failed");
+            (await platform.Sites.GetAsync(site.Site)).State.ShouldBe(TenantState.Restoring, "a site whose participant was not restored stays closed");
+        }
+    }
+
     /// <summary>A platform whose registry holds no participant of an earlier test of this class.</summary>
     private async Task<LifeboatPlatform> PlatformAsync()
     {

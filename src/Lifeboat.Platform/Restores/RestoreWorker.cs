@@ -18,6 +18,13 @@ public sealed class RestoreWorker : IAsyncDisposable
 {
     private const int MaxAttempts = 3;
 
+    /// <summary>A step (alias s) that some worker is running or can start: every step it depends on is done.</summary>
+    private const string RunnableStep = """
+        (s.state = 'Running' OR (s.state = 'Pending' AND NOT EXISTS (
+            SELECT 1 FROM platform.restore_steps d
+            WHERE d.job_id = s.job_id AND d.site_id = s.site_id AND d.step = ANY(s.depends_on) AND d.state <> 'Done')))
+        """;
+
     private readonly PlatformContext _context;
     private readonly Participants _participants;
     private readonly SiteValidator _validator;
@@ -103,11 +110,11 @@ public sealed class RestoreWorker : IAsyncDisposable
                 SELECT s.job_id, s.site_id, s.step, s.attempts, j.target_position, j.target_time, j.point_time
                 FROM platform.restore_steps s
                 JOIN platform.restore_jobs j ON j.job_id = s.job_id AND j.state = 'Running'
-                JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state NOT IN ('Failed', 'Restored')
+                JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state <> 'Restored'
                 WHERE s.state IN ('Pending', 'Running')
                   AND NOT EXISTS (SELECT 1 FROM platform.restore_steps d
                                   WHERE d.job_id = s.job_id AND d.site_id = s.site_id AND d.step = ANY(s.depends_on) AND d.state <> 'Done')
-                ORDER BY s.job_id, s.site_id, cardinality(s.depends_on)
+                ORDER BY js.state = 'Failed', s.job_id, s.site_id, cardinality(s.depends_on), s.step
                 FOR UPDATE OF s SKIP LOCKED
                 LIMIT $1
                 """, leases, tx))
@@ -248,6 +255,13 @@ public sealed class RestoreWorker : IAsyncDisposable
     {
         var now = _context.Time.GetUtcNow();
         await using var tx = await _context.Store.BeginTransactionAsync(ct);
+        // One finishing step of a job at a time, so the last one to finish sees every other outcome and closes the job.
+        await using (var serialize = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 7501))"))
+        {
+            serialize.Parameters.Add(new() { Value = step.Job.Value });
+            await serialize.ExecuteNonQueryAsync(ct);
+        }
+
         await using (var cmd = tx.Command("""
             UPDATE platform.restore_steps SET state = $4, error = $5, result = $6, finished_at = CASE WHEN $4 = 'Pending' THEN NULL ELSE $7 END
             WHERE job_id = $1 AND site_id = $2 AND step = $3
@@ -281,12 +295,18 @@ public sealed class RestoreWorker : IAsyncDisposable
         {
             await _context.AppendAsync(tx, _context.Event(siteState == "Restored" ? "site.restored" : "site.restore-failed", step.Site, step.Job.Value,
                 new { job = step.Job, point = step.Point.ToString(), error }), ct);
-            await using var job = tx.Command("""
-                UPDATE platform.restore_jobs j SET finished_at = $2,
-                       state = CASE WHEN EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state = 'Failed') THEN 'CompletedWithFailures' ELSE 'Completed' END
-                WHERE job_id = $1 AND state = 'Running'
-                  AND NOT EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state IN ('Pending', 'Restoring', 'Validating'))
-                """);
+        }
+
+        // The job is over when no site is open and no step can still run: a failed site's other steps go on
+        // (its own stores are restored all the same, so a retry has only the failed step left to do).
+        await using (var job = tx.Command($"""
+            UPDATE platform.restore_jobs j SET finished_at = $2,
+                   state = CASE WHEN EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state = 'Failed') THEN 'CompletedWithFailures' ELSE 'Completed' END
+            WHERE job_id = $1 AND state = 'Running'
+              AND NOT EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state IN ('Pending', 'Restoring', 'Validating'))
+              AND NOT EXISTS (SELECT 1 FROM platform.restore_steps s WHERE s.job_id = $1 AND {RunnableStep})
+            """))
+        {
             job.Parameters.Add(new() { Value = step.Job.Value });
             job.Parameters.Add(new() { Value = now });
             await job.ExecuteNonQueryAsync(ct);
@@ -297,11 +317,11 @@ public sealed class RestoreWorker : IAsyncDisposable
 
     private async Task<bool> OpenWorkAsync(CancellationToken ct)
     {
-        await using var cmd = _context.Command("""
+        await using var cmd = _context.Command($"""
             SELECT EXISTS (SELECT 1 FROM platform.restore_steps s
                            JOIN platform.restore_jobs j ON j.job_id = s.job_id AND j.state = 'Running'
-                           JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state NOT IN ('Failed', 'Restored')
-                           WHERE s.state IN ('Pending', 'Running'))
+                           JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state <> 'Restored'
+                           WHERE {RunnableStep})
             """);
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
