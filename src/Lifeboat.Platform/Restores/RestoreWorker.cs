@@ -255,13 +255,6 @@ public sealed class RestoreWorker : IAsyncDisposable
     {
         var now = _context.Time.GetUtcNow();
         await using var tx = await _context.Store.BeginTransactionAsync(ct);
-        // One finishing step of a job at a time, so the last one to finish sees every other outcome and closes the job.
-        await using (var serialize = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 7501))"))
-        {
-            serialize.Parameters.Add(new() { Value = step.Job.Value });
-            await serialize.ExecuteNonQueryAsync(ct);
-        }
-
         await using (var cmd = tx.Command("""
             UPDATE platform.restore_steps SET state = $4, error = $5, result = $6, finished_at = CASE WHEN $4 = 'Pending' THEN NULL ELSE $7 END
             WHERE job_id = $1 AND site_id = $2 AND step = $3
@@ -276,10 +269,12 @@ public sealed class RestoreWorker : IAsyncDisposable
         }
 
         var siteState = state == "Failed" ? "Failed" : state == "Done" && step.Name == RestoreJobs.Complete ? "Restored" : null;
+        string? siteNow;
         await using (var site = tx.Command("""
             UPDATE platform.restore_job_sites SET state = coalesce($3, state), error = coalesce($4, error), validation = coalesce($5, validation),
                    finished_at = CASE WHEN $3 IS NULL THEN finished_at ELSE $6 END
             WHERE job_id = $1 AND site_id = $2
+            RETURNING state
             """))
         {
             site.Parameters.Add(new() { Value = step.Job.Value });
@@ -288,13 +283,29 @@ public sealed class RestoreWorker : IAsyncDisposable
             site.Parameters.Add(new() { Value = state == "Failed" ? error! : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             site.Parameters.Add(new() { Value = validation is null ? DBNull.Value : JsonSerializer.Serialize(validation, PlatformJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
             site.Parameters.Add(new() { Value = now });
-            await site.ExecuteNonQueryAsync(ct);
+            siteNow = (string?)await site.ExecuteScalarAsync(ct);
         }
 
         if (siteState is not null)
         {
             await _context.AppendAsync(tx, _context.Event(siteState == "Restored" ? "site.restored" : "site.restore-failed", step.Site, step.Job.Value,
                 new { job = step.Job, point = step.Point.ToString(), error }), ct);
+        }
+
+        // Only a step that leaves its site closed and itself not to be retried can be the job's last; the
+        // others (most of a job's steps) skip the check and its lock.
+        if (state == "Pending" || siteNow is not ("Restored" or "Failed"))
+        {
+            await tx.CommitAsync(ct);
+            return;
+        }
+
+        // One job-closing check of a job at a time, so the last step to finish sees every other outcome and
+        // closes the job. Taken last, it serializes only this check and the commit, not the whole step's writes.
+        await using (var serialize = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 7501))"))
+        {
+            serialize.Parameters.Add(new() { Value = step.Job.Value });
+            await serialize.ExecuteNonQueryAsync(ct);
         }
 
         // The job is over when no site is open and no step can still run: a failed site's other steps go on
