@@ -51,7 +51,7 @@ public sealed partial class PlatformCommandTests(CliFixture cli) : IClassFixture
 
         (await cli.RunAsync("contact", "list", site)).Output.ShouldContain("Pat, Finance");
         var csv = (await cli.RunAsync("contact", "export")).Output;
-        csv.ShouldStartWith("contact,site,role,name,email,phone\n");
+        csv.ShouldStartWith("contact,site,role,name,email,phone\r\n");
         csv.ShouldContain($",{site},Billing,\"Pat, Finance\",,+44 20 7946 0000");
     }
 

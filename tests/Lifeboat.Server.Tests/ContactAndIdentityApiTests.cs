@@ -21,10 +21,11 @@ public sealed class ContactAndIdentityApiTests(ServerFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task ExportContactsCsv_HasAHeaderAndOneLinePerContact()
+    public async Task ExportContactsCsv_HasAHeaderAndOneLinePerContact_AndNoCellASpreadsheetWouldRun()
     {
         var site = (await fixture.NewSiteAsync()).Str("id");
         await AddContactAsync(site, "Technical", "Ops, \"night\" shift", email: "ops@example.com");
+        await AddContactAsync(site, "Billing", "=HYPERLINK(\"http://evil.example\",\"pay\")", phone: "+44 20 7946 0000");
         var total = (await Client.GetJsonAsync("/api/contacts/export")).AsArray().Count;
 
         var response = await Client.GetAsync("/api/contacts/export.csv");
@@ -32,9 +33,11 @@ public sealed class ContactAndIdentityApiTests(ServerFixture fixture) : IClassFi
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
         var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        lines[0].ShouldBe("id,site,role,name,email,phone");
+        lines[0].ShouldBe("contact,site,role,name,email,phone");
         lines.Length.ShouldBe(1 + total);
         lines.ShouldContain(l => l.Contains($"{site},Technical,\"Ops, \"\"night\"\" shift\",ops@example.com,", StringComparison.Ordinal));
+        // The formula is kept, as text: the apostrophe makes a spreadsheet show it instead of running it.
+        lines.ShouldContain(l => l.EndsWith($"{site},Billing,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"pay\"\")\",,+44 20 7946 0000", StringComparison.Ordinal));
     }
 
     [Fact]

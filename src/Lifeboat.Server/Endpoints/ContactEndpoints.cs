@@ -1,4 +1,3 @@
-using System.Text;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Contacts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -56,20 +55,8 @@ public static class ContactEndpoints
     public static async Task<Ok<IReadOnlyList<Contact>>> Export(LifeboatPlatform platform, CancellationToken cancellationToken) =>
         TypedResults.Ok(await platform.Contacts.ExportAsync(cancellationToken));
 
-    public static async Task<ContentHttpResult> ExportCsv(LifeboatPlatform platform, CancellationToken cancellationToken)
-    {
-        var csv = new StringBuilder("id,site,role,name,email,phone\r\n");
-        foreach (var c in await platform.Contacts.ExportAsync(cancellationToken))
-        {
-            csv.AppendJoin(',', new[] { c.Id.Value, c.Site.Value, c.Role.ToString(), c.Name, c.Email, c.Phone }.Select(Field)).Append("\r\n");
-        }
-
-        return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
-    }
-
-    /// <summary>RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled.</summary>
-    private static string Field(string? value) =>
-        value is null || value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value ?? "" : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static async Task<ContentHttpResult> ExportCsv(LifeboatPlatform platform, CancellationToken cancellationToken) =>
+        TypedResults.Text(ContactCsv.Write(await platform.Contacts.ExportAsync(cancellationToken)), "text/csv; charset=utf-8");
 }
 
 public sealed record AddContactRequest(ContactRole Role, string Name, string? Email = null, string? Phone = null);
