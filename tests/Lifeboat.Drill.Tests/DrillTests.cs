@@ -73,6 +73,9 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
             root.GetProperty("sites_affected").GetInt32().ShouldBe(report.SitesAffected);
         }
 
+        // People read the file too: the refusal's quotes and ellipses are written as they are, not as \u escapes.
+        (await File.ReadAllTextAsync(jsonPath)).ShouldContain(report.Act1!.Message);
+
         var (playwright, browser) = await Chromium.LaunchAsync();
         try
         {

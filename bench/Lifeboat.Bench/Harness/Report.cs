@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -12,6 +13,8 @@ internal static class Report
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        // Result files are read by people: "15.18-0+deb12u1", not "15.18-0\u002Bdeb12u1".
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>The file holds what was run and where first, then the benchmark's own figures at the top level.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -62,12 +63,20 @@ public sealed record DrillReport
     [JsonIgnore]
     public bool Passed => Complete && Act1?.Refused == true && LostWrites == 0 && SitesFailedValidation == 0 && RpoSeconds == 0 && SitesRestored == SitesAffected;
 
+    /// <summary>
+    /// For the JSON file, which people read too: '+', '&amp;' and quotes stay as they are instead of \u002B
+    /// and the like. Not for embedding in HTML (see <see cref="JsonForHtml"/>).
+    /// </summary>
     public static JsonSerializerOptions Json { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+
+    /// <summary>The same JSON with every character HTML gives a meaning to escaped, for the page's script element.</summary>
+    public static JsonSerializerOptions JsonForHtml { get; } = new(Json) { Encoder = JavaScriptEncoder.Default };
 }
 
 public sealed record MachineInfo(int Cpus, long MemoryBytes, string Postgres, string Os);

@@ -21,8 +21,9 @@ public static class DrillReportWriter
     /// <summary>The page, with its data and the chart library inline: nothing is fetched when it is viewed.</summary>
     public static string Html(DrillReport report)
     {
-        // "</" would end the script element the data sits in.
-        var data = JsonSerializer.Serialize(report, DrillReport.Json).Replace("</", "<\\/", StringComparison.Ordinal);
+        // The default encoder writes '<', '>' and '&' as \u escapes, so no text of the report can end the
+        // script element the data sits in.
+        var data = JsonSerializer.Serialize(report, DrillReport.JsonForHtml);
         return Resource("Lifeboat.Drill.report.html")
             .Replace("{{CHARTJS}}", Resource("Lifeboat.Drill.chart.umd.min.js"), StringComparison.Ordinal)
             .Replace("{{DATA}}", data, StringComparison.Ordinal);
