@@ -76,7 +76,7 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         _observer.Phase("seed", $"Provisioning {total} sites of the sample SaaS ({options.Sites} targeted, {options.BystanderCount} bystanders)", total);
         var seeded = await new SampleSeeder(platform).SeedAsync(
             new SeedOptions { Sites = total, Size = options.Size, Internal = options.InternalSites, Seed = options.Seed },
-            new Progress<SeedProgress>(p => _observer.Progress("seed", p.SitesDone)), ct);
+            new InlineProgress<SeedProgress>(p => _observer.Progress("seed", p.SitesDone)), ct);
         state.Seed = new SeedFigures(seeded.Sites.Count, seeded.Records, seeded.Blobs, seeded.BlobBytes, seeded.Elapsed.TotalSeconds);
         state.Targets = [.. seeded.Sites.Take(options.Sites)];
         state.Bystanders = [.. seeded.Sites.Skip(options.Sites)];

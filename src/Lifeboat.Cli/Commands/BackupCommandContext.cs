@@ -27,7 +27,7 @@ internal sealed class BackupCommandContext(GlobalOptions globals, Option<string?
         {
             var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
             var gate = new Lock();
-            result = await run(new Reporter(p =>
+            result = await run(new InlineProgress<BackupProgress>(p =>
             {
                 lock (gate)
                 {
@@ -53,11 +53,5 @@ internal sealed class BackupCommandContext(GlobalOptions globals, Option<string?
             }
         });
         return result;
-    }
-
-    /// <summary>Reports on the caller's thread: a Progress&lt;T&gt; would post late updates after the bars are gone.</summary>
-    private sealed class Reporter(Action<BackupProgress> report) : IProgress<BackupProgress>
-    {
-        public void Report(BackupProgress value) => report(value);
     }
 }

@@ -41,7 +41,7 @@ internal static class DbCommands
         start.SetAction(async (parse, ct) =>
         {
             var home = globals.HomeOf(parse);
-            await home.ResolveConnectionAsync(new Progress<string>(m => console.MarkupLine($"[grey]{Markup.Escape(m)}[/]")), ct);
+            await home.ResolveConnectionAsync(new InlineProgress<string>(m => console.MarkupLine($"[grey]{Markup.Escape(m)}[/]")), ct);
             var s = await home.EmbeddedServer.GetStatusAsync(ct);
             console.MarkupLine($"The private PostgreSQL is running on 127.0.0.1:{s.Port} (data in {Markup.Escape(s.DataDirectory)}).");
             return LifeboatCli.Ok;

@@ -74,7 +74,7 @@ internal static class PlanCommands
             await console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).StartAsync(async ctx =>
             {
                 var bars = new Dictionary<int, ProgressTask>();
-                result = await platform.Plans.Runner.RunAsync(id, new Progress<PlanProgress>(pr =>
+                result = await platform.Plans.Runner.RunAsync(id, new InlineProgress<PlanProgress>(pr =>
                 {
                     if (!bars.TryGetValue(pr.Wave, out var bar))
                     {

@@ -74,7 +74,7 @@ internal static class SampleCommands
             // Logs and pipes get a line every tenth of the way rather than a bar redrawn in place.
             console.MarkupLine(title);
             var step = Math.Max(1, options.Sites / 10);
-            return await seeder.SeedAsync(options, new Reporter(p =>
+            return await seeder.SeedAsync(options, new InlineProgress<SeedProgress>(p =>
             {
                 if (p.SitesDone % step == 0 || p.SitesDone == p.SitesTotal)
                 {
@@ -87,7 +87,7 @@ internal static class SampleCommands
         await console.Progress().AutoClear(false).StartAsync(async progress =>
         {
             var task = progress.AddTask(title, maxValue: options.Sites);
-            summary = await seeder.SeedAsync(options, new Reporter(p => task.Value = p.SitesDone), ct);
+            summary = await seeder.SeedAsync(options, new InlineProgress<SeedProgress>(p => task.Value = p.SitesDone), ct);
         });
         return summary;
     }
@@ -98,12 +98,6 @@ internal static class SampleCommands
         table.AddRow(StoreCommands.N(s.Sites.Count), s.Size.Name, StoreCommands.N(s.Records), StoreCommands.N(s.Blobs), StoreCommands.Bytes(s.BlobBytes),
             s.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture), s.SitesPerSecond.ToString("0.00", CultureInfo.InvariantCulture));
         return table;
-    }
-
-    /// <summary>Reports on the seeder's thread, in the order it reports (Progress&lt;T&gt; would post them to the thread pool, unordered).</summary>
-    private sealed class Reporter(Action<SeedProgress> report) : IProgress<SeedProgress>
-    {
-        public void Report(SeedProgress value) => report(value);
     }
 
     private sealed record Report(int Sites, string Size, long Records, long Blobs, long BlobBytes, double Seconds, double SitesPerS)

@@ -92,7 +92,7 @@ internal static class StoreCommands
             await console.Progress().StartAsync(async progress =>
             {
                 var task = progress.AddTask("Hashing blobs", maxValue: 1);
-                report = await s.Blobs.VerifyAsync(id, new Progress<int>(n => { task.MaxValue = Math.Max(task.MaxValue, n); task.Value = n; }), ct);
+                report = await s.Blobs.VerifyAsync(id, new InlineProgress<int>(n => { task.MaxValue = Math.Max(task.MaxValue, n); task.Value = n; }), ct);
                 task.MaxValue = Math.Max(1, report.BlobsChecked);
                 task.Value = task.MaxValue;
             });
@@ -121,7 +121,7 @@ internal static class StoreCommands
         command.SetAction(async (parse, ct) =>
         {
             await using var s = await globals.OpenStoreAsync(parse, ct);
-            var report = await s.Retention.RunAsync(new Progress<string>(m => console.MarkupLine($"[grey]{Markup.Escape(m)}[/]")), ct);
+            var report = await s.Retention.RunAsync(new InlineProgress<string>(m => console.MarkupLine($"[grey]{Markup.Escape(m)}[/]")), ct);
             console.MarkupLine($"Retention window starts {Time(report.Cutoff)}: {report.VersionsCompacted} old version(s) compacted, {report.TenantsPurged.Count} tenant(s) purged, {report.BlobFilesRemoved} blob file(s) removed ({Bytes(report.BlobBytesRemoved)}).");
             return LifeboatCli.Ok;
         });
