@@ -27,7 +27,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
         }
 
         var policy = Policy(home);
-        var connection = await home.ResolveConnectionAsync(new Progress<string>(m => LogProgress(logger, m)), cancellationToken);
+        var connection = await home.ResolveConnectionAsync(new StartupLog(logger), cancellationToken);
         _platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
             Store = new StoreOptions
@@ -71,4 +71,10 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
 
     [LoggerMessage(LogLevel.Information, "{Progress}")]
     private static partial void LogProgress(ILogger logger, string progress);
+
+    /// <summary>Logs each step of starting the embedded server as it happens, in order (a Progress&lt;T&gt; would log from the thread pool, unordered).</summary>
+    private sealed class StartupLog(ILogger logger) : IProgress<string>
+    {
+        public void Report(string value) => PlatformLifetime.LogProgress(logger, value);
+    }
 }
