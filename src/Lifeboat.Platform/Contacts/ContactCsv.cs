@@ -5,9 +5,9 @@ namespace Lifeboat.Platform.Contacts;
 /// <summary>
 /// Contacts as CSV (RFC 4180: CRLF line ends, a field with a comma, a quote or a line break quoted,
 /// its quotes doubled), the one format of the CLI's and the API's export. The export is what people
-/// open in a spreadsheet when a site is gone, so a name that starts like a formula (=, +, -, @, tab,
-/// carriage return) is written with a leading apostrophe, which spreadsheets show as text instead of
-/// running it. Phone numbers are checked when they are stored (digits, spaces and a leading '+'),
+/// open in a spreadsheet when a site is gone, so a name or e-mail address that starts like a formula
+/// (=, +, -, @, tab, carriage return) is written with a leading apostrophe, which spreadsheets show as
+/// text instead of running it. Phone numbers are checked when they are stored (digits, spaces and a leading '+'),
 /// so they are written as they are.
 /// </summary>
 public static class ContactCsv
