@@ -1,4 +1,5 @@
 using Lifeboat.Storage.Internal;
+using Npgsql;
 
 namespace Lifeboat.Storage;
 
@@ -17,44 +18,24 @@ public sealed class DestructiveWrites
 {
     private readonly StoreContext _context;
 
+    private const string Select = "SELECT event_id, position, stamp, tenant_id, actor, action, collection, count FROM lifeboat.destructive_events";
+
     internal DestructiveWrites(StoreContext context) => _context = context;
 
     public async Task<IReadOnlyList<DestructiveWrite>> ReadAsync(long afterEventId, int max = 10_000, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _context.Command("""
-            SELECT event_id, position, stamp, tenant_id, actor, action, collection, count FROM lifeboat.destructive_events
-            WHERE event_id > $1 ORDER BY event_id LIMIT $2
-            """);
+        await using var cmd = _context.Command($"{Select} WHERE event_id > $1 ORDER BY event_id LIMIT $2");
         cmd.Parameters.Add(new() { Value = afterEventId });
         cmd.Parameters.Add(new() { Value = max });
-        var list = new List<DestructiveWrite>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new DestructiveWrite(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), TenantId.Parse(reader.GetString(3)),
-                reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7)));
-        }
-
-        return list;
+        return await ReadListAsync(cmd, cancellationToken);
     }
 
     /// <summary>Destructive writes committed at or after a position, oldest first (what an alert's burst touched).</summary>
     public async Task<IReadOnlyList<DestructiveWrite>> SinceAsync(long position, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _context.Command("""
-            SELECT event_id, position, stamp, tenant_id, actor, action, collection, count FROM lifeboat.destructive_events
-            WHERE position >= $1 ORDER BY event_id
-            """);
+        await using var cmd = _context.Command($"{Select} WHERE position >= $1 ORDER BY event_id");
         cmd.Parameters.Add(new() { Value = position });
-        var list = new List<DestructiveWrite>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new DestructiveWrite(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), TenantId.Parse(reader.GetString(3)),
-                reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7)));
-        }
-
-        return list;
+        return await ReadListAsync(cmd, cancellationToken);
     }
 
     /// <summary>The ID of the latest destructive write (0 when there is none): where a new watcher starts.</summary>
@@ -62,5 +43,18 @@ public sealed class DestructiveWrites
     {
         await using var cmd = _context.Command("SELECT coalesce(max(event_id), 0) FROM lifeboat.destructive_events");
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task<IReadOnlyList<DestructiveWrite>> ReadListAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var list = new List<DestructiveWrite>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(new DestructiveWrite(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), TenantId.Parse(reader.GetString(3)),
+                reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7)));
+        }
+
+        return list;
     }
 }
