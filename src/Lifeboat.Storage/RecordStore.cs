@@ -293,16 +293,16 @@ public sealed class RecordStore
             return ReadGatedAsync(tenant, $"SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND NOT deleted ORDER BY collection, record_id", [], cancellationToken);
         }
 
-        var filter = p.Position is not null ? "position <= $2" : "stamp <= $2";
+        var committed = PointSql.Committed(p, "v", "$2");
         return ReadGatedAsync(tenant, $"""
             SELECT {Columns} FROM (
                 SELECT DISTINCT ON (collection, record_id) {Columns} FROM (
-                    SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND {filter}
+                    SELECT {Columns} FROM lifeboat.records v WHERE tenant_id = $1 AND {committed}
                     UNION ALL
-                    SELECT {Columns} FROM lifeboat.record_history WHERE tenant_id = $1 AND {filter}) v
+                    SELECT {Columns} FROM lifeboat.record_history v WHERE tenant_id = $1 AND {committed}) v
                 ORDER BY collection, record_id, position DESC) s
             WHERE NOT deleted ORDER BY collection, record_id
-            """, [p.Position is { } pos ? pos : p.Time!.Value], cancellationToken);
+            """, [PointSql.Value(p)], cancellationToken);
     }
 
     /// <summary>
@@ -318,9 +318,9 @@ public sealed class RecordStore
             ? "SELECT collection, record_id, deleted, doc, blob_sha256 FROM lifeboat.records WHERE tenant_id = $1"
             : $"""
                 SELECT DISTINCT ON (collection, record_id) collection, record_id, deleted, doc, blob_sha256 FROM (
-                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.records WHERE tenant_id = $1 AND {(p.Position is not null ? "position <= $2" : "stamp <= $2")}
+                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.records v WHERE tenant_id = $1 AND {PointSql.Committed(p, "v", "$2")}
                     UNION ALL
-                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.record_history WHERE tenant_id = $1 AND {(p.Position is not null ? "position <= $2" : "stamp <= $2")}) v
+                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.record_history v WHERE tenant_id = $1 AND {PointSql.Committed(p, "v", "$2")}) v
                 ORDER BY collection, record_id, position DESC
                 """;
         await using var cmd = _context.Command($"""
@@ -331,7 +331,7 @@ public sealed class RecordStore
         cmd.Parameters.Add(new() { Value = tenant.Value });
         if (point is { } at)
         {
-            cmd.Parameters.Add(at.Position is { } pos ? new NpgsqlParameter { Value = pos } : new NpgsqlParameter { Value = at.Time!.Value });
+            cmd.Parameters.Add(PointSql.Parameter(at));
         }
 
         var list = new List<CollectionDigest>();

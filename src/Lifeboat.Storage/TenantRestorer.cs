@@ -124,6 +124,18 @@ public sealed class TenantRestorer
         return new TenantRestore(this, _context, new RestoreInfo(id, tenant, point, RecoveryPoint.AtPosition(pos), Enum.Parse<TenantState>(state), _context.Actor, started, null, null));
     }
 
+    /// <summary>
+    /// When the transaction that took <paramref name="position"/> committed (null: it has not, it
+    /// rolled back, or it committed before the store kept commit times). A restore to that time
+    /// includes the transaction; a version's stamp is earlier, taken before the commit.
+    /// </summary>
+    public async Task<DateTimeOffset?> CommittedAtAsync(long position, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("SELECT k.committed_at FROM lifeboat.commits k WHERE k.position = $1");
+        cmd.Parameters.Add(new() { Value = position });
+        return await cmd.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
     /// <summary>Throws the error a restore of the tenant to the point would meet (future, before the tenant, outside retention, purged).</summary>
     public async Task CheckPointAsync(TenantId tenant, RecoveryPoint point, CancellationToken cancellationToken = default) =>
         await ValidateAsync(tenant, point, cancellationToken);
@@ -159,12 +171,19 @@ public sealed class TenantRestorer
             throw new TenantStateException(tenant, TenantState.Purged, $"tenant {tenant} is Purged: its data was removed, so it cannot be restored from the store.");
         }
 
-        await using var cmd = _context.Command("SELECT clock_timestamp(), (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM lifeboat.commit_position)");
+        // The tenant exists at a time only once its creation had committed, which is after its stamp.
+        await using var cmd = _context.Command("""
+            SELECT clock_timestamp(), (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM lifeboat.commit_position),
+                   (SELECT k.committed_at FROM lifeboat.commits k WHERE k.position = $1)
+            """);
+        cmd.Parameters.Add(new() { Value = info.CreatedPosition });
+        DateTimeOffset createdAt;
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
             await reader.ReadAsync(ct);
             var dbNow = reader.GetFieldValue<DateTimeOffset>(0);
             var latest = reader.GetInt64(1);
+            createdAt = reader.IsDBNull(2) ? info.CreatedAt : reader.GetFieldValue<DateTimeOffset>(2);
             if (point.Position > latest)
             {
                 throw new RecoveryPointException($"{point} is in the future: the latest commit position is {latest}.");
@@ -176,10 +195,10 @@ public sealed class TenantRestorer
             }
         }
 
-        if (point.Position < info.CreatedPosition || point.Time < info.CreatedAt)
+        if (point.Position < info.CreatedPosition || point.Time < createdAt)
         {
             throw new RecoveryPointException(
-                $"tenant {tenant} did not exist yet at {point}: it was created at position {info.CreatedPosition} ({info.CreatedAt:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}).");
+                $"tenant {tenant} did not exist yet at {point}: it was created at position {info.CreatedPosition} (committed {createdAt:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}).");
         }
 
         var window = _context.Options.RetentionWindow;
@@ -374,10 +393,9 @@ public sealed class TenantRestorer
 
     private static async Task<TenantState> StateAtAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, TenantId tenant, RecoveryPoint point, CancellationToken ct)
     {
-        var filter = point.Position is not null ? "position <= $2" : "stamp <= $2";
         var state = await Scalar<string>(connection, tx,
-            $"SELECT state FROM lifeboat.tenant_history WHERE tenant_id = $1 AND {filter} AND state <> 'Purged' ORDER BY position DESC LIMIT 1", ct,
-            tenant.Value, point.Position is { } p ? p : point.Time!.Value);
+            $"SELECT th.state FROM lifeboat.tenant_history th WHERE th.tenant_id = $1 AND {PointSql.Committed(point, "th", "$2")} AND th.state <> 'Purged' ORDER BY th.position DESC LIMIT 1", ct,
+            tenant.Value, PointSql.Value(point));
         return Enum.Parse<TenantState>(state!);
     }
 
@@ -431,8 +449,8 @@ public sealed class TenantRestorer
     {
         public static string Targets(RecoveryPoint point, bool chunked = false)
         {
-            var newer = point.Position is not null ? "c.position > $2" : "c.stamp > $2";
-            var atPoint = point.Position is not null ? "h.position <= $2" : "h.stamp <= $2";
+            var newer = $"NOT {PointSql.Committed(point, "c", "$2")}";
+            var atPoint = PointSql.Committed(point, "h", "$2");
             // A chunk continues after the last key of the previous one, in primary-key order, so it reads
             // only the tenant's own index range and no record twice.
             var chunk = chunked
@@ -492,7 +510,7 @@ public sealed class TenantRestorer
             IReadOnlyCollection<string>? records = null)
         {
             cmd.Parameters.Add(new() { Value = tenant.Value });
-            cmd.Parameters.Add(point.Position is { } p ? new NpgsqlParameter { Value = p } : new NpgsqlParameter { Value = point.Time!.Value });
+            cmd.Parameters.Add(PointSql.Parameter(point));
             cmd.Parameters.Add(new() { Value = (object?)collections?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             cmd.Parameters.Add(new() { Value = (object?)records?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         }

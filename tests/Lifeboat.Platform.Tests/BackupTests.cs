@@ -104,7 +104,7 @@ public sealed class BackupTests
     }
 
     [Fact]
-    public async Task RestoreSite_ToATime_BringsBackTheVersionsStampedAtOrBeforeIt()
+    public async Task RestoreSite_ToATime_BringsBackTheVersionsCommittedAtOrBeforeIt()
     {
         await using var env = await BackupEnvironment.CreateAsync();
         var p = env.Platform;
@@ -116,11 +116,12 @@ public sealed class BackupTests
         await p.Store.Records.PutAsync(site.Id.Tenant, Issues, "iss-1", new { title = "v3", status = "open" });
         await env.Backups.IncrementalAsync();
 
-        var report = await env.Backups.RestoreSiteAsync(site.Id, RecoveryPoint.AtTime(v2.Stamp));
+        var v2Committed = RecoveryPoint.AtTime((await p.Store.Restores.CommittedAtAsync(v2.Position))!.Value);
+        var report = await env.Backups.RestoreSiteAsync(site.Id, v2Committed);
 
         report.BackupsUsed.Count.ShouldBe(2);
         (await p.Store.Records.GetAsync(site.Id.Tenant, "tracker.issues", "iss-1"))!.Document!.Value.GetProperty("title").GetString().ShouldBe("v2");
-        (await p.Store.Restores.GetAsync(report.Restore.RestoreId))!.Point.ShouldBe(RecoveryPoint.AtTime(v2.Stamp));
+        (await p.Store.Restores.GetAsync(report.Restore.RestoreId))!.Point.ShouldBe(v2Committed);
     }
 
     [Fact]

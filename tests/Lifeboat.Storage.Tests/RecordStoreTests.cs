@@ -275,7 +275,7 @@ public sealed class RecordStoreTests(StoreFixture fixture) : IClassFixture<Store
         await Store.Records.PutAsync(t, Docs.Issues, "c", Docs.Issue("c1"));
 
         var then = await Store.Records.SnapshotAsync(t, RecoveryPoint.AtPosition(point.Position));
-        var thenByTime = await Store.Records.SnapshotAsync(t, RecoveryPoint.AtTime(point.Stamp));
+        var thenByTime = await Store.Records.SnapshotAsync(t, RecoveryPoint.AtTime((await Store.Restores.CommittedAtAsync(point.Position))!.Value));
 
         then.Select(r => (r.Id, r.Title())).ShouldBe([("a", "a1"), ("b", "b1")]);
         thenByTime.Select(r => (r.Id, r.Title())).ShouldBe([("a", "a1"), ("b", "b1")]);

@@ -192,7 +192,10 @@ public sealed class RestoreModelTests(StoreFixture fixture) : IClassFixture<Stor
             ? points.First(p => p.Position == t.UndoPoints[^1])
             : points[random.Next(points.Count)];
         // Only commits have a time; a restore's undo point is a position between commits.
-        var point = random.Next(5) == 0 && stamp is { } time ? RecoveryPoint.AtTime(time) : RecoveryPoint.AtPosition(position);
+        // The time of a commit is when it committed, which is after its stamp.
+        var point = random.Next(5) == 0 && stamp is not null && await store.Restores.CommittedAtAsync(position) is { } time
+            ? RecoveryPoint.AtTime(time)
+            : RecoveryPoint.AtPosition(position);
         var twoSteps = random.Next(4) == 0;
         log.Add($"restore {t.Id} to {point}{(twoSteps ? " in two steps" : "")} (is {t.State})");
         if (position < t.CreatedPosition)

@@ -108,7 +108,7 @@ public sealed class RestoreTests(StoreFixture fixture) : IClassFixture<StoreFixt
         var point = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("at the time"));
         await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("later"));
 
-        await Store.Restores.RestoreAsync(t, RecoveryPoint.AtTime(point.Stamp));
+        await Store.Restores.RestoreAsync(t, RecoveryPoint.AtTime((await Store.Restores.CommittedAtAsync(point.Position))!.Value));
 
         (await Store.Records.GetAsync(t, "tracker.issues", "a"))!.Title().ShouldBe("at the time");
     }

@@ -180,6 +180,8 @@ public sealed class ExportSession : IAsyncDisposable
         long rows = 0;
         rows += await WriteRowsAsync(writer, "lifeboat.tenants", $"created_position > $1 AND created_position <= $2{scoped}", tenant, cancellationToken);
         rows += await WriteRowsAsync(writer, "lifeboat.tenant_history", $"position > $1 AND position <= $2{scoped}", tenant, cancellationToken);
+        // When each transaction in the range committed: a restore to a time needs it (a site backup carries every tenant's, a few bytes each).
+        rows += await WriteRowsAsync(writer, "lifeboat.commits", "position > $1 AND position <= $2", null, cancellationToken);
         rows += await WriteRowsAsync(writer, "lifeboat.collections", "true", null, cancellationToken);
         await writer.FlushAsync(cancellationToken);
         if (tenant is null)

@@ -47,6 +47,7 @@ public sealed class ImportSession : IAsyncDisposable
                 CREATE TEMP TABLE lb_import_versions (LIKE lifeboat.records, PRIMARY KEY (tenant_id, collection, record_id, position)) ON COMMIT DROP;
                 CREATE TEMP TABLE lb_import_tenants (tenant_id text PRIMARY KEY, created_position bigint NOT NULL, created_at timestamptz NOT NULL) ON COMMIT DROP;
                 CREATE TEMP TABLE lb_import_allowed (tenant_id text PRIMARY KEY, purged boolean NOT NULL) ON COMMIT DROP;
+                CREATE TEMP TABLE lb_import_commits (position bigint PRIMARY KEY, committed_at timestamptz NULL) ON COMMIT DROP;
                 """, ct);
             await session.GuardAsync(ct);
             return session;
@@ -97,6 +98,7 @@ public sealed class ImportSession : IAsyncDisposable
             await import.CompleteAsync(cancellationToken);
         }
 
+        await StageCommitTimesAsync(cancellationToken);
         await using var move = Command($"""
             WITH ins AS (
                 INSERT INTO lb_import_versions
@@ -120,6 +122,7 @@ public sealed class ImportSession : IAsyncDisposable
     {
         RequireNotPrepared();
         _prepared = true;
+        await StageCommitTimesAsync(cancellationToken);
         var tenantFilter = _scope.Tenant is null ? "true" : "r.tenant_id = $2";
         await using (var tenants = Command($"""
             INSERT INTO lb_import_tenants
@@ -237,6 +240,8 @@ public sealed class ImportSession : IAsyncDisposable
             versions = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
 
+        // Commit times travel with the versions, so "committed by time T" means the same after the import.
+        await ExecAsync("INSERT INTO lifeboat.commits (position, committed_at) SELECT position, committed_at FROM lb_import_commits ON CONFLICT DO NOTHING", cancellationToken);
         var tableRows = await InsertTablesAsync(cancellationToken);
         var latest = await MoveSequencesAsync(cancellationToken);
         await _transaction.CommitAsync(cancellationToken);
@@ -375,10 +380,17 @@ public sealed class ImportSession : IAsyncDisposable
         return (long)(await latest.ExecuteScalarAsync(ct))!;
     }
 
-    private string PointFilter(string position, string stamp) => _scope.Point.Position is not null ? $"{position} <= $1" : $"{stamp} <= $1";
+    /// <summary>The backups' commit times staged so far, so a time point selects the staged versions exactly as the source store would.</summary>
+    private Task StageCommitTimesAsync(CancellationToken ct) => ExecAsync("""
+        INSERT INTO lb_import_commits
+        SELECT r.position, r.committed_at FROM lb_import_lines l, LATERAL jsonb_populate_record(null::lifeboat.commits, l.line->'row') r
+        WHERE l.line->>'table' = 'lifeboat.commits'
+        ON CONFLICT DO NOTHING
+        """, ct);
 
-    private void AddPoint(NpgsqlCommand cmd) =>
-        cmd.Parameters.Add(_scope.Point.Position is { } p ? new NpgsqlParameter { Value = p } : new NpgsqlParameter { Value = _scope.Point.Time!.Value });
+    private string PointFilter(string position, string stamp) => PointSql.Committed(_scope.Point, position, stamp, "$1", "lifeboat.commits", "lb_import_commits");
+
+    private void AddPoint(NpgsqlCommand cmd) => cmd.Parameters.Add(PointSql.Parameter(_scope.Point));
 
     private void AddTenant(NpgsqlCommand cmd) =>
         cmd.Parameters.Add(new() { Value = (object?)_scope.Tenant?.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
