@@ -150,7 +150,8 @@ public sealed class ParticipantTests(PlatformFixture fixture) : IClassFixture<Pl
                 batch.Put(Issues, $"iss-{n}", new { title = $"issue {n}", status = "open" });
             }
 
-            last = (await platform.Store.Records.WriteAsync(batch)).Stamp;
+            var written = await platform.Store.Records.WriteAsync(batch);
+            last = (await platform.Store.Restores.CommittedAtAsync(written.Position))!.Value;
             before[site] = await platform.Store.Records.DigestAsync(site.Tenant);
         }
 
