@@ -36,6 +36,7 @@ public sealed class RecordStore
             ix1 = excluded.ix1, ix2 = excluded.ix2, ix3 = excluded.ix3, blob_sha256 = excluded.blob_sha256, blob_size = excluded.blob_size
         """;
 
+    // The destructive-event log is written by the records' trigger, for this path and every other.
     private const string DeleteMany = """
         WITH g AS (SELECT * FROM lifeboat.take_position()),
         d AS (
@@ -43,11 +44,7 @@ public sealed class RecordStore
                 ix1 = NULL, ix2 = NULL, ix3 = NULL, blob_sha256 = NULL, blob_size = NULL
             FROM g
             WHERE r.tenant_id = $1 AND r.collection = $2 AND r.record_id = ANY($4) AND NOT r.deleted
-            RETURNING r.record_id),
-        e AS (
-            INSERT INTO lifeboat.destructive_events (position, stamp, tenant_id, actor, action, collection, count)
-            SELECT g.pos, g.stamp, $1, $3, 'record.delete', $2, c.n
-            FROM g, (SELECT count(*)::int AS n FROM d) c WHERE c.n > 0)
+            RETURNING r.record_id)
         SELECT count(*)::int FROM d
         """;
 

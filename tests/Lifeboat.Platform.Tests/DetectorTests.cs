@@ -124,6 +124,47 @@ public sealed class DetectorTests(PlatformFixture fixture) : IClassFixture<Platf
     }
 
     [Fact]
+    public async Task ADeletionThatCommitsAfterLaterOnes_IsCountedAllTheSame()
+    {
+        var clock = new TestClock();
+        clock.Freeze();
+        await using var platform = await fixture.OpenAsync(PlanPolicy.Default, clock, actor: "oncall");
+        await platform.Detector.CheckAsync();
+        var script = platform.WithActor($"parallel-{Guid.NewGuid():n}");
+        var sites = new List<SiteId>();
+        for (var i = 0; i < 4; i++)
+        {
+            sites.Add((await platform.Sites.CreateAsync($"Victim {Guid.NewGuid():n}", "us-east")).Id);
+        }
+
+        // Two copies of one script: the first draws its event ID first and commits after the other's three.
+        await using (var slow = await platform.Store.BeginTransactionAsync())
+        {
+            await script.Store.Tenants.DeleteAsync(sites[0].Tenant, "parallel script, first copy", slow);
+            foreach (var site in sites.Skip(1))
+            {
+                await script.Sites.DeleteAsync(site, "parallel script, second copy");
+            }
+
+            clock.Advance(TimeSpan.FromSeconds(5));
+            (await platform.Detector.CheckAsync()).ShouldBeEmpty("three deletions are not above the floor of three");
+            await slow.CommitAsync();
+        }
+
+        Alert? alert = null;
+        for (var i = 0; i < 100 && alert is null; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            alert = (await platform.Detector.CheckAsync()).SingleOrDefault();
+            await Task.Delay(20);
+        }
+
+        alert.ShouldNotBeNull("the deletion that committed last is read once it settles");
+        alert.Count.ShouldBe(4);
+        alert.Actor.ShouldBe(script.Store.Actor);
+    }
+
+    [Fact]
     public async Task ANormalRate_RaisesNothing()
     {
         var clock = new TestClock();

@@ -37,12 +37,14 @@ public sealed class AnomalyDetector
 
     /// <summary>Per actor and action, the last write an alert covered: acknowledging it must not raise the same burst again.</summary>
     private readonly Dictionary<(string Actor, string Key), long> _alertedUpTo = [];
+    private readonly DestructiveWriteFeed _feed;
     private long? _cursor;
 
     internal AnomalyDetector(PlatformContext context, AuditLog audit)
     {
         _context = context;
         _audit = audit;
+        _feed = context.Store.DestructiveWrites.Feed();
     }
 
     private PlanPolicy.DetectorPolicy Policy => _context.Options.Policy.Detector;
@@ -52,12 +54,13 @@ public sealed class AnomalyDetector
     {
         var now = _context.Time.GetUtcNow();
         _cursor ??= await LoadCursorAsync(cancellationToken);
-        var writes = await _context.Store.DestructiveWrites.ReadAsync(_cursor.Value, cancellationToken: cancellationToken);
-        if (writes.Count > 0)
+        // Only up to the IDs that have settled: a write whose ID is below one already read may still commit.
+        var (writes, cursor) = await _feed.ReadAsync(_cursor.Value, cancellationToken: cancellationToken);
+        _seen.AddRange(writes.Select(w => (now, w)));
+        if (cursor != _cursor)
         {
-            _seen.AddRange(writes.Select(w => (now, w)));
-            _cursor = writes[^1].EventId;
-            await SaveCursorAsync(_cursor.Value, cancellationToken);
+            _cursor = cursor;
+            await SaveCursorAsync(cursor, cancellationToken);
         }
 
         _seen.RemoveAll(s => s.SeenAt < now - TimeSpan.FromHours(1));
