@@ -33,6 +33,7 @@ public static class LifeboatCli
             root.Add(command);
         }
 
+        root.Add(BreakerCommands.Create(globals, console));
         root.Add(BackupCommands.Create(globals, console));
         foreach (var command in PlatformCommands.Create(globals, console))
         {

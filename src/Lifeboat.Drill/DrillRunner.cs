@@ -32,6 +32,8 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         var policy = new PlanPolicy { AllowDrillOverride = true };
         policy.Waves.PaceMilliseconds = (int)options.Pace.TotalMilliseconds;
         policy.Detector.HaltRunningPlans = !options.NoHalt;
+        // The breaker stops the script at the write that passes its limit, at any pace; --no-halt lets it run its course.
+        policy.Breaker.Enabled = !options.NoHalt;
         return policy;
     }
 
@@ -175,9 +177,11 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         // A plan whose every target was applied may still end Halted (the health gate after its last wave sees
         // the alert); the script was only stopped if sites were left.
         state.Halted = done.State == PlanState.Halted && state.Deleted < state.Targets.Count;
+        var haltedBy = done.HaltCode?.StartsWith("trip:", StringComparison.Ordinal) == true ? $", halted: the breaker refused deletion {state.Deleted + 1} ({done.HaltCode})"
+            : state.Halted ? ", halted" : "";
         _observer.Progress("act2", state.Deleted, state.Alert is { } a
-            ? $"detector alert {a.Id}: {state.Deleted} of {state.Targets.Count} deleted{(state.Halted ? ", halted" : "")}"
-            : $"{state.Deleted} deleted, no alert");
+            ? $"alert {a.Id}: {state.Deleted} of {state.Targets.Count} deleted{haltedBy}"
+            : $"{state.Deleted} deleted, no alert{haltedBy}");
     }
 
     /// <summary>Act 3: one restore job for every affected site, to the instant before the first deletion, while the load goes on.</summary>

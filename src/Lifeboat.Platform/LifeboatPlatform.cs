@@ -38,6 +38,7 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Audit = new AuditLog(context);
         Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning);
         Detector = new AnomalyDetector(context, Audit);
+        Breaker = new BreakerTrips(context, Audit);
         Restores = new RestoreJobs(context, new Participants(context));
         Backups = new BackupService(context, Audit);
     }
@@ -67,6 +68,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
 
     public AuditLog Audit { get; }
 
+    /// <summary>The breaker's limits and trips: the limit on the rate of destruction the database enforces.</summary>
+    public BreakerTrips Breaker { get; }
+
     /// <summary>Restore jobs: many sites, every store, one recovery point.</summary>
     public RestoreJobs Restores { get; }
     /// <summary>Backups that outlive the database, and restores from them.</summary>
@@ -82,6 +86,8 @@ public sealed class LifeboatPlatform : IAsyncDisposable
             store = await TenantStore.OpenAsync(dataSource, options.Store, ownsDataSource: true, [MigrationSource.Store, Migrations], cancellationToken);
             var platform = new LifeboatPlatform(new PlatformContext(store, options), ownsStore: true);
             await platform.Contacts.EnsureAsync(cancellationToken);
+            // The database enforces the breaker; the policy says its limits.
+            await store.Breaker.SetLimitsAsync(options.Policy.Breaker.Limits(), "the limits of the change-plan policy in force", cancellationToken);
             return platform;
         }
         catch

@@ -72,7 +72,7 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
             _ => StatusCodes.Status400BadRequest,
         }, p.Message),
         TenantNotFoundException => (StatusCodes.Status404NotFound, exception.Message),
-        TenantStateException or RestoreInProgressException or TenantAlreadyExistsException => (StatusCodes.Status409Conflict, exception.Message),
+        TenantStateException or RestoreInProgressException or TenantAlreadyExistsException or BreakerTrippedException or BreakerException => (StatusCodes.Status409Conflict, exception.Message),
         StoreException => (StatusCodes.Status400BadRequest, exception.Message),
         BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, $"the request body is not valid: {json.Message}"),
         BadHttpRequestException bad => (bad.StatusCode, bad.Message),

@@ -54,6 +54,7 @@ app.MapEventEndpoints();
 app.MapStoreEndpoints();
 app.MapPlanEndpoints();
 app.MapRestoreEndpoints();
+app.MapBreakerEndpoints();
 
 await app.RunAsync();
 

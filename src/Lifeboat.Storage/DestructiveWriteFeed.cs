@@ -1,4 +1,3 @@
-using System.Globalization;
 using Lifeboat.Storage.Internal;
 using Npgsql;
 
@@ -11,18 +10,19 @@ public sealed record SettledWrites(IReadOnlyList<DestructiveWrite> Writes, long 
 /// Reads the destructive-write log after a cursor without ever skipping a write. Event IDs come from
 /// a sequence before commit, so ID 7 may commit after ID 8: a reader that moved its cursor to 8
 /// would never see 7. The feed therefore reads only up to a settled bound. Each read marks the
-/// sequence's latest value and then the ID of the next transaction to start; every transaction
-/// holding an event ID at or below that value had its transaction ID before (the log is written by
-/// triggers after the write that makes it destructive), so once the oldest running transaction is
-/// newer than the mark, every ID at or below the value is committed or rolled back. Nothing waits:
-/// a bound that has not settled is simply read on a later call. Keep one feed per reader; its marks
-/// live in memory (a new feed's first read may return nothing).
+/// sequence's latest value, then the database clock: a transaction holding an event ID at or below
+/// that value drew it before the value was read, so it began before the mark, and it had written
+/// (the log is written by triggers after the write that makes it destructive). Once no transaction
+/// of this database that has written and began before the mark is still open, every ID at or below
+/// the value is committed or rolled back. Nothing waits: a bound that has not settled is read on a
+/// later call. Keep one feed per reader; its marks live in memory. Like backups, it sees the
+/// transactions that pg_stat_activity shows to its role, so every writer should use the store's role.
 /// </summary>
 public sealed class DestructiveWriteFeed
 {
     private readonly StoreContext _context;
     private readonly DestructiveWrites _writes;
-    private readonly Queue<(long Bound, ulong NextTransaction)> _marks = new();
+    private readonly Queue<(long Bound, DateTimeOffset MarkedAt)> _marks = new();
 
     internal DestructiveWriteFeed(StoreContext context, DestructiveWrites writes)
     {
@@ -47,15 +47,16 @@ public sealed class DestructiveWriteFeed
     private async Task<long> SettledBoundAsync(CancellationToken ct)
     {
         await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
-        // Three statements, in this order: the value, then (later) the next transaction ID, then
-        // (later still) the oldest running one. A statement's snapshot is taken when it starts, so
-        // reading the value and the transaction ID in one statement would not order them.
+        // Separate statements, in this order: the value, then the clock, then the open transactions.
         var bound = await ScalarAsync<long>(connection, "SELECT coalesce(pg_sequence_last_value('lifeboat.destructive_events_event_id_seq'), 0)", ct);
-        var next = ulong.Parse(await ScalarAsync<string>(connection, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text", ct), CultureInfo.InvariantCulture);
-        _marks.Enqueue((bound, next));
-        var oldestRunning = ulong.Parse(await ScalarAsync<string>(connection, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text", ct), CultureInfo.InvariantCulture);
+        var markedAt = await ScalarAsync<DateTimeOffset>(connection, "SELECT clock_timestamp()", ct);
+        _marks.Enqueue((bound, markedAt));
+        var oldestWriter = await ScalarAsync<DateTimeOffset?>(connection, """
+            SELECT min(xact_start) FROM pg_stat_activity
+            WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+            """, ct);
         var settled = 0L;
-        while (_marks.TryPeek(out var mark) && oldestRunning >= mark.NextTransaction)
+        while (_marks.TryPeek(out var mark) && (oldestWriter is null || oldestWriter >= mark.MarkedAt))
         {
             settled = mark.Bound;
             _marks.Dequeue();
@@ -69,6 +70,7 @@ public sealed class DestructiveWriteFeed
 #pragma warning disable CA2100 // constant SQL of this class
         await using var cmd = new NpgsqlCommand(sql, connection);
 #pragma warning restore CA2100
-        return (T)(await cmd.ExecuteScalarAsync(ct))!;
+        var value = await cmd.ExecuteScalarAsync(ct);
+        return value is DBNull or null ? default! : value is DateTime at ? (T)(object)new DateTimeOffset(at, TimeSpan.Zero) : (T)value;
     }
 }

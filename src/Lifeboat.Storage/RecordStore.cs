@@ -62,7 +62,7 @@ public sealed class RecordStore
         var batch = Batch(tenant).Put(collection, id, document);
         var put = batch.Puts[0];
         await _context.Collections.EnsureAsync(_context.DataSource, collection, cancellationToken);
-        return await Errors.Gated(tenant, async () =>
+        return await Errors.Gated(_context, tenant, async () =>
         {
             await using var cmd = _context.Command(PutOne);
             cmd.Parameters.Add(new() { Value = tenant.Value });
@@ -95,7 +95,7 @@ public sealed class RecordStore
         }
 
         var tenant = batch.Tenant;
-        return await Errors.Gated(tenant, async () =>
+        return await Errors.Gated(_context, tenant, async () =>
         {
             await using var db = transaction is null ? _context.DataSource.CreateBatch() : new NpgsqlBatch(transaction.Connection, transaction.Transaction);
             var gate = new NpgsqlBatchCommand("SELECT pos, stamp FROM lifeboat.gate_write($1)");
@@ -153,7 +153,7 @@ public sealed class RecordStore
             Identifiers.RecordId(id);
         }
 
-        return await Errors.Gated(tenant, async () =>
+        return await Errors.Gated(_context, tenant, async () =>
         {
             await using var db = _context.DataSource.CreateBatch();
             var gate = new NpgsqlBatchCommand("SELECT pos, stamp FROM lifeboat.gate_write($1)");
@@ -177,7 +177,7 @@ public sealed class RecordStore
     {
         Identifiers.CollectionName(collection);
         Identifiers.RecordId(id);
-        return await Errors.Gated(tenant, async () =>
+        return await Errors.Gated(_context, tenant, async () =>
         {
             await using var cmd = _context.Command("""
                 WITH g AS (SELECT * FROM lifeboat.gate_write($1)),
@@ -354,7 +354,7 @@ public sealed class RecordStore
     /// <summary>Every read passes the gate first, in the same round trip.</summary>
     internal async Task<IReadOnlyList<StoredRecord>> ReadGatedAsync(TenantId tenant, string sql, object[] parameters, CancellationToken ct)
     {
-        return await Errors.Gated(tenant, async () =>
+        return await Errors.Gated(_context, tenant, async () =>
         {
             await using var db = _context.DataSource.CreateBatch();
             var gate = new NpgsqlBatchCommand("SELECT lifeboat.gate_read($1)");

@@ -136,9 +136,17 @@ public sealed class RetentionJob
 
     private async Task TrimDestructiveEventsAsync(DateTimeOffset cutoff, CancellationToken ct)
     {
-        await using var cmd = _context.Command("DELETE FROM lifeboat.destructive_events WHERE stamp < $1");
+        await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var allow = new NpgsqlCommand("SELECT set_config('lifeboat.removal', 'retention', true)", connection, tx))
+        {
+            await allow.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var cmd = new NpgsqlCommand("DELETE FROM lifeboat.destructive_events WHERE recorded_at < $1", connection, tx);
         cmd.Parameters.Add(new() { Value = cutoff });
         await cmd.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>

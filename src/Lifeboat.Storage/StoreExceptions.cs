@@ -52,5 +52,17 @@ public sealed class BlobIntegrityException(string message) : StoreException(mess
 
 public sealed class ErasureException(string message) : StoreException(message);
 
+/// <summary>
+/// The breaker refused a destructive write (see <see cref="Breaker"/>): nothing of the write was
+/// committed, and <see cref="Trip"/> stays open until a person resets it.
+/// </summary>
+public sealed class BreakerTrippedException(BreakerTrip trip, string message) : StoreException(message)
+{
+    public BreakerTrip Trip { get; } = trip;
+}
+
+/// <summary>A breaker trip or limit that cannot be changed as asked.</summary>
+public sealed class BreakerException(string message) : StoreException(message);
+
 /// <summary>The code and the database disagree (for example on a collection's indexed fields).</summary>
 public sealed class StoreConfigurationException(string message) : StoreException(message);

@@ -156,7 +156,7 @@ public sealed class TenantLifecycle
     {
         Require(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        return await Errors.Gated(tenant, async () =>
+        return await Errors.Gated(_context, tenant, async () =>
         {
             await using var cmd = _context.Command("SELECT changed, pos, stamp FROM lifeboat.change_tenant_state($1, $2, $3, $4, $5)", transaction?.Connection, transaction?.Transaction);
             cmd.Parameters.Add(new() { Value = tenant.Value });

@@ -295,7 +295,7 @@ public sealed class TenantRestorer
             // Every chunk but the last commits without waiting for the disk; the last one's durable commit
             // flushes all the WAL before it, so the step returns only once every chunk is durable, and a crash
             // before then loses only chunks that resuming the restore writes again.
-            var position = await Errors.Gated(restore.Tenant, () => Scalar<long>(connection, tx,
+            var position = await Errors.Gated(_context, restore.Tenant, () => Scalar<long>(connection, tx,
                 "SELECT pos FROM lifeboat.gate_write($1, $2), set_config('synchronous_commit', 'off', true)", ct, restore.Tenant.Value, restore.RestoreId));
             var changes = new List<CollectionChange>();
             var missing = new List<string>();

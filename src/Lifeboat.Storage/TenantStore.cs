@@ -26,6 +26,7 @@ public sealed class TenantStore : IAsyncDisposable
         Retention = new RetentionJob(context, Blobs);
         Erasures = new Erasures(context, Tenants);
         DestructiveWrites = new DestructiveWrites(context);
+        Breaker = new Breaker(context);
         Backups = new StoreBackups(context);
     }
 
@@ -42,6 +43,9 @@ public sealed class TenantStore : IAsyncDisposable
     public Erasures Erasures { get; }
 
     public DestructiveWrites DestructiveWrites { get; }
+
+    /// <summary>The limit on the rate of destruction, checked in the transaction of every destructive write.</summary>
+    public Breaker Breaker { get; }
 
     /// <summary>Tenant-aware export and import of versions, for backups that outlive the database.</summary>
     public StoreBackups Backups { get; }
@@ -118,6 +122,8 @@ public sealed class TenantStore : IAsyncDisposable
             builder.MaxAutoPrepare = 64; // the store's statements are few and hot: prepare them
         }
 
+        // The breaker's refusals carry their scope in DETAIL, which Npgsql hides unless asked for.
+        builder.IncludeErrorDetail = true;
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {
             builder.ApplicationName = "lifeboat";

@@ -22,7 +22,7 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         report.Act1.Message.ShouldContain("but an app installation ID (ain_…) is expected here");
         report.Act2!.OverrideAudited.ShouldBeTrue();
         report.Act2.Halted.ShouldBeTrue();
-        report.SitesAffected.ShouldBeInRange(4, 11, "the detector halts the script after a few deletions, before it deletes all 12");
+        report.SitesAffected.ShouldBe(3, "the breaker refuses the fourth deletion in its own transaction");
         report.DetectionSeconds.ShouldNotBeNull();
         report.DetectionSeconds.Value.ShouldBeLessThan(60);
         (report.SitesRestored, report.SitesFailedValidation, report.LostWrites, report.RpoSeconds).ShouldBe((report.SitesAffected, 0, 0L, (double?)0));
@@ -35,6 +35,20 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         {
             (await platform.Sites.GetAsync(Platform.SiteId.Parse(site.Site))).State.ShouldBe(Storage.TenantState.Active);
         }
+    }
+
+    [Fact]
+    public async Task AtFullSpeed_TheBreakerStopsTheScriptAtTheSameDeletion()
+    {
+        var options = new DrillOptions { Sites = 10, Size = SeedSize.Small, InternalSites = 1, Pace = TimeSpan.Zero };
+        await using var platform = await fixture.OpenAsync(options);
+
+        var report = await new DrillRunner(platform, options).RunAsync(Machine);
+
+        report.Act2!.Halted.ShouldBeTrue();
+        report.SitesAffected.ShouldBe(3, "with no pace at all, the fourth deletion is refused as at the default pace");
+        report.SitesRestored.ShouldBe(3);
+        report.Passed.ShouldBeTrue();
     }
 
     [Fact]

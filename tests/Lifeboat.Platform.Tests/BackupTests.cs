@@ -314,7 +314,7 @@ public sealed class BackupTests
             "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema IN ('lifeboat', 'platform') AND table_type = 'BASE TABLE'");
 
         var carried = PlatformTables.All.Concat(StoreBackups.StoreTables).Select(t => t.Name)
-            .Concat(["lifeboat.tenants", "lifeboat.tenant_history", "lifeboat.records", "lifeboat.record_history", "lifeboat.schema_migrations"]);
+            .Concat(["lifeboat.tenants", "lifeboat.tenant_history", "lifeboat.commits", "lifeboat.records", "lifeboat.record_history", "lifeboat.schema_migrations"]);
         tables.ShouldBe(carried, ignoreOrder: true);
     }
 

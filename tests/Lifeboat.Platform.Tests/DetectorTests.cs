@@ -11,7 +11,7 @@ public sealed class DetectorTests(PlatformFixture fixture) : IClassFixture<Platf
     {
         var clock = new TestClock();
         clock.Freeze();
-        var policy = new PlanPolicy { AllowDrillOverride = true, Waves = { PaceMilliseconds = 5_000 } };
+        var policy = new PlanPolicy { AllowDrillOverride = true, Waves = { PaceMilliseconds = 5_000 }, Breaker = { Enabled = false } };
         policy.Detector.Floors["tenant.delete"] = 3;
         await using var platform = await fixture.OpenAsync(policy, clock, actor: "script");
         var sites = new List<SiteId>();
@@ -58,7 +58,7 @@ public sealed class DetectorTests(PlatformFixture fixture) : IClassFixture<Platf
     {
         var clock = new TestClock();
         clock.Freeze();
-        var policy = new PlanPolicy { Waves = { PaceMilliseconds = 600_000 }, SecondApproverAbove = { Sites = 100 } };
+        var policy = new PlanPolicy { Waves = { PaceMilliseconds = 600_000 }, SecondApproverAbove = { Sites = 100 }, Breaker = { Enabled = false } };
         await using var platform = await fixture.OpenAsync(policy, clock, actor: "operator");
         var app = await platform.Sites.CreateAsync($"App site {Guid.NewGuid():n}", "us-east");
         var installations = new List<string>();
@@ -99,7 +99,7 @@ public sealed class DetectorTests(PlatformFixture fixture) : IClassFixture<Platf
     {
         var clock = new TestClock();
         clock.Freeze();
-        await using var platform = await fixture.OpenAsync(PlanPolicy.Default, clock, actor: "oncall");
+        await using var platform = await fixture.OpenAsync(PlatformFixture.WithoutBreaker, clock, actor: "oncall");
         await platform.Detector.CheckAsync();
         var rogue = platform.WithActor($"rogue-{Guid.NewGuid():n}");
         async Task DeleteSitesAsync(int count)
@@ -128,7 +128,7 @@ public sealed class DetectorTests(PlatformFixture fixture) : IClassFixture<Platf
     {
         var clock = new TestClock();
         clock.Freeze();
-        await using var platform = await fixture.OpenAsync(PlanPolicy.Default, clock, actor: "oncall");
+        await using var platform = await fixture.OpenAsync(PlatformFixture.WithoutBreaker, clock, actor: "oncall");
         await platform.Detector.CheckAsync();
         var script = platform.WithActor($"parallel-{Guid.NewGuid():n}");
         var sites = new List<SiteId>();
@@ -169,7 +169,7 @@ public sealed class DetectorTests(PlatformFixture fixture) : IClassFixture<Platf
     {
         var clock = new TestClock();
         clock.Freeze();
-        await using var platform = await fixture.OpenAsync(PlanPolicy.Default, clock, actor: "support-desk");
+        await using var platform = await fixture.OpenAsync(PlatformFixture.WithoutBreaker, clock, actor: "support-desk");
         await platform.Detector.CheckAsync();
 
         for (var i = 0; i < 6; i++)

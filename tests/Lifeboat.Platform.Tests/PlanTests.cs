@@ -66,7 +66,7 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
     public async Task AHealthSignalDuringAWave_HaltsThePlan_AndLeavesTheRestUntouched()
     {
         var sites = await SitesWithTheAppAsync(10, internalSites: 1);
-        await using var platform = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 } });
+        await using var platform = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 }, Breaker = { Enabled = false } });
         var plan = await platform.Plans.SubmitAsync(new PlanRequest("uninstall-app", "app-installation", sites.Select(s => s.Installation.Value).ToList(),
             "Retire Legacy Insights", new Dictionary<string, string>()));
         var complained = false;
@@ -100,7 +100,7 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
     public async Task ATargetThatFails_HaltsThePlanAtOnce()
     {
         var sites = await SitesWithTheAppAsync(4);
-        await using var platform = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 } });
+        await using var platform = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 }, Breaker = { Enabled = false } });
         var plan = await platform.Plans.SubmitAsync(new PlanRequest("uninstall-app", "app-installation", sites.Select(s => s.Installation.Value).ToList(), "x", new Dictionary<string, string>()));
         await platform.Sites.DeleteAsync(sites[0].Site, "deleted meanwhile");
 
@@ -269,7 +269,7 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
     public async Task Rollback_UndoesEveryAppliedTarget_ToItsStateBeforeThePlan()
     {
         var sites = await SitesWithTheAppAsync(3);
-        await using var platform = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 } });
+        await using var platform = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 }, Breaker = { Enabled = false } });
         var plan = await platform.Plans.SubmitAsync(Uninstall(sites.Select(s => s.Installation.Value).ToList()));
         await platform.Plans.Runner.RunAsync(plan.Id);
         await platform.Flags.SetAsync(sites[0].Site, "after-the-plan", true);
@@ -296,8 +296,8 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
     public async Task TwoRunnersOfOnePlan_ApplyEachTargetOnce()
     {
         var sites = await SitesWithTheAppAsync(4);
-        await using var platform = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 } });
-        await using var other = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 } });
+        await using var platform = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 }, Breaker = { Enabled = false } });
+        await using var other = await fixture.OpenAsync(new PlanPolicy { SecondApproverAbove = { Sites = 100 }, Breaker = { Enabled = false } });
         var plan = await platform.Plans.SubmitAsync(Uninstall(sites.Select(s => s.Installation.Value).ToList()));
 
         var runs = await Task.WhenAll(new[] { platform, other }.Select(async p =>

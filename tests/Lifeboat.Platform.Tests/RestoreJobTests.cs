@@ -180,7 +180,7 @@ public sealed class RestoreJobTests(PlatformFixture fixture) : IClassFixture<Pla
     }
 
     /// <summary>A platform whose policy lets a drill bypass the guardrails (to make damage quickly), on the shared database.</summary>
-    private Task<LifeboatPlatform> DrillPlatformAsync() => fixture.OpenAsync(new PlanPolicy { AllowDrillOverride = true }, TimeProvider.System);
+    private Task<LifeboatPlatform> DrillPlatformAsync() => fixture.OpenAsync(new PlanPolicy { AllowDrillOverride = true, Breaker = { Enabled = false } }, TimeProvider.System);
 
     private static async Task<ChangePlan> DeleteAllAsync(LifeboatPlatform platform, List<SiteId> sites)
     {

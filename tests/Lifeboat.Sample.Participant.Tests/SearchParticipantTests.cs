@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Lifeboat.Platform;
-using Lifeboat.Platform.Plans;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 
@@ -22,7 +21,7 @@ public sealed class SearchParticipantTests(PlatformFixture fixture) : IClassFixt
         try
         {
             await using var search = await SearchProcess.StartAsync(database.ConnectionString, blobs);
-            await using var platform = await fixture.OpenAsync(PlanPolicy.Default, TimeProvider.System);
+            await using var platform = await fixture.OpenAsync(PlatformFixture.WithoutBreaker, TimeProvider.System);
             var participant = await platform.Restores.Participants.RegisterAsync("search", search.ProtocolUrl, TimeSpan.FromSeconds(30));
 
             // Four sites in Lifeboat; the search index holds documents of the first three, none of the fourth yet.

@@ -32,7 +32,14 @@ public sealed class PlatformFixture : IAsyncLifetime
             TimeProvider = Clock,
             Actor = "test",
         },
+        Policy = WithoutBreaker,
     };
+
+    /// <summary>
+    /// The default policy with the breaker off: tests of other things delete many sites within a
+    /// minute. Tests of the breaker (and the drill) open the platform with a policy of their own.
+    /// </summary>
+    public static PlanPolicy WithoutBreaker => new() { Breaker = { Enabled = false } };
 
     public async ValueTask InitializeAsync()
     {

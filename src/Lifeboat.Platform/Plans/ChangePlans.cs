@@ -188,6 +188,12 @@ public sealed class ChangePlans
             await ack.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        if (current.State == PlanState.Halted && Detection.AnomalyDetector.TripOf(current.HaltCode) is { } trip)
+        {
+            // Acknowledging a trip is the person's word that the cause is understood: the breaker closes again.
+            await new Detection.BreakerTrips(_context, _audit).ResetAsync(trip, $"acknowledged when resuming plan {plan}", cancellationToken);
+        }
+
         if (current.State == PlanState.Halted && current.HaltCode?.StartsWith("failure:", StringComparison.Ordinal) == true)
         {
             // Acknowledging a failure means its cause was dealt with: the failed targets are tried again.

@@ -1,3 +1,4 @@
+using Lifeboat.Storage;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -35,6 +36,8 @@ public sealed class PlanPolicy
 
     public DetectorPolicy Detector { get; set; } = new();
 
+    public BreakerPolicy Breaker { get; set; } = new();
+
     /// <summary>A deleted site may be purged by a plan only after this many days.</summary>
     public int PurgeAfterDays { get; set; } = 30;
 
@@ -62,6 +65,21 @@ public sealed class PlanPolicy
         foreach (var (key, floor) in Default.Detector.Floors)
         {
             policy.Detector.Floors.TryAdd(key, floor);
+        }
+
+        foreach (var (key, limit) in Default.Breaker.PerActor)
+        {
+            policy.Breaker.PerActor.TryAdd(key, limit);
+        }
+
+        foreach (var (key, limit) in Default.Breaker.PerPlan)
+        {
+            policy.Breaker.PerPlan.TryAdd(key, limit);
+        }
+
+        foreach (var (key, limit) in Default.Breaker.PerEnvironment)
+        {
+            policy.Breaker.PerEnvironment.TryAdd(key, limit);
         }
 
         policy.Validate(source);
@@ -96,6 +114,8 @@ public sealed class PlanPolicy
         {
             problems.Add("detector: window-seconds must be at least 10, factor at least 1, floors at least 1");
         }
+
+        problems.AddRange(Breaker.Problems());
 
         foreach (var e in Exceptions.Where(e => string.IsNullOrWhiteSpace(e.PlanHash) || string.IsNullOrWhiteSpace(e.ApprovedBy) || string.IsNullOrWhiteSpace(e.Reason)))
         {
@@ -156,6 +176,70 @@ public sealed class PlanPolicy
 
         public int FloorOf(string key) =>
             Floors.TryGetValue(key, out var f) ? f : Floors.TryGetValue(key.Split(':')[0], out var g) ? g : 1000;
+    }
+}
+
+/// <summary>
+/// The breaker's limits, enforced by the database in the transaction of every destructive write
+/// (the store's <see cref="Storage.Breaker"/>): per action key, at most so many writes per window by
+/// one actor, by one plan, and by the whole environment. By default the same floors the detector
+/// alerts above, so a burst is stopped at the write that would have made it an alert.
+/// </summary>
+public sealed class BreakerPolicy
+{
+    /// <summary>False turns the breaker off (a drill that lets a deletion run its course).</summary>
+    public bool Enabled { get; set; } = true;
+
+    public int WindowSeconds { get; set; } = 60;
+
+    public Dictionary<string, int> PerActor { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["tenant.delete"] = 3,
+        ["record.delete:site.apps"] = 20,
+        ["record.delete"] = 1000,
+    };
+
+    public Dictionary<string, int> PerPlan { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["tenant.delete"] = 3,
+        ["record.delete:site.apps"] = 20,
+        ["record.delete"] = 1000,
+    };
+
+    public Dictionary<string, int> PerEnvironment { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["tenant.delete"] = 9,
+        ["record.delete:site.apps"] = 60,
+        ["record.delete"] = 3000,
+    };
+
+    /// <summary>The limits the store enforces (none when the breaker is off).</summary>
+    public IReadOnlyList<BreakerLimit> Limits() => !Enabled ? [] :
+    [
+        .. PerActor.Select(l => new BreakerLimit(BreakerScope.Actor, l.Key, l.Value, WindowSeconds)),
+        .. PerPlan.Select(l => new BreakerLimit(BreakerScope.Operation, l.Key, l.Value, WindowSeconds)),
+        .. PerEnvironment.Select(l => new BreakerLimit(BreakerScope.Environment, l.Key, l.Value, WindowSeconds)),
+    ];
+
+    internal IEnumerable<string> Problems()
+    {
+        if (WindowSeconds is < 1 or > 86400)
+        {
+            yield return "breaker: window-seconds must be 1 to 86400";
+        }
+
+        foreach (var (key, limit) in PerActor.Concat(PerPlan).Concat(PerEnvironment))
+        {
+            if (key is not ("tenant.delete" or "record.delete") && !(key.StartsWith("record.delete:", StringComparison.Ordinal) && key.Length > "record.delete:".Length))
+            {
+                yield return $"breaker: '{key}' is not an action it can limit (tenant.delete, record.delete, record.delete:<collection>)";
+            }
+
+            if (limit < 1)
+            {
+                yield return $"breaker: the limit for '{key}' must be at least 1";
+            }
+        }
     }
 }
 

@@ -94,6 +94,12 @@ public sealed class PlanRunner
                     return await _plans.GetAsync(id, cancellationToken);
                 }
 
+                if (outcome.Trip is { } trip)
+                {
+                    // Nothing of the target was applied; it stays Pending, for when a person has looked and reset the breaker.
+                    return await HaltAsync(id, trip.Code, $"the breaker refused {plan.Action} of {target.Id}: {outcome.Error}", cancellationToken);
+                }
+
                 if (outcome.Error is { } error)
                 {
                     return await HaltAsync(id, $"failure:{target.Id}", $"applying {plan.Action} to {target.Id} failed: {error}", cancellationToken);
@@ -245,6 +251,13 @@ public sealed class PlanRunner
         {
             await using var tx = await _context.Store.BeginTransactionAsync(ct);
             await PlatformContext.LockSiteAsync(tx, target.Site, ct);
+            // Destructive writes of this transaction count against the breaker's per-plan limit.
+            await using (var operation = tx.Command("SELECT set_config('lifeboat.operation', $1, true)"))
+            {
+                operation.Parameters.Add(new() { Value = plan.Id.Value });
+                await operation.ExecuteNonQueryAsync(ct);
+            }
+
             await using (var check = tx.Command("SELECT state FROM platform.plans WHERE plan_id = $1 FOR SHARE"))
             {
                 check.Parameters.Add(new() { Value = plan.Id.Value });
@@ -289,6 +302,10 @@ public sealed class PlanRunner
             await tx.CommitAsync(ct);
             return ApplyOutcome.Done;
         }
+        catch (Storage.BreakerTrippedException e)
+        {
+            return new ApplyOutcome(false, e.Message, e.Trip);
+        }
         catch (Exception e) when (e is PlatformException or Storage.StoreException or PostgresException)
         {
             await SetTargetAsync(plan.Id, target.Id, TargetState.Failed, e.Message, ct);
@@ -296,7 +313,7 @@ public sealed class PlanRunner
         }
     }
 
-    private sealed record ApplyOutcome(bool IsStopped, string? Error)
+    private sealed record ApplyOutcome(bool IsStopped, string? Error, Storage.BreakerTrip? Trip = null)
     {
         public static readonly ApplyOutcome Done = new(false, null);
         public static readonly ApplyOutcome Stopped = new(true, null);

@@ -17,7 +17,8 @@ public sealed class StoreBackups
 
     /// <summary>
     /// The store's tables outside tenant data that an environment backup carries: the collections'
-    /// index layout, erasures, restores, and the append-only audit and destructive-event logs.
+    /// index layout, erasures, restores, the breaker's limits and trips, and the append-only audit and
+    /// destructive-event logs.
     /// </summary>
     public static IReadOnlyList<TableSpec> StoreTables { get; } =
     [
@@ -26,6 +27,9 @@ public sealed class StoreBackups
         new("lifeboat.restores"),
         new("lifeboat.audit", "audit_id", "lifeboat.audit_audit_id_seq"),
         new("lifeboat.destructive_events", "event_id", "lifeboat.destructive_events_event_id_seq"),
+        new("lifeboat.breaker_limits"),
+        new("lifeboat.breaker_trips"),
+        new("lifeboat.breaker_resets"),
     ];
 
     /// <summary>

@@ -25,16 +25,23 @@ internal static class Errors
         };
     }
 
-    /// <summary>Runs a database call for one tenant, translating gate errors.</summary>
-    public static async Task<T> Gated<T>(TenantId tenant, Func<Task<T>> call)
+    /// <summary>Runs a database call for one tenant, translating gate errors; a breaker's refusal is recorded as a trip.</summary>
+    public static async Task<T> Gated<T>(StoreContext context, TenantId tenant, Func<Task<T>> call)
     {
         try
         {
             return await call();
+        }
+        catch (PostgresException e) when (e.SqlState == BreakerRefusal)
+        {
+            throw await new Breaker(context).RecordAsync(e, tenant);
         }
         catch (PostgresException e) when (IsGateError(e))
         {
             throw Translate(e, tenant);
         }
     }
+
+    /// <summary>The SQLSTATE of a write the breaker refused (0005_breaker.sql).</summary>
+    public const string BreakerRefusal = "LBBRK";
 }
