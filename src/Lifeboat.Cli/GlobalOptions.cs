@@ -71,9 +71,11 @@ public sealed class GlobalOptions
     private async Task<StoreOptions> StoreOptionsAsync(ParseResult parse, CancellationToken ct)
     {
         var home = HomeOf(parse);
+        var connections = await home.ResolveConnectionAsync(null, ct);
         return new StoreOptions
         {
-            ConnectionString = await home.ResolveConnectionAsync(null, ct),
+            ConnectionString = connections.Application,
+            OwnerConnectionString = connections.Owner,
             BlobDirectory = home.BlobDirectory,
             Actor = ActorOf(parse),
         };

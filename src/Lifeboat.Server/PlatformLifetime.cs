@@ -27,12 +27,14 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
         }
 
         var policy = Policy(home);
-        var connection = await home.ResolveConnectionAsync(new StartupLog(logger), cancellationToken);
+        var connections = await home.ResolveConnectionAsync(new StartupLog(logger), cancellationToken);
         _platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
             Store = new StoreOptions
             {
-                ConnectionString = connection,
+                ConnectionString = connections.Application,
+                // Lifeboat:OwnerConnection (or LIFEBOAT_OWNER_CONNECTION) with a connection string of your own.
+                OwnerConnectionString = Setting("Lifeboat:OwnerConnection") ?? connections.Owner,
                 BlobDirectory = Setting("Lifeboat:Blobs") ?? home.BlobDirectory,
                 Actor = Actors.Default,
             },

@@ -94,25 +94,15 @@ public sealed class Breaker
             return;
         }
 
-        await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var clear = new NpgsqlCommand("DELETE FROM lifeboat.breaker_limits", connection, tx))
+        await using var cmd = _context.Command("SELECT lifeboat.set_breaker_limits($1, $2, $3)");
+        cmd.Parameters.Add(new()
         {
-            await clear.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using (var insert = new NpgsqlCommand(
-            "INSERT INTO lifeboat.breaker_limits (scope, action, max_count, window_seconds) SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[])", connection, tx))
-        {
-            insert.Parameters.Add(new() { Value = limits.Select(l => ScopeName(l.Scope)).ToArray() });
-            insert.Parameters.Add(new() { Value = limits.Select(l => l.Action).ToArray() });
-            insert.Parameters.Add(new() { Value = limits.Select(l => l.MaxCount).ToArray() });
-            insert.Parameters.Add(new() { Value = limits.Select(l => l.WindowSeconds).ToArray() });
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await AuditAsync(connection, tx, "breaker.limits-changed", null, new { reason, before, after = limits }, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+            Value = JsonSerializer.Serialize(limits.Select(l => new { scope = ScopeName(l.Scope), action = l.Action, max_count = l.MaxCount, window_seconds = l.WindowSeconds })),
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb,
+        });
+        cmd.Parameters.Add(new() { Value = _context.Actor });
+        cmd.Parameters.Add(new() { Value = reason });
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<BreakerTrip>> TripsAsync(bool openOnly = false, CancellationToken cancellationToken = default)
@@ -168,28 +158,12 @@ public sealed class Breaker
             throw new BreakerException($"breaker trip {tripId} was already reset by {trip.ResetBy} at {trip.ResetAt:u} ({trip.ResetReason}).");
         }
 
-        await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        // Every scope the refused write counted in starts afresh (its limits, if any, apply to the same action).
-        await using (var cmd = new NpgsqlCommand("""
-            WITH t AS (
-                UPDATE lifeboat.breaker_trips SET reset_by = $2, reset_at = clock_timestamp(), reset_reason = $3 WHERE trip_id = $1 AND reset_at IS NULL
-                RETURNING trip_id, action, actor, operation, reset_at)
-            INSERT INTO lifeboat.breaker_resets (scope, scope_key, action, reset_at, trip_id)
-            SELECT s.scope, s.scope_key, t.action, t.reset_at, t.trip_id
-            FROM t, LATERAL (VALUES ('actor', t.actor), ('operation', t.operation), ('environment', '')) s(scope, scope_key)
-            WHERE s.scope_key IS NOT NULL
-            ON CONFLICT DO NOTHING
-            """, connection, tx))
-        {
-            cmd.Parameters.Add(new() { Value = tripId });
-            cmd.Parameters.Add(new() { Value = _context.Actor });
-            cmd.Parameters.Add(new() { Value = reason.Trim() });
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await AuditAsync(connection, tx, "breaker.reset", trip.Tenant, new { trip = tripId, trip.Action, trip.Scope, trip.ScopeKey, reason }, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        // Every scope the refused write counted in starts afresh; the database writes the audit log.
+        await using var cmd = _context.Command("SELECT lifeboat.reset_breaker_trip($1, $2, $3)");
+        cmd.Parameters.Add(new() { Value = tripId });
+        cmd.Parameters.Add(new() { Value = _context.Actor });
+        cmd.Parameters.Add(new() { Value = reason.Trim() });
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
         return await GetTripAsync(tripId, cancellationToken);
     }
 

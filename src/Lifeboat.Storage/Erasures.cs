@@ -99,12 +99,12 @@ public sealed class Erasures
 
         await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var cmd = new NpgsqlCommand("UPDATE lifeboat.erasures SET approved_by = $2, approved_at = $3 WHERE erasure_id = $1 AND approved_by IS NULL", connection, tx))
+        // The database checks the second person too, and is the only way an approval is written.
+        await using (var cmd = new NpgsqlCommand("SELECT lifeboat.approve_erasure($1, $2)", connection, tx))
         {
             cmd.Parameters.Add(new() { Value = erasure.Value });
             cmd.Parameters.Add(new() { Value = _context.Actor });
-            cmd.Parameters.Add(new() { Value = _context.Time.GetUtcNow() });
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
+            await Refused(() => cmd.ExecuteNonQueryAsync(cancellationToken));
         }
 
         await RetentionJob.Audit(connection, tx, _context, "erasure.approved", request.Tenant, new { erasure = erasure.Value, requestedBy = request.RequestedBy }, cancellationToken);
@@ -129,15 +129,14 @@ public sealed class Erasures
 
         await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var removed = await RetentionJob.RemoveTenantData(connection, tx, request.Tenant, "erasure", $"erased by {erasure}", null, _context.Actor, cancellationToken)
-            ?? throw new ErasureException(
-                $"tenant {request.Tenant} cannot be erased now: it is being restored or is already purged. Check `lifeboat store tenants`.");
-        await using (var cmd = new NpgsqlCommand("UPDATE lifeboat.erasures SET executed_by = $2, executed_at = $3 WHERE erasure_id = $1", connection, tx))
+        long removed;
+        await using (var cmd = new NpgsqlCommand("SELECT lifeboat.erase_tenant($1, $2)", connection, tx))
         {
             cmd.Parameters.Add(new() { Value = erasure.Value });
             cmd.Parameters.Add(new() { Value = _context.Actor });
-            cmd.Parameters.Add(new() { Value = _context.Time.GetUtcNow() });
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
+            removed = await Refused(() => cmd.ExecuteScalarAsync(cancellationToken)) as long?
+                ?? throw new ErasureException(
+                    $"tenant {request.Tenant} cannot be erased now: it is being restored or is already purged. Check `lifeboat store tenants`.");
         }
 
         await RetentionJob.Audit(connection, tx, _context, "erasure.executed", request.Tenant,
@@ -170,6 +169,19 @@ public sealed class Erasures
         }
 
         return list;
+    }
+
+    /// <summary>The database's own refusals of the two-person rule, worded like the store's.</summary>
+    private static async Task<T> Refused<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (PostgresException e) when (e.SqlState is "LB403" or "LB404" or "LB409")
+        {
+            throw new ErasureException($"{e.MessageText}.");
+        }
     }
 
     private static ErasureRequest Read(NpgsqlDataReader r) => new(

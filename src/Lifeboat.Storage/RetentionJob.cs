@@ -91,41 +91,26 @@ public sealed class RetentionJob
         return await PurgeAsync(tenant, cutoff, cancellationToken);
     }
 
+    /// <summary>The database removes only what is older than its own window, whatever cut-off it is given (0006_roles.sql).</summary>
     private async Task<long> CompactAsync(string tenant, DateTimeOffset cutoff, CancellationToken ct)
     {
-        await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var allow = new NpgsqlCommand("SELECT set_config('lifeboat.removal', 'retention', true)", connection, tx))
-        {
-            await allow.ExecuteNonQueryAsync(ct);
-        }
-
-        await using var cmd = new NpgsqlCommand("""
-            DELETE FROM lifeboat.record_history h
-            USING (
-                SELECT collection, record_id, max(position) AS keep FROM (
-                    SELECT collection, record_id, position FROM lifeboat.record_history WHERE tenant_id = $1 AND stamp <= $2
-                    UNION ALL
-                    SELECT collection, record_id, position FROM lifeboat.records WHERE tenant_id = $1 AND stamp <= $2) v
-                GROUP BY collection, record_id) k
-            WHERE h.tenant_id = $1 AND h.collection = k.collection AND h.record_id = k.record_id
-              AND h.stamp <= $2 AND h.position < k.keep
-            """, connection, tx);
+        await using var cmd = _context.Command("SELECT lifeboat.compact_history($1, $2)");
         cmd.Parameters.Add(new() { Value = tenant });
         cmd.Parameters.Add(new() { Value = cutoff });
-        var removed = await cmd.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
-        return removed;
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     private async Task<bool> PurgeAsync(TenantId tenant, DateTimeOffset cutoff, CancellationToken ct)
     {
         await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var removed = await RemoveTenantData(connection, tx, tenant, "retention",
-            $"deleted for longer than the retention window of {_context.Options.RetentionWindow.TotalDays:0.##} days", cutoff, _context.Actor, ct);
-        if (removed is null)
+        await using var cmd = new NpgsqlCommand("SELECT lifeboat.purge_tenant($1, $2, $3)", connection, tx);
+        cmd.Parameters.Add(new() { Value = tenant.Value });
+        cmd.Parameters.Add(new() { Value = _context.Actor });
+        cmd.Parameters.Add(new() { Value = $"deleted for longer than the retention window of {_context.Options.RetentionWindow.TotalDays:0.##} days" });
+        if (await cmd.ExecuteScalarAsync(ct) is not long removed)
         {
+            // The database holds its own window and clock: a tenant it does not find deleted long enough stays.
             return false;
         }
 
@@ -136,57 +121,9 @@ public sealed class RetentionJob
 
     private async Task TrimDestructiveEventsAsync(DateTimeOffset cutoff, CancellationToken ct)
     {
-        await using var connection = await _context.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var allow = new NpgsqlCommand("SELECT set_config('lifeboat.removal', 'retention', true)", connection, tx))
-        {
-            await allow.ExecuteNonQueryAsync(ct);
-        }
-
-        await using var cmd = new NpgsqlCommand("DELETE FROM lifeboat.destructive_events WHERE recorded_at < $1", connection, tx);
+        await using var cmd = _context.Command("SELECT lifeboat.trim_logs($1)");
         cmd.Parameters.Add(new() { Value = cutoff });
         await cmd.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
-    }
-
-    /// <summary>
-    /// Removes every record and version of the tenant and marks it Purged. With a cut-off, only a tenant
-    /// still Deleted since before it is removed (it may have been restored meanwhile). Null when nothing was done.
-    /// </summary>
-    internal static async Task<long?> RemoveTenantData(NpgsqlConnection connection, NpgsqlTransaction tx, TenantId tenant, string removal, string reason,
-        DateTimeOffset? deletedBefore, string actor, CancellationToken ct)
-    {
-        await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(lifeboat.tenant_lock_key($1)), set_config('lifeboat.removal', $2, true)", connection, tx))
-        {
-            lockCmd.Parameters.Add(new() { Value = tenant.Value });
-            lockCmd.Parameters.Add(new() { Value = removal });
-            await lockCmd.ExecuteNonQueryAsync(ct);
-        }
-
-        await using (var check = new NpgsqlCommand("SELECT state, restore_id, state_changed_at FROM lifeboat.tenants WHERE tenant_id = $1 FOR UPDATE", connection, tx))
-        {
-            check.Parameters.Add(new() { Value = tenant.Value });
-            await using var reader = await check.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct) || reader.GetString(0) == "Purged" || !reader.IsDBNull(1) ||
-                (deletedBefore is { } before && (reader.GetString(0) != "Deleted" || reader.GetFieldValue<DateTimeOffset>(2) >= before)))
-            {
-                return null;
-            }
-        }
-
-        await using var cmd = new NpgsqlCommand("""
-            WITH r AS (DELETE FROM lifeboat.records WHERE tenant_id = $1 RETURNING 1),
-                 h AS (DELETE FROM lifeboat.record_history WHERE tenant_id = $1 RETURNING 1)
-            SELECT (SELECT count(*) FROM r) + (SELECT count(*) FROM h)
-            """, connection, tx);
-        cmd.Parameters.Add(new() { Value = tenant.Value });
-        var removed = (long)(await cmd.ExecuteScalarAsync(ct))!;
-        await using var state = new NpgsqlCommand("SELECT changed FROM lifeboat.change_tenant_state($1, ARRAY['Active','Suspended','Deleted'], 'Purged', $2, $3)", connection, tx);
-        state.Parameters.Add(new() { Value = tenant.Value });
-        state.Parameters.Add(new() { Value = actor });
-        state.Parameters.Add(new() { Value = reason });
-        await state.ExecuteNonQueryAsync(ct);
-        return removed;
     }
 
     internal static async Task Audit(NpgsqlConnection connection, NpgsqlTransaction tx, StoreContext context, string action, TenantId tenant, object details, CancellationToken ct)

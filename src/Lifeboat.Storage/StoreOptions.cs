@@ -4,8 +4,15 @@ namespace Lifeboat.Storage;
 
 public sealed class StoreOptions
 {
-    /// <summary>PostgreSQL connection string. Hosts resolve it (an external server, or the embedded one).</summary>
+    /// <summary>PostgreSQL connection string of the role the store runs as. Hosts resolve it (an external server, or the embedded one).</summary>
     public required string ConnectionString { get; init; }
+
+    /// <summary>
+    /// The owner role's connection string: migrations, and imports from backups (which write versions at
+    /// their original positions), run as it. Null: <see cref="ConnectionString"/> does both, and the
+    /// database cannot hold the store to its invariants (see 0006_roles.sql).
+    /// </summary>
+    public string? OwnerConnectionString { get; init; }
 
     /// <summary>Where blob bytes live, content-addressed by SHA-256.</summary>
     public required string BlobDirectory { get; init; }

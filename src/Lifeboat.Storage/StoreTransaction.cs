@@ -3,9 +3,9 @@ using Npgsql;
 namespace Lifeboat.Storage;
 
 /// <summary>
-/// One database transaction across several store calls and the caller's own statements, so that,
-/// for example, a tenant's creation, its first records and the event announcing it commit together.
-/// All writes in it share one commit position.
+/// One database transaction across several store calls, so that, for example, a tenant's creation,
+/// its first records and the event announcing it commit together. All writes in it share one commit
+/// position. Only Lifeboat's own assemblies add raw statements to it.
 /// </summary>
 public sealed class StoreTransaction : IAsyncDisposable
 {
@@ -15,11 +15,12 @@ public sealed class StoreTransaction : IAsyncDisposable
         Transaction = transaction;
     }
 
-    public NpgsqlConnection Connection { get; }
+    internal NpgsqlConnection Connection { get; }
 
-    public NpgsqlTransaction Transaction { get; }
+    internal NpgsqlTransaction Transaction { get; }
 
-    public NpgsqlCommand Command(string sql)
+    /// <summary>A statement of the platform's own tables, in this transaction (the store's own tables are the store's).</summary>
+    internal NpgsqlCommand Command(string sql)
     {
 #pragma warning disable CA2100 // callers pass their own constant SQL
         return new NpgsqlCommand(sql, Connection, Transaction);

@@ -119,7 +119,8 @@ public sealed class TenantRestorer
             INSERT INTO lifeboat.restores (restore_id, tenant_id, target_position, target_time, undo_position, prior_state, actor, started_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """, cancellationToken, id, tenant.Value, (object?)point.Position ?? DBNull.Value, (object?)point.Time ?? DBNull.Value, pos, state, _context.Actor, started);
-        await Exec(connection, tx, "UPDATE lifeboat.tenants SET restore_id = $2 WHERE tenant_id = $1", cancellationToken, tenant.Value, id);
+        // The fence: a transaction that took its position before this one can no longer write the tenant.
+        await Exec(connection, tx, "UPDATE lifeboat.tenants SET restore_id = $2, fence_position = $3 WHERE tenant_id = $1", cancellationToken, tenant.Value, id, pos);
         await tx.CommitAsync(cancellationToken);
         return new TenantRestore(this, _context, new RestoreInfo(id, tenant, point, RecoveryPoint.AtPosition(pos), Enum.Parse<TenantState>(state), _context.Actor, started, null, null));
     }
@@ -373,7 +374,9 @@ public sealed class TenantRestorer
                 """, ct, restore.Tenant.Value, after.ToString(), $"restore:{restore.RestoreId}", $"restored to {restore.Point}");
         }
 
-        await Exec(connection, tx, "UPDATE lifeboat.tenants SET restore_id = NULL WHERE tenant_id = $1", ct, restore.Tenant.Value);
+        // The fence moves past every chunk the restore wrote: a writer holding an older position retries.
+        await Exec(connection, tx, "UPDATE lifeboat.tenants SET restore_id = NULL, fence_position = (SELECT pos FROM lifeboat.take_position()) WHERE tenant_id = $1", ct,
+            restore.Tenant.Value);
         await Exec(connection, tx, "UPDATE lifeboat.restores SET finished_at = $2, outcome = 'completed' WHERE restore_id = $1", ct,
             restore.RestoreId, _context.Time.GetUtcNow());
         await tx.CommitAsync(ct);

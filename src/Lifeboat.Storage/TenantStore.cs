@@ -50,7 +50,8 @@ public sealed class TenantStore : IAsyncDisposable
     /// <summary>Tenant-aware export and import of versions, for backups that outlive the database.</summary>
     public StoreBackups Backups { get; }
 
-    public NpgsqlDataSource DataSource => _context.DataSource;
+    /// <summary>The store's own connections: no other code gets raw access to tenant tables.</summary>
+    internal NpgsqlDataSource DataSource => _context.DataSource;
 
     public StoreOptions Options => _context.Options;
 
@@ -87,13 +88,32 @@ public sealed class TenantStore : IAsyncDisposable
             throw new StoreConfigurationException($"RestorePause cannot be negative ({options.RestorePause}).");
         }
 
-        if (options.Migrate)
+        var owner = options.OwnerConnectionString is { } ownerConnection ? CreateDataSource(ownerConnection) : null;
+        try
         {
-            await SchemaMigrator.MigrateAsync(dataSource, migrations, cancellationToken);
+            if (options.Migrate)
+            {
+                // As the owner: the application role cannot create or alter what it is held to.
+                await SchemaMigrator.MigrateAsync(owner ?? dataSource, migrations, cancellationToken);
+            }
+
+            if (owner is not null)
+            {
+                await Settings.ApplyAsync(owner, options, cancellationToken);
+            }
+        }
+        catch
+        {
+            if (owner is not null)
+            {
+                await owner.DisposeAsync();
+            }
+
+            throw;
         }
 
         Directory.CreateDirectory(options.BlobDirectory);
-        return new TenantStore(new StoreContext(dataSource, options, RequireActor(options.Actor), new CollectionRegistry()), ownsDataSource);
+        return new TenantStore(new StoreContext(dataSource, owner, options, RequireActor(options.Actor), new CollectionRegistry()), ownsDataSource);
     }
 
     /// <summary>Starts a transaction that store calls and the caller's statements can share.</summary>
@@ -137,6 +157,10 @@ public sealed class TenantStore : IAsyncDisposable
         if (_ownsDataSource)
         {
             await _context.DataSource.DisposeAsync();
+            if (_context.OwnerDataSource is { } owner)
+            {
+                await owner.DisposeAsync();
+            }
         }
     }
 

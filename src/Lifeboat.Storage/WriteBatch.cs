@@ -4,8 +4,8 @@ using Npgsql;
 namespace Lifeboat.Storage;
 
 /// <summary>
-/// Writes to one tenant that commit together, at one commit position, in one round trip. Services
-/// may add their own statements (an outbox row, say) to commit atomically with the tenant's data.
+/// Writes to one tenant that commit together, at one commit position, in one round trip. The
+/// platform adds its own statements (an outbox row, say) to commit atomically with the tenant's data.
 /// </summary>
 public sealed class WriteBatch
 {
@@ -61,8 +61,8 @@ public sealed class WriteBatch
         return this;
     }
 
-    /// <summary>Adds a statement of the caller's that commits in the same transaction, after the writes.</summary>
-    public WriteBatch Include(NpgsqlBatchCommand command)
+    /// <summary>Adds a statement (the platform's outbox or directory row) that commits in the same transaction, after the writes.</summary>
+    internal WriteBatch Include(NpgsqlBatchCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         Extra.Add(command);

@@ -24,7 +24,8 @@ internal sealed class SampleEnvironment : IAsyncDisposable
         var blobs = Path.Combine(Path.GetTempPath(), "lifeboat-test-blobs", Guid.NewGuid().ToString("n"));
         var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
-            Store = new StoreOptions { ConnectionString = database.ConnectionString, BlobDirectory = blobs, TimeProvider = new TestClock(), Actor = "test" },
+            Store = new StoreOptions { ConnectionString = database.ConnectionString,
+            OwnerConnectionString = database.OwnerConnectionString, BlobDirectory = blobs, TimeProvider = new TestClock(), Actor = "test" },
         });
         return new SampleEnvironment(database, blobs, platform);
     }

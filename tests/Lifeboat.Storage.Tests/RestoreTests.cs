@@ -148,6 +148,7 @@ public sealed class RestoreTests(StoreFixture fixture) : IClassFixture<StoreFixt
         await using var store = await TenantStore.OpenAsync(new StoreOptions
         {
             ConnectionString = fixture.Database.ConnectionString,
+            OwnerConnectionString = fixture.Database.OwnerConnectionString,
             BlobDirectory = fixture.BlobDirectory,
             TimeProvider = clock,
         });

@@ -132,6 +132,7 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         var store = await TenantStore.OpenAsync(new StoreOptions
         {
             ConnectionString = fixture.Database.ConnectionString,
+            OwnerConnectionString = fixture.Database.OwnerConnectionString,
             BlobDirectory = fixture.BlobDirectory,
             TimeProvider = clock,
             Actor = "retention",

@@ -28,6 +28,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         Store = new StoreOptions
         {
             ConnectionString = Database.ConnectionString,
+            OwnerConnectionString = Database.OwnerConnectionString,
             BlobDirectory = BlobDirectory,
             TimeProvider = Clock,
             Actor = "test",
@@ -57,6 +58,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             Store = new StoreOptions
             {
                 ConnectionString = Database.ConnectionString,
+            OwnerConnectionString = Database.OwnerConnectionString,
                 BlobDirectory = BlobDirectory,
                 TimeProvider = clock ?? Clock,
                 Actor = actor,

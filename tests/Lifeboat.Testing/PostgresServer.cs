@@ -16,19 +16,18 @@ public static class PostgresServer
     private static string? _adminConnection;
     private static bool _startedHere;
 
+    /// <summary>
+    /// A database of its own, owned by the owner role, as the product's embedded default makes them: the
+    /// tests run as the application role, so they meet every privilege the product lacks.
+    /// </summary>
     public static async Task<TestDatabase> CreateDatabaseAsync(string purpose, CancellationToken ct = default)
     {
         var admin = await EnsureAsync(ct);
         var name = $"t_{Slug(purpose)}_{Guid.NewGuid():n}";
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync(ct);
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-
-        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true, MaxPoolSize = 50 };
-        return new TestDatabase(name, builder.ConnectionString, admin);
+        var connections = await DatabaseRoles.EnsureAsync(admin, name, TestPasswords.Owner, TestPasswords.Application, ct);
+        string Pooled(string connection) => new NpgsqlConnectionStringBuilder(connection) { Pooling = true, MaxPoolSize = 50 }.ConnectionString;
+        return new TestDatabase(name, Pooled(connections.Application), Pooled(connections.Owner!),
+            new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString, admin);
     }
 
     /// <summary>Stops the private server if this process started it (an external one is left alone).</summary>
@@ -61,7 +60,7 @@ public static class PostgresServer
             var home = Path.Combine(Environment.GetEnvironmentVariable("LIFEBOAT_TEST_HOME") ?? "/tmp/lifeboat-tests", assembly);
             _local = new LocalPostgres(home, PostgresTuning.Disposable);
             _startedHere = !(await _local.GetStatusAsync(ct)).Running;
-            _adminConnection = await _local.EnsureStartedAsync("postgres", null, ct);
+            _adminConnection = await _local.StartAsync(null, ct);
             return _adminConnection;
         }
         finally
@@ -75,20 +74,36 @@ public static class PostgresServer
 }
 
 /// <summary>One database of the test server, owned by one test class (or one test).</summary>
-public sealed class TestDatabase(string name, string connectionString, string adminConnectionString) : IAsyncDisposable
+public sealed class TestDatabase(string name, string connectionString, string ownerConnectionString, string adminConnectionString, string serverAdminConnectionString)
+    : IAsyncDisposable
 {
     public string Name { get; } = name;
 
+    /// <summary>As the application role, which the product runs as.</summary>
     public string ConnectionString { get; } = connectionString;
+
+    /// <summary>As the owner role, which migrates and imports.</summary>
+    public string OwnerConnectionString { get; } = ownerConnectionString;
+
+    /// <summary>As the server's administrator: for a test that must do what no role of the product can (break a file, stage an attack's aftermath).</summary>
+    public string AdminConnectionString { get; } = adminConnectionString;
 
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await using var connection = new NpgsqlConnection(serverAdminConnectionString);
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
         await cmd.ExecuteNonQueryAsync();
     }
+}
+
+/// <summary>The two roles' passwords on the tests' private server (loopback only, thrown away with it).</summary>
+internal static class TestPasswords
+{
+    public const string Owner = "testowner0000000000000000";
+
+    public const string Application = "testapplication000000000";
 }
 
 /// <summary>Register in each test assembly with [assembly: AssemblyFixture(typeof(PostgresServerLifetime))].</summary>

@@ -51,13 +51,16 @@ internal static class DrillCommand
                 var capacity = Capacity.Estimate(options, home.Path);
                 capacity.Require(options, home.Path);
                 console.MarkupLine($"Drill: {options.Sites} {options.Size.Name}-size sites targeted, {options.BystanderCount} bystanders; needs about {Capacity.Gib(capacity.BytesNeeded)}, takes about {capacity.Duration.TotalMinutes:0.#} min.");
-                var (connection, blobs) = await PrepareDatabaseAsync(home, p.GetValue(database), ct);
+                var (connections, blobs) = await PrepareDatabaseAsync(home, p.GetValue(database), ct);
                 await using var platform = (await LifeboatPlatform.OpenAsync(new PlatformOptions
                 {
-                    Store = new StoreOptions { ConnectionString = connection, BlobDirectory = blobs, Actor = DrillRunner.Actor },
+                    Store = new StoreOptions
+                    {
+                        ConnectionString = connections.Application, OwnerConnectionString = connections.Owner, BlobDirectory = blobs, Actor = DrillRunner.Actor,
+                    },
                     Policy = DrillRunner.Policy(options),
                 }, ct)).WithActor(DrillRunner.Actor);
-                var machine = await MachineAsync(connection, ct);
+                var machine = await MachineAsync(connections.Application, ct);
                 var report = await RunWithProgressAsync(console, platform, options, machine, ct);
                 var (json, html) = await DrillReportWriter.WriteAsync(report, p.GetValue(reportDir)!.FullName, CancellationToken.None);
                 Summary(console, report);
@@ -78,15 +81,15 @@ internal static class DrillCommand
     /// created afresh each time. A connection string (or --database) is used as it is; the drill then
     /// refuses to run if it holds sites that are not the drill's.
     /// </summary>
-    private static async Task<(string Connection, string Blobs)> PrepareDatabaseAsync(LifeboatHome home, string? database, CancellationToken ct)
+    private static async Task<(DatabaseConnections Connections, string Blobs)> PrepareDatabaseAsync(LifeboatHome home, string? database, CancellationToken ct)
     {
         if (!home.UsesEmbeddedServer)
         {
-            return (home.ConnectionString!, Path.Combine(home.Path, "drill", "blobs"));
+            return (new DatabaseConnections(home.ConnectionString!, home.OwnerConnectionString), Path.Combine(home.Path, "drill", "blobs"));
         }
 
         var server = home.EmbeddedServer;
-        await server.EnsureStartedAsync("lifeboat", null, ct);
+        await server.StartAsync(null, ct);
         var blobs = Path.Combine(home.Path, "drill", database ?? DrillDatabase, "blobs");
         if (database is null)
         {

@@ -91,17 +91,18 @@ public sealed class AnomalyDetector
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            foreach (var alert in await CheckAsync(cancellationToken))
-            {
-                onAlert?.Invoke(alert);
-            }
-
             try
             {
+                foreach (var alert in await CheckAsync(cancellationToken))
+                {
+                    onAlert?.Invoke(alert);
+                }
+
                 await Task.Delay(interval, _context.Time, cancellationToken);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                // Stopped, in a check or between two: the cursor holds what was read.
                 return;
             }
         }

@@ -36,9 +36,20 @@ public sealed class ImportSession : IAsyncDisposable
     internal static async Task<ImportSession> BeginAsync(StoreContext context, ImportScope scope, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        var connection = await context.DataSource.OpenConnectionAsync(ct);
+        // Versions come back at the positions they had, which only the owner role may write.
+        var connection = await (context.OwnerDataSource ?? context.DataSource).OpenConnectionAsync(ct);
         try
         {
+            await using (var trusted = new NpgsqlCommand("SELECT lifeboat.session_is_trusted()", connection))
+            {
+                if (!(bool)(await trusted.ExecuteScalarAsync(ct))!)
+                {
+                    throw new StoreConfigurationException(
+                        "importing from a backup writes versions at the positions they had, which only the database's owner role may do, and this store runs as its application role. " +
+                        "Nothing was imported. The embedded server gives the store both roles; with a server of your own, set LIFEBOAT_OWNER_CONNECTION to the owner's connection string.");
+                }
+            }
+
             var tx = await connection.BeginTransactionAsync(ct);
             var session = new ImportSession(context, scope, connection, tx);
             await session.ExecAsync("""

@@ -10,6 +10,9 @@ public sealed class LifeboatHome(string? home = null, string? connectionString =
 
     public string? ConnectionString { get; } = connectionString ?? (Environment.GetEnvironmentVariable("LIFEBOAT_CONNECTION") is { Length: > 0 } c ? c : null);
 
+    /// <summary>With a connection string of your own: the owner role's, for migrations and imports (LIFEBOAT_OWNER_CONNECTION); else the same one.</summary>
+    public string? OwnerConnectionString { get; } = DatabaseConnections.OwnerFromEnvironment;
+
     public bool UsesEmbeddedServer => ConnectionString is null;
 
     public string BlobDirectory => Environment.GetEnvironmentVariable("LIFEBOAT_BLOBS") is { Length: > 0 } b ? b : System.IO.Path.Combine(Path, "blobs");
@@ -19,7 +22,9 @@ public sealed class LifeboatHome(string? home = null, string? connectionString =
 
     public LocalPostgres EmbeddedServer => new(Path);
 
-    /// <summary>The connection string to use, starting the embedded server when none is configured.</summary>
-    public Task<string> ResolveConnectionAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
-        ConnectionString is { } configured ? Task.FromResult(configured) : EmbeddedServer.EnsureStartedAsync("lifeboat", progress, cancellationToken);
+    /// <summary>The connections to use, starting the embedded server (and creating its two roles) when none is configured.</summary>
+    public Task<DatabaseConnections> ResolveConnectionAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
+        ConnectionString is { } configured
+            ? Task.FromResult(new DatabaseConnections(configured, OwnerConnectionString))
+            : EmbeddedServer.EnsureStartedAsync("lifeboat", progress, cancellationToken);
 }

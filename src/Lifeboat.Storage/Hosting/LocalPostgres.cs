@@ -48,6 +48,8 @@ public sealed class LocalPostgres
 
     private string PasswordFile => Path.Combine(ServerDirectory, "password");
 
+    private string RolesFile => Path.Combine(ServerDirectory, "roles.json");
+
     // initdb refuses to run as root: as root, the server runs as the postgres system user.
     private static bool AsRoot => Environment.IsPrivilegedProcess;
 
@@ -57,9 +59,25 @@ public sealed class LocalPostgres
         : AsRoot ? "/var/lib/lifeboat"
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lifeboat");
 
-    /// <summary>Initializes the server on first use, starts it if it is not running, and returns a connection string to <paramref name="database"/>.</summary>
-    public async Task<string> EnsureStartedAsync(string database = "lifeboat", IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Initializes the server on first use, starts it if it is not running, and returns the
+    /// connections to <paramref name="database"/> (created if missing, owned by the owner role): as
+    /// the application role the product runs as, and as the owner that migrates it.
+    /// </summary>
+    public async Task<DatabaseConnections> EnsureStartedAsync(string database = "lifeboat", IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
+        var admin = await StartAsync(progress, cancellationToken);
+        return await DatabaseFor(admin, database, cancellationToken);
+    }
+
+    /// <summary>Initializes the server on first use and starts it if it is not running; returns the administrator's connection string.</summary>
+    public async Task<string> StartAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (AsRoot)
+        {
+            await RequireReachableAsync(cancellationToken);
+        }
+
         Directory.CreateDirectory(ServerDirectory);
         await using (await AcquireLockAsync(cancellationToken))
         {
@@ -79,8 +97,7 @@ public sealed class LocalPostgres
             var instance = ReadInstance();
             if (await IsRunningAsync(bin, cancellationToken) && instance is not null)
             {
-                await EnsureDatabaseAsync(instance.Port, database, cancellationToken);
-                return ConnectionString(instance.Port, database);
+                return AdminConnectionString(instance.Port, "postgres");
             }
 
             var port = instance is not null && IsPortFree(instance.Port) ? instance.Port : FreePort();
@@ -94,9 +111,15 @@ public sealed class LocalPostgres
                     $"the private PostgreSQL in {DataDirectory} did not start: {started.Combined}\n{Tail(LogFile)}\nSee {LogFile}.");
             }
 
-            await EnsureDatabaseAsync(port, database, cancellationToken);
-            return ConnectionString(port, database);
+            return AdminConnectionString(port, "postgres");
         }
+    }
+
+    /// <summary>The administrator's connection string to a database of the running server (for tests, drills and benchmarks that manage databases).</summary>
+    public string AdminConnectionString(string database)
+    {
+        var instance = ReadInstance() ?? throw new StoreConfigurationException("the private PostgreSQL is not started; call StartAsync first.");
+        return AdminConnectionString(instance.Port, database);
     }
 
     public async Task<LocalPostgresStatus> GetStatusAsync(CancellationToken cancellationToken = default)
@@ -135,18 +158,14 @@ public sealed class LocalPostgres
         return true;
     }
 
-    /// <summary>A connection string to another database of this server (created if missing), for isolated tests and drills.</summary>
-    public async Task<string> CreateDatabaseAsync(string database, CancellationToken cancellationToken = default)
-    {
-        var instance = ReadInstance() ?? throw new StoreConfigurationException("the private PostgreSQL is not started; call EnsureStartedAsync first.");
-        await EnsureDatabaseAsync(instance.Port, database, cancellationToken);
-        return ConnectionString(instance.Port, database);
-    }
+    /// <summary>The connections to another database of this server (created if missing, owned by the owner role), for isolated tests and drills.</summary>
+    public async Task<DatabaseConnections> CreateDatabaseAsync(string database, CancellationToken cancellationToken = default) =>
+        await DatabaseFor(AdminConnectionString("postgres"), database, cancellationToken);
 
     public async Task DropDatabaseAsync(string database, CancellationToken cancellationToken = default)
     {
         var instance = ReadInstance() ?? throw new StoreConfigurationException("the private PostgreSQL is not started.");
-        await using var connection = new NpgsqlConnection(ConnectionString(instance.Port, "postgres"));
+        await using var connection = new NpgsqlConnection(AdminConnectionString(instance.Port, "postgres"));
         await connection.OpenAsync(cancellationToken);
 #pragma warning disable CA2100 // the name is checked by QuoteIdentifier
         await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {QuoteIdentifier(database)} WITH (FORCE)", connection);
@@ -222,29 +241,37 @@ public sealed class LocalPostgres
     private async Task<bool> IsRunningAsync(string bin, CancellationToken ct) =>
         (await PgAsync(bin, "pg_ctl", ["-D", DataDirectory, "status"], ct)).ExitCode == 0;
 
-    private async Task EnsureDatabaseAsync(int port, string database, CancellationToken ct)
+    /// <summary>The database, and both roles with the passwords kept in the home (generated on first use, owner-only).</summary>
+    private async Task<DatabaseConnections> DatabaseFor(string admin, string database, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString(port, "postgres"));
-        await connection.OpenAsync(ct);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
-        exists.Parameters.Add(new() { Value = database });
-        if (await exists.ExecuteScalarAsync(ct) is null)
+        QuoteIdentifier(database);
+        var roles = await RolePasswordsAsync(ct);
+        return await DatabaseRoles.EnsureAsync(admin, database, roles.Owner, roles.Application, ct);
+    }
+
+    private async Task<RolePasswords> RolePasswordsAsync(CancellationToken ct)
+    {
+        await using (await AcquireLockAsync(ct))
         {
-#pragma warning disable CA2100 // the name is checked by QuoteIdentifier
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {QuoteIdentifier(database)}", connection);
-#pragma warning restore CA2100
-            try
+            if (File.Exists(RolesFile))
             {
-                await create.ExecuteNonQueryAsync(ct);
+                return JsonSerializer.Deserialize<RolePasswords>(await File.ReadAllTextAsync(RolesFile, ct))!;
             }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+
+            var roles = new RolePasswords(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
+            await using (var file = new FileStream(RolesFile, new FileStreamOptions
             {
-                // created by a concurrent process: fine
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            {
+                await JsonSerializer.SerializeAsync(file, roles, cancellationToken: ct);
             }
+
+            return roles;
         }
     }
 
-    private string ConnectionString(int port, string database) => new NpgsqlConnectionStringBuilder
+    private string AdminConnectionString(int port, string database) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = port,
@@ -257,6 +284,30 @@ public sealed class LocalPostgres
         AsRoot
             ? await ProcessRunner.RunAsync("runuser", ["-u", SystemUser, "--", Path.Combine(bin, program), .. args], ct)
             : await ProcessRunner.RunAsync(Path.Combine(bin, program), args, ct);
+
+    /// <summary>
+    /// As root, the server runs as the postgres user, which must be able to enter every folder above
+    /// its own (a home made by mktemp -d is 0700): say which one it cannot, before initdb fails on it.
+    /// </summary>
+    private async Task RequireReachableAsync(CancellationToken ct)
+    {
+        var folders = new List<string>();
+        for (var dir = new DirectoryInfo(ServerDirectory); dir is not null; dir = dir.Parent)
+        {
+            folders.Insert(0, dir.FullName);
+        }
+
+        foreach (var folder in folders.Where(Directory.Exists))
+        {
+            if ((await ProcessRunner.RunAsync("runuser", ["-u", SystemUser, "--", "test", "-x", folder], ct)).ExitCode != 0)
+            {
+                var mode = Convert.ToString((int)File.GetUnixFileMode(folder), 8);
+                throw new StoreConfigurationException(
+                    $"run as root, Lifeboat runs its private PostgreSQL as the '{SystemUser}' user, which cannot enter {folder} (mode {mode}). " +
+                    $"Let it pass through (chmod o+x {folder}), or choose a home it can enter with LIFEBOAT_HOME (the default for root is /var/lib/lifeboat). Nothing was created.");
+            }
+        }
+    }
 
     private static async Task Chown(string path, CancellationToken ct)
     {
@@ -319,4 +370,6 @@ public sealed class LocalPostgres
             : throw new StoreConfigurationException($"'{name}' is not a database name Lifeboat creates: use up to 63 lowercase letters, digits or '_'.");
 
     private sealed record Instance(int Port, string BinDirectory);
+
+    private sealed record RolePasswords(string Owner, string Application);
 }

@@ -4,9 +4,12 @@ using Npgsql;
 namespace Lifeboat.Storage.Internal;
 
 /// <summary>What every part of one store shares: the database, the options and who is acting.</summary>
-internal sealed class StoreContext(NpgsqlDataSource dataSource, StoreOptions options, string actor, CollectionRegistry collections)
+internal sealed class StoreContext(NpgsqlDataSource dataSource, NpgsqlDataSource? ownerDataSource, StoreOptions options, string actor, CollectionRegistry collections)
 {
     public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    /// <summary>The owner role's connections (imports write versions at their original positions), when the host gave them.</summary>
+    public NpgsqlDataSource? OwnerDataSource { get; } = ownerDataSource;
 
     public StoreOptions Options { get; } = options;
 
@@ -18,7 +21,7 @@ internal sealed class StoreContext(NpgsqlDataSource dataSource, StoreOptions opt
 
     public TimeProvider Time => Options.TimeProvider;
 
-    public StoreContext WithActor(string actor) => new(DataSource, Options, actor, Collections);
+    public StoreContext WithActor(string actor) => new(DataSource, OwnerDataSource, Options, actor, Collections);
 
     public NpgsqlCommand Command(string sql, NpgsqlConnection? connection = null, NpgsqlTransaction? tx = null)
     {
