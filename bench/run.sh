@@ -8,6 +8,6 @@ if [ $# -lt 1 ]; then
   echo "usage: bench/run.sh <write-overhead|tenant-restore|restore-interference|vs-pgbackrest|all> [--quick]" >&2
   exit 2
 fi
-bash scripts/setup.sh pgbackrest
+bash scripts/setup.sh pgbackrest periods
 dotnet build bench/Lifeboat.Bench/Lifeboat.Bench.csproj -c Release --nologo -v quiet
 exec dotnet bench/Lifeboat.Bench/bin/Release/net10.0/Lifeboat.Bench.dll "$@"
