@@ -8,18 +8,62 @@ namespace Lifeboat.Sample.Seeding;
 internal readonly record struct SiteResult(SiteId Site, int Records, int Blobs, long BlobBytes);
 
 /// <summary>
-/// Writes one planned site. The control plane goes through the platform's own operations (so the
-/// directory, events and ID ownership are exactly what a real site has); the products' data goes in
-/// two batches, one per product, each one round trip, after its blobs are stored. Those batches skip
-/// the products' per-write checks: the site was provisioned with both products a moment before.
+/// Writes one planned site. The control plane goes through the platform: by default in one
+/// transaction (<see cref="SiteImports"/>, which writes what the ordinary operations write), or, with
+/// <c>oneCallAtATime</c>, through the ordinary operations themselves, one transaction per licence,
+/// user, group, membership, permission, flag and contact, as an operator or a service would. Either
+/// way the directory, events and ID ownership are exactly what a real site has. The products' data
+/// goes in two batches, one per product, each one round trip, after its blobs are stored. Those
+/// batches skip the products' per-write checks: the site was provisioned with both products a moment before.
 /// </summary>
-internal sealed class SiteWriter(LifeboatPlatform platform)
+internal sealed class SiteWriter(LifeboatPlatform platform, bool oneCallAtATime)
 {
     private const int NameAttempts = 50;
 
     private TimeProvider Time => platform.Options.Store.TimeProvider;
 
     public async Task<SiteResult> WriteAsync(SitePlan plan, CancellationToken ct)
+    {
+        var (site, users) = oneCallAtATime ? await OneCallAtATimeAsync(plan, ct) : await ImportAsync(plan, ct);
+        var (issueBlobs, pageBlobs) = (await StoreAsync(plan.IssueFiles, ct), await StoreAsync(plan.PageFiles, ct));
+        await platform.Store.Records.WriteAsync(TrackerBatch(site, plan, users, issueBlobs), ct);
+        await platform.Store.Records.WriteAsync(WikiBatch(site, plan, users, pageBlobs), ct);
+        return new SiteResult(site, plan.Records, issueBlobs.Length + pageBlobs.Length, issueBlobs.Concat(pageBlobs).Sum(b => b.Size));
+    }
+
+    /// <summary>The site's control plane in one transaction.</summary>
+    private async Task<(SiteId Site, UserId[] Users)> ImportAsync(SitePlan plan, CancellationToken ct)
+    {
+        var import = new SiteImport(plan.Name, plan.Region)
+        {
+            Internal = plan.Internal,
+            Licences = [new LicenceImport(SampleProducts.TrackerProduct, plan.TrackerSeats), new LicenceImport(SampleProducts.WikiProduct, plan.WikiSeats)],
+            Apps = plan.InstallLegacyApp ? [SampleProducts.LegacyInsightsApp] : [],
+            Users = [.. plan.Users.Select(u => new UserImport(u.Email, u.Name))],
+            Groups = plan.Groups,
+            Memberships = [.. plan.Memberships.Select(m => new MembershipImport(plan.Groups[m.Group], plan.Users[m.User].Email))],
+            Permissions = [.. plan.Permissions.Select(p => p.OfGroup
+                ? new PermissionImport(p.Name, Group: plan.Groups[p.Subject])
+                : new PermissionImport(p.Name, UserEmail: plan.Users[p.Subject].Email))],
+            Flags = plan.Flags,
+            Contacts = [.. plan.Contacts.Select(c => new ContactImport(c.Role, c.Name, c.Email, c.Phone))],
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var imported = await platform.SiteImports.ImportAsync(attempt == 1 ? import : import with { Name = $"{plan.Name} ({attempt})" }, ct);
+                return (imported.Id, [.. imported.Users.Select(u => u.Id)]);
+            }
+            catch (PlatformException e) when (e.Kind == PlatformErrorKind.Conflict && attempt < NameAttempts)
+            {
+                // the name is taken in this region: try the next one
+            }
+        }
+    }
+
+    /// <summary>The site's control plane through the ordinary operations, one call (and transaction) at a time.</summary>
+    private async Task<(SiteId Site, UserId[] Users)> OneCallAtATimeAsync(SitePlan plan, CancellationToken ct)
     {
         var site = (await CreateSiteAsync(plan, ct)).Id;
         await platform.Provisioning.GrantLicenceAsync(site, SampleProducts.TrackerProduct, plan.TrackerSeats, ct);
@@ -41,10 +85,7 @@ internal sealed class SiteWriter(LifeboatPlatform platform)
             await platform.Contacts.AddAsync(site, c.Role, c.Name, c.Email, c.Phone, ct);
         }
 
-        var (issueBlobs, pageBlobs) = (await StoreAsync(plan.IssueFiles, ct), await StoreAsync(plan.PageFiles, ct));
-        await platform.Store.Records.WriteAsync(TrackerBatch(site, plan, users, issueBlobs), ct);
-        await platform.Store.Records.WriteAsync(WikiBatch(site, plan, users, pageBlobs), ct);
-        return new SiteResult(site, plan.Records, issueBlobs.Length + pageBlobs.Length, issueBlobs.Concat(pageBlobs).Sum(b => b.Size));
+        return (site, users);
     }
 
     /// <summary>Seeding twice into one environment reuses names: a taken name gets a number, as a person would choose.</summary>
