@@ -118,6 +118,35 @@ public sealed class SiteImportTests(PlatformFixture fixture) : IClassFixture<Pla
         (await CountsAsync()).ShouldBe(before, "nothing was written");
     }
 
+    [Fact]
+    public async Task Import_WithTheSitesData_CommitsItWithTheSite()
+    {
+        var notes = new Storage.CollectionDefinition("notes.pages");
+
+        var site = await Platform.SiteImports.ImportAsync(Valid(), s =>
+            [Platform.Store.Records.Batch(s.Id.Tenant).Put(notes, "welcome", new { author = s.Users[0].Id.Value, title = "Welcome" })]);
+
+        var note = await Platform.Store.Records.GetAsync(site.Id.Tenant, notes.Name, "welcome");
+        note!.Document!.Value.GetProperty("author").GetString().ShouldBe(site.Users[0].Id.Value, "the data is built once the users have their IDs");
+        var profile = await Platform.Store.Records.GetAsync(site.Id.Tenant, SiteData.Profile.Name, "profile");
+        note.Position.ShouldBe(profile!.Position, "one transaction, one commit position");
+    }
+
+    [Fact]
+    public async Task Import_WithDataForAnotherTenant_IsRefused_AndWritesNothing()
+    {
+        var other = await fixture.NewSiteAsync();
+        var before = await CountsAsync();
+
+        var e = await Should.ThrowAsync<PlatformException>(() => Platform.SiteImports.ImportAsync(Valid(), s =>
+            [Platform.Store.Records.Batch(other.Id.Tenant).Put(new Storage.CollectionDefinition("notes.pages"), "stray", new { title = "Not mine" })]));
+
+        e.Kind.ShouldBe(PlatformErrorKind.Invalid);
+        e.Message.ShouldStartWith("the site's data must be batches of the new site's own tenant (site_");
+        e.Message.ShouldEndWith($"not of {other.Id}.");
+        (await CountsAsync()).ShouldBe(before, "nothing was written");
+    }
+
     private static SiteImport Valid() => new($"Imported {Guid.NewGuid():n}", "eu-west")
     {
         Licences = [new LicenceImport(PlatformFixture.Tracker, 25), new LicenceImport(PlatformFixture.Wiki, 10)],

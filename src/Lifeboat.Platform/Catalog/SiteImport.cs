@@ -4,7 +4,7 @@ using Lifeboat.Platform.Identity;
 namespace Lifeboat.Platform.Catalog;
 
 /// <summary>
-/// A whole new site, to be created in one transaction by <see cref="SiteImports.ImportAsync"/>: what
+/// A whole new site, to be created in one transaction by <see cref="SiteImports"/>: what
 /// creating it, granting its licences, reconciling its products, installing its apps, adding its
 /// people, groups, memberships, permissions, flags and key contacts one call at a time would write.
 /// People and groups do not have IDs yet, so memberships and permissions name them: a user by email,

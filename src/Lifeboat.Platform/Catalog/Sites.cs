@@ -39,16 +39,17 @@ public sealed class Sites
     /// </summary>
     internal static async Task ReserveNameAsync(StoreTransaction tx, SiteProfile profile, CancellationToken ct)
     {
-        await using (var lockName = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 7300))"))
-        {
-            lockName.Parameters.Add(new() { Value = $"{profile.Region}/{profile.Name.ToLowerInvariant()}" });
-            await lockName.ExecuteNonQueryAsync(ct);
-        }
-
-        await using var taken = tx.Command($"{SiteDirectoryEntry.Select} WHERE d.region = $1 AND lower(d.name) = lower($2) AND t.state <> 'Purged'");
+        // One round trip: the lock, then (in the same batch, so after it) the look for the name.
+        await using var batch = new NpgsqlBatch(tx.Connection, tx.Transaction);
+        var lockName = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 7300))");
+        lockName.Parameters.Add(new() { Value = $"{profile.Region}/{profile.Name.ToLowerInvariant()}" });
+        var taken = new NpgsqlBatchCommand($"{SiteDirectoryEntry.Select} WHERE d.region = $1 AND lower(d.name) = lower($2) AND t.state <> 'Purged'");
         taken.Parameters.Add(new() { Value = profile.Region });
         taken.Parameters.Add(new() { Value = profile.Name });
-        await using var reader = await taken.ExecuteReaderAsync(ct);
+        batch.BatchCommands.Add(lockName);
+        batch.BatchCommands.Add(taken);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
         if (await reader.ReadAsync(ct))
         {
             var existing = SiteDirectoryEntry.Read(reader);

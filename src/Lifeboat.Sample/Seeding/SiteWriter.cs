@@ -8,13 +8,14 @@ namespace Lifeboat.Sample.Seeding;
 internal readonly record struct SiteResult(SiteId Site, int Records, int Blobs, long BlobBytes);
 
 /// <summary>
-/// Writes one planned site. The control plane goes through the platform: by default in one
-/// transaction (<see cref="SiteImports"/>, which writes what the ordinary operations write), or, with
-/// <c>oneCallAtATime</c>, through the ordinary operations themselves, one transaction per licence,
-/// user, group, membership, permission, flag and contact, as an operator or a service would. Either
-/// way the directory, events and ID ownership are exactly what a real site has. The products' data
-/// goes in two batches, one per product, each one round trip, after its blobs are stored. Those
-/// batches skip the products' per-write checks: the site was provisioned with both products a moment before.
+/// Writes one planned site, after storing its files' bytes. By default the whole site is one
+/// transaction: <see cref="SiteImports"/> writes the control plane (what the ordinary operations
+/// write) and, in the same commit, the products' data in two batches, one per product. With
+/// <c>oneCallAtATime</c>, the control plane goes through the ordinary operations themselves, one
+/// transaction per licence, user, group, membership, permission, flag and contact, as an operator or
+/// a service would, and the two product batches follow, one transaction each. Either way the directory,
+/// events and ID ownership are exactly what a real site has. The product batches skip the products'
+/// per-write checks: the site is provisioned with both products before them (or in their transaction).
 /// </summary>
 internal sealed class SiteWriter(LifeboatPlatform platform, bool oneCallAtATime)
 {
@@ -24,15 +25,25 @@ internal sealed class SiteWriter(LifeboatPlatform platform, bool oneCallAtATime)
 
     public async Task<SiteResult> WriteAsync(SitePlan plan, CancellationToken ct)
     {
-        var (site, users) = oneCallAtATime ? await OneCallAtATimeAsync(plan, ct) : await ImportAsync(plan, ct);
         var (issueBlobs, pageBlobs) = (await StoreAsync(plan.IssueFiles, ct), await StoreAsync(plan.PageFiles, ct));
-        await platform.Store.Records.WriteAsync(TrackerBatch(site, plan, users, issueBlobs), ct);
-        await platform.Store.Records.WriteAsync(WikiBatch(site, plan, users, pageBlobs), ct);
+        SiteId site;
+        if (oneCallAtATime)
+        {
+            UserId[] users;
+            (site, users) = await OneCallAtATimeAsync(plan, ct);
+            await platform.Store.Records.WriteAsync(TrackerBatch(site, plan, users, issueBlobs), ct);
+            await platform.Store.Records.WriteAsync(WikiBatch(site, plan, users, pageBlobs), ct);
+        }
+        else
+        {
+            site = await ImportAsync(plan, (s, users) => [TrackerBatch(s, plan, users, issueBlobs), WikiBatch(s, plan, users, pageBlobs)], ct);
+        }
+
         return new SiteResult(site, plan.Records, issueBlobs.Length + pageBlobs.Length, issueBlobs.Concat(pageBlobs).Sum(b => b.Size));
     }
 
-    /// <summary>The site's control plane in one transaction.</summary>
-    private async Task<(SiteId Site, UserId[] Users)> ImportAsync(SitePlan plan, CancellationToken ct)
+    /// <summary>The whole site in one transaction: the control plane and, once its users have IDs, the products' data.</summary>
+    private async Task<SiteId> ImportAsync(SitePlan plan, Func<SiteId, UserId[], IEnumerable<WriteBatch>> products, CancellationToken ct)
     {
         var import = new SiteImport(plan.Name, plan.Region)
         {
@@ -52,8 +63,9 @@ internal sealed class SiteWriter(LifeboatPlatform platform, bool oneCallAtATime)
         {
             try
             {
-                var imported = await platform.SiteImports.ImportAsync(attempt == 1 ? import : import with { Name = $"{plan.Name} ({attempt})" }, ct);
-                return (imported.Id, [.. imported.Users.Select(u => u.Id)]);
+                var imported = await platform.SiteImports.ImportAsync(attempt == 1 ? import : import with { Name = $"{plan.Name} ({attempt})" },
+                    s => products(s.Id, [.. s.Users.Select(u => u.Id)]), ct);
+                return imported.Id;
             }
             catch (PlatformException e) when (e.Kind == PlatformErrorKind.Conflict && attempt < NameAttempts)
             {
