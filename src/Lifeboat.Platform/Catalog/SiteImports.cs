@@ -46,7 +46,8 @@ public sealed class SiteImports
     /// Creates the site as <see cref="ImportAsync(SiteImport, CancellationToken)"/> does and, in the same
     /// transaction, the site's own records that <paramref name="siteData"/> builds once the site's people and
     /// things have their IDs (its products' issues and pages, say): one commit for a whole site.
-    /// Every batch must be the new site's.
+    /// Every batch must be the new site's, and hold its products' collections only: the platform's own
+    /// (<see cref="SiteData"/>) are the import's to write, after these batches.
     /// </summary>
     public async Task<ImportedSite> ImportAsync(SiteImport import, Func<ImportedSite, IEnumerable<WriteBatch>>? siteData, CancellationToken cancellationToken = default)
     {
