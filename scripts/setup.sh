@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Lifeboat and its tests need on a fresh Debian/Ubuntu machine, and nothing twice:
-# PostgreSQL server programs (Lifeboat starts its own private server from them).
+# PostgreSQL server programs (Lifeboat starts its own private server from them). Extras on request:
+#   scripts/setup.sh chromium | pgbackrest | periods   (periods: SQL:2011 system versioning, the
+#   benchmarks' peer for versioned writes, built for the PostgreSQL major version Lifeboat runs)
 set -euo pipefail
 
 need=()
@@ -11,6 +13,12 @@ for extra in "$@"; do
   case "$extra" in
     chromium) command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
     pgbackrest) command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest) ;;
+    periods)
+      # The extension must match the server's major version: the newest installed, as LocalPostgres picks it.
+      major="$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)"
+      major="${major:-15}"
+      [ -f "/usr/share/postgresql/$major/extension/periods.control" ] || need+=("postgresql-$major-periods")
+      ;;
   esac
 done
 

@@ -7,6 +7,9 @@ internal interface IBenchmark
 {
     string Name { get; }
 
+    /// <summary>Libraries the server must load at start (shared_preload_libraries), such as pg_stat_statements; none by default, so the others measure a plain server.</summary>
+    IReadOnlyList<string> SharedPreloadLibraries => [];
+
     /// <summary>Runs against a started server and returns the figures for the result file (the goal is judged inside).</summary>
     Task<BenchOutcome> RunAsync(BenchServer server, Scale scale, CancellationToken ct);
 }

@@ -2,10 +2,15 @@ using System.Diagnostics;
 using Lifeboat.Bench;
 using Lifeboat.Bench.Harness;
 using Lifeboat.Bench.Restore;
+using Lifeboat.Bench.Scaling;
 using Lifeboat.Bench.VsPgBackRest;
 using Lifeboat.Bench.Writes;
 
-IBenchmark[] benchmarks = [new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark(), new VsPgBackRestBenchmark()];
+IBenchmark[] benchmarks =
+[
+    new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark(), new VsPgBackRestBenchmark(),
+    new JobScalingBenchmark(), new EnvironmentSizeBenchmark(),
+];
 var names = string.Join(" | ", benchmarks.Select(b => b.Name));
 
 string? name = null;
@@ -53,7 +58,7 @@ foreach (var benchmark in selected)
     var clock = Stopwatch.GetTimestamp();
     BenchOutcome outcome;
     BenchEnvelope envelope;
-    await using (var server = await BenchServer.StartAsync(benchmark.Name, cancel.Token))
+    await using (var server = await BenchServer.StartAsync(benchmark.Name, benchmark.SharedPreloadLibraries, cancel.Token))
     {
         outcome = await benchmark.RunAsync(server, scale, cancel.Token);
         var s = server.Machine.PostgresSettings;

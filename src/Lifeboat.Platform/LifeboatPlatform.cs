@@ -34,6 +34,7 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Identity = new IdentityDirectory(context);
         Flags = new FeatureFlags(context);
         Contacts = new ContactDirectory(context);
+        SiteImports = new SiteImports(context, Sites, Provisioning, Apps, Identity, Flags, Contacts);
         Events = new LifecycleEvents(context);
         Audit = new AuditLog(context);
         Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning);
@@ -58,6 +59,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
     public FeatureFlags Flags { get; }
 
     public ContactDirectory Contacts { get; }
+
+    /// <summary>A whole site in one transaction: what the ordinary operations would write one call at a time.</summary>
+    public SiteImports SiteImports { get; }
 
     public LifecycleEvents Events { get; }
 

@@ -16,8 +16,13 @@ public sealed class DrillFixture : IAsyncLifetime
         _databases.Add(database);
         var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
-            Store = new StoreOptions { ConnectionString = database.ConnectionString,
-            OwnerConnectionString = database.OwnerConnectionString, BlobDirectory = Path.Combine(Home, database.Name), Actor = DrillRunner.Actor },
+            Store = new StoreOptions
+            {
+                ConnectionString = database.ConnectionString,
+                OwnerConnectionString = database.OwnerConnectionString,
+                BlobDirectory = Path.Combine(Home, database.Name),
+                Actor = DrillRunner.Actor,
+            },
             Policy = DrillRunner.Policy(options),
         });
         return platform.WithActor(DrillRunner.Actor);

@@ -50,6 +50,23 @@ public sealed class SampleCommandTests(PlatformFixture fixture) : IClassFixture<
         (await Platform.Sites.ListAsync(isInternal: true)).Count.ShouldBe(1);
     }
 
+    [Theory]
+    [InlineData(false, "import")]
+    [InlineData(true, "one-call-at-a-time")]
+    public async Task SampleSeed_EitherWayOfWriting_SeedsTheSitesAndSaysWhichInTheReport(bool oneCallAtATime, string writes)
+    {
+        var report = Path.Combine(_home, $"seeding-{writes}.json");
+        var before = (await Platform.Sites.ListAsync()).Count;
+        string[] args = ["sample", "seed", "--sites", "2", "--size", "small", "--internal", "0", "--seed", "21", "--json", report];
+
+        var (exit, output) = await RunAsync(oneCallAtATime ? [.. args, "--one-call-at-a-time"] : args);
+
+        exit.ShouldBe(LifeboatCli.Ok, output);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        json.RootElement.GetProperty("writes").GetString().ShouldBe(writes);
+        (await Platform.Sites.ListAsync()).Count.ShouldBe(before + 2);
+    }
+
     public void Dispose() => TestFiles.DeleteTree(_home);
 
     private async Task<(int Exit, string Output)> RunAsync(params string[] args)

@@ -18,14 +18,21 @@ internal sealed class SampleEnvironment : IAsyncDisposable
 
     public LifeboatPlatform Platform { get; }
 
-    public static async Task<SampleEnvironment> CreateAsync()
+    /// <summary>An empty environment; its platform takes the time from <paramref name="clock"/> (a clock of its own by default).</summary>
+    public static async Task<SampleEnvironment> CreateAsync(TimeProvider? clock = null)
     {
         var database = await PostgresServer.CreateDatabaseAsync("sample");
         var blobs = Path.Combine(Path.GetTempPath(), "lifeboat-test-blobs", Guid.NewGuid().ToString("n"));
         var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
-            Store = new StoreOptions { ConnectionString = database.ConnectionString,
-            OwnerConnectionString = database.OwnerConnectionString, BlobDirectory = blobs, TimeProvider = new TestClock(), Actor = "test" },
+            Store = new StoreOptions
+            {
+                ConnectionString = database.ConnectionString,
+                OwnerConnectionString = database.OwnerConnectionString,
+                BlobDirectory = blobs,
+                TimeProvider = clock ?? new TestClock(),
+                Actor = "test",
+            },
         });
         return new SampleEnvironment(database, blobs, platform);
     }

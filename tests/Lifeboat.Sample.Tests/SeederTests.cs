@@ -114,6 +114,46 @@ public sealed class SeederTests(PlatformFixture fixture) : IClassFixture<Platfor
     }
 
     [Fact]
+    public async Task Seed_ByImportAndOneCallAtATime_WritesTheSameEnvironment()
+    {
+        // Both clocks stopped at the same instant: the platform's own timestamps (profiles, events,
+        // directory rows) must then be equal too; only IDs, positions and commit stamps may differ.
+        var now = new DateTimeOffset(2026, 4, 5, 7, 38, 0, TimeSpan.Zero);
+        var (oneClock, otherClock) = (new TestClock(), new TestClock());
+        oneClock.Pin(now);
+        otherClock.Pin(now);
+        await using var ordinary = await SampleEnvironment.CreateAsync(oneClock);
+        await using var imported = await SampleEnvironment.CreateAsync(otherClock);
+        var options = new SeedOptions { Sites = 5, Internal = 1, Size = SeedSize.Small, Seed = 42, Anchor = Anchor };
+
+        var one = await new SampleSeeder(ordinary.Platform).SeedAsync(options with { OneCallAtATime = true });
+        var other = await new SampleSeeder(imported.Platform).SeedAsync(options);
+
+        (one.Records, one.Blobs, one.BlobBytes).ShouldBe((other.Records, other.Blobs, other.BlobBytes));
+        var expected = await EnvironmentDump.OfAsync(ordinary.Platform.Store.DataSource);
+        var actual = await EnvironmentDump.OfAsync(imported.Platform.Store.DataSource);
+        actual.Keys.ShouldBe(expected.Keys);
+        foreach (var (table, lines) in expected)
+        {
+            actual[table].ShouldBe(lines, $"{table} differs");
+        }
+
+        // The comparison covers every kind of thing a site gets, the legacy app and all three contact roles included.
+        var events = expected["platform.outbox"];
+        foreach (var type in new[] { "site.created", "licence.granted", "product.activated", "app.installed" })
+        {
+            events.ShouldContain(e => e.Contains($" | {type} | ", StringComparison.Ordinal), $"no {type} event was compared");
+        }
+
+        foreach (var collection in new[] { "identity.users", "identity.groups", "identity.memberships", "identity.permissions", "site.flags", "site.licences", "site.products", "site.apps", "contacts" })
+        {
+            expected["lifeboat.records"].ShouldContain(r => r.Contains($" | {collection} | ", StringComparison.Ordinal), $"no {collection} record was compared");
+        }
+
+        expected["lifeboat.records"].Count.ShouldBeGreaterThan(5 * 30);
+    }
+
+    [Fact]
     public async Task Seed_TwiceIntoOneEnvironment_GivesTheTakenNamesANumber()
     {
         var options = new SeedOptions { Sites = 2, Internal = 0, Size = SeedSize.Small, Seed = 77, Anchor = Anchor };

@@ -169,8 +169,13 @@ public sealed class BackupExportImportTests(StoreFixture fixture) : IClassFixtur
     private async Task<EmptyStore> EmptyStoreAsync()
     {
         var database = await PostgresServer.CreateDatabaseAsync("import");
-        var store = await TenantStore.OpenAsync(new StoreOptions { ConnectionString = database.ConnectionString,
-            OwnerConnectionString = database.OwnerConnectionString, BlobDirectory = fixture.BlobDirectory, Actor = "test" });
+        var store = await TenantStore.OpenAsync(new StoreOptions
+        {
+            ConnectionString = database.ConnectionString,
+            OwnerConnectionString = database.OwnerConnectionString,
+            BlobDirectory = fixture.BlobDirectory,
+            Actor = "test",
+        });
         return new EmptyStore(database, store);
     }
 

@@ -16,10 +16,12 @@ internal sealed class BenchServer : IAsyncDisposable
     private const string Database = "bench";
 
     private readonly LocalPostgres _postgres;
+    private readonly IReadOnlyList<string> _preload;
 
-    private BenchServer(LocalPostgres postgres, string connectionString, MachineInfo machine, TenantStore store)
+    private BenchServer(LocalPostgres postgres, string connectionString, MachineInfo machine, TenantStore store, IReadOnlyList<string> preload)
     {
         _postgres = postgres;
+        _preload = preload;
         Home = postgres.Home;
         ConnectionString = connectionString;
         Machine = machine;
@@ -40,13 +42,26 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public NpgsqlDataSource DataSource => Store.DataSource;
 
-    public static async Task<BenchServer> StartAsync(string name, CancellationToken ct)
+    /// <summary>
+    /// Starts the benchmark's server with exactly <paramref name="preload"/> in shared_preload_libraries
+    /// (restarting it when the setting was different: a server home is reused between runs) and a fresh
+    /// database, in which the preloaded libraries that are extensions (pg_stat_statements) are created.
+    /// </summary>
+    public static async Task<BenchServer> StartAsync(string name, IReadOnlyList<string> preload, CancellationToken ct)
     {
         var home = Path.Combine(Root, name);
         var postgres = new LocalPostgres(home, PostgresTuning.Durable);
-        await postgres.EnsureStartedAsync("postgres", new Log.Printer(), ct);
+        var admin = await postgres.EnsureStartedAsync("postgres", new Log.Printer(), ct);
         try
         {
+            if (await PreloadAsync(admin, preload, ct))
+            {
+                Log.Info($"shared_preload_libraries = '{string.Join(",", preload)}': restarting PostgreSQL");
+                NpgsqlConnection.ClearAllPools();
+                await postgres.StopAsync(ct);
+                await postgres.EnsureStartedAsync("postgres", new Log.Printer(), ct);
+            }
+
             // A fresh database: no bloat, statistics or history carried over from an earlier run.
             await postgres.DropDatabaseAsync(Database, ct);
             var connectionString = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync(Database, ct))
@@ -55,14 +70,60 @@ internal sealed class BenchServer : IAsyncDisposable
                 ApplicationName = $"lifeboat-bench-{name}",
             }.ConnectionString;
             var store = await TenantStore.OpenAsync(Options(home, connectionString, TimeSpan.Zero), ct);
-            var machine = await MachineInfo.ReadAsync(store.DataSource, ct);
-            Log.Info($"PostgreSQL {machine.Postgresql} (fsync={machine.PostgresSettings["fsync"]}, synchronous_commit={machine.PostgresSettings["synchronous_commit"]}) in {postgres.DataDirectory}");
-            return new BenchServer(postgres, connectionString, machine, store);
+            var server = new BenchServer(postgres, connectionString, await MachineInfo.ReadAsync(store.DataSource, ct), store, preload);
+            await server.CreatePreloadedExtensionsAsync(store.DataSource, ct);
+            Log.Info($"PostgreSQL {server.Machine.Postgresql} (fsync={server.Machine.PostgresSettings["fsync"]}, synchronous_commit={server.Machine.PostgresSettings["synchronous_commit"]}) in {postgres.DataDirectory}");
+            return server;
         }
         catch
         {
             await postgres.StopAsync(CancellationToken.None);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Another fresh database on this server (dropped first if an earlier run left it), with the same
+    /// pool settings and preloaded extensions as the benchmark's own: a second environment beside the first.
+    /// </summary>
+    public async Task<string> CreateDatabaseAsync(string database, CancellationToken ct)
+    {
+        await _postgres.DropDatabaseAsync(database, ct);
+        var connectionString = new NpgsqlConnectionStringBuilder(await _postgres.CreateDatabaseAsync(database, ct))
+        {
+            MaxPoolSize = 64,
+            ApplicationName = new NpgsqlConnectionStringBuilder(ConnectionString).ApplicationName,
+        }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await CreatePreloadedExtensionsAsync(dataSource, ct);
+        return connectionString;
+    }
+
+    /// <summary>Sets shared_preload_libraries to exactly <paramref name="preload"/>; true when a restart is needed for it to take effect.</summary>
+    private static async Task<bool> PreloadAsync(string admin, IReadOnlyList<string> preload, CancellationToken ct)
+    {
+        var wanted = string.Join(",", preload);
+        await using var dataSource = NpgsqlDataSource.Create(admin);
+        await using var show = dataSource.CreateCommand("SELECT current_setting('shared_preload_libraries')");
+        if (((string)(await show.ExecuteScalarAsync(ct))!).Replace(" ", "", StringComparison.Ordinal) == wanted)
+        {
+            return false;
+        }
+
+        // ALTER SYSTEM takes no parameters; the names are the benchmarks' own constants.
+        await using var set = dataSource.CreateCommand(preload.Count == 0
+            ? "ALTER SYSTEM RESET shared_preload_libraries"
+            : $"ALTER SYSTEM SET shared_preload_libraries = '{wanted}'");
+        await set.ExecuteNonQueryAsync(ct);
+        return true;
+    }
+
+    private async Task CreatePreloadedExtensionsAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        if (_preload.Contains(StatementStats.Extension))
+        {
+            await using var cmd = dataSource.CreateCommand($"CREATE EXTENSION IF NOT EXISTS {StatementStats.Extension}");
+            await cmd.ExecuteNonQueryAsync(ct);
         }
     }
 

@@ -18,7 +18,7 @@ internal sealed record MachineInfo(
     private static readonly string[] Settings =
     [
         "fsync", "synchronous_commit", "full_page_writes", "wal_level", "wal_sync_method", "shared_buffers", "wal_buffers",
-        "work_mem", "max_wal_size", "checkpoint_timeout",
+        "work_mem", "max_wal_size", "checkpoint_timeout", "shared_preload_libraries",
     ];
 
     public static async Task<MachineInfo> ReadAsync(NpgsqlDataSource dataSource, CancellationToken ct)

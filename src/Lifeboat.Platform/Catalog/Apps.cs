@@ -44,25 +44,47 @@ public sealed class Apps
     public async Task<AppInstallation> InstallAsync(SiteId site, AppId app, CancellationToken cancellationToken = default)
     {
         await _context.RequireSiteAsync(site, cancellationToken);
-        await using (var known = _context.Command("SELECT 1 FROM platform.apps WHERE app_id = $1"))
+        await RequireAppsAsync([app], cancellationToken);
+        var installation = NewInstallation(site, app);
+        return await _context.ChangeSiteAsync(site, async tx =>
         {
-            known.Parameters.Add(new() { Value = app.Value });
-            if (await known.ExecuteScalarAsync(cancellationToken) is null)
+            await _context.Store.Records.WriteAsync(Installed(_context.Store.Records.Batch(site.Tenant), installation), tx, cancellationToken);
+            return installation;
+        }, cancellationToken);
+    }
+
+    internal AppInstallation NewInstallation(SiteId site, AppId app) =>
+        new(TypedId.New<AppInstallationId>(_context.Time), site, app, _context.Time.GetUtcNow());
+
+    /// <summary>The writes that install an app: the installation, its ID's directory row and the event.</summary>
+    internal WriteBatch Installed(WriteBatch batch, AppInstallation installation) =>
+        batch.Put(SiteData.Apps, installation.Id.Value, _context.Json(installation))
+            .Include(_context.Directory(installation.Id.Value, IdKind.AppInstallation, installation.Site))
+            .Include(_context.Event("app.installed", installation.Site, installation.Id.Value, new { installation.App }));
+
+    /// <summary>Refuses apps that are not in the marketplace catalog, naming the first.</summary>
+    internal async Task RequireAppsAsync(IReadOnlyCollection<AppId> apps, CancellationToken ct)
+    {
+        if (apps.Count == 0)
+        {
+            return;
+        }
+
+        await using var known = _context.Command("SELECT app_id FROM platform.apps WHERE app_id = ANY($1)");
+        known.Parameters.Add(new() { Value = apps.Select(a => a.Value).Distinct().ToArray() });
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await known.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
             {
-                throw new PlatformException(PlatformErrorKind.NotFound, $"app {app} is not in the marketplace catalog.");
+                found.Add(reader.GetString(0));
             }
         }
 
-        var installation = new AppInstallation(TypedId.New<AppInstallationId>(_context.Time), site, app, _context.Time.GetUtcNow());
-        return await _context.ChangeSiteAsync(site, async tx =>
+        if (apps.FirstOrDefault(a => !found.Contains(a.Value)) is { Value: not null } missing)
         {
-            var batch = _context.Store.Records.Batch(site.Tenant)
-                .Put(SiteData.Apps, installation.Id.Value, _context.Json(installation))
-                .Include(_context.Directory(installation.Id.Value, IdKind.AppInstallation, site))
-                .Include(_context.Event("app.installed", site, installation.Id.Value, new { installation.App }));
-            await _context.Store.Records.WriteAsync(batch, tx, cancellationToken);
-            return installation;
-        }, cancellationToken);
+            throw new PlatformException(PlatformErrorKind.NotFound, $"app {missing} is not in the marketplace catalog.");
+        }
     }
 
     /// <summary>Uninstalls softly (a tombstone: the installation and its settings can be restored). False when already uninstalled.</summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Lifeboat.Platform.Internal;
+using Lifeboat.Storage;
 
 namespace Lifeboat.Platform.Catalog;
 
@@ -14,16 +15,20 @@ public sealed partial class FeatureFlags
 
     public async Task<FeatureFlag> SetAsync(SiteId site, string key, bool enabled, CancellationToken cancellationToken = default)
     {
-        if (!KeyShape().IsMatch(key ?? ""))
-        {
-            throw new PlatformException(PlatformErrorKind.Invalid, $"'{key}' is not a flag key: use 1 to 64 lowercase letters, digits, '.', '_' or '-'.");
-        }
-
+        var flag = NewFlag(key, enabled);
         await _context.RequireSiteAsync(site, cancellationToken);
-        var flag = new FeatureFlag(key!, enabled);
-        await _context.Store.Records.PutAsync(site.Tenant, SiteData.Flags, key!, _context.Json(flag), cancellationToken);
+        await _context.Store.Records.PutAsync(site.Tenant, SiteData.Flags, flag.Key, _context.Json(flag), cancellationToken);
         return flag;
     }
+
+    /// <summary>A flag; refuses a key a flag cannot have.</summary>
+    internal static FeatureFlag NewFlag(string key, bool enabled) =>
+        KeyShape().IsMatch(key ?? "")
+            ? new FeatureFlag(key!, enabled)
+            : throw new PlatformException(PlatformErrorKind.Invalid, $"'{key}' is not a flag key: use 1 to 64 lowercase letters, digits, '.', '_' or '-'.");
+
+    /// <summary>The write that sets a flag on the batch's site: the record <see cref="SetAsync"/> puts.</summary>
+    internal WriteBatch Set(WriteBatch batch, FeatureFlag flag) => batch.Put(SiteData.Flags, flag.Key, _context.Json(flag));
 
     public async Task<IReadOnlyList<FeatureFlag>> ListAsync(SiteId site, CancellationToken cancellationToken = default)
     {

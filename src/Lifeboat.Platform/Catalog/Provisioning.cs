@@ -46,20 +46,28 @@ public sealed class Provisioning
 
     public async Task<Licence> GrantLicenceAsync(SiteId site, ProductId product, int seats, CancellationToken cancellationToken = default)
     {
-        RequireSeats(seats);
+        var licence = NewLicence(site, product, seats);
         await _context.RequireSiteAsync(site, cancellationToken);
-        await RequireProductAsync(product, cancellationToken);
-        var licence = new Licence(TypedId.New<LicenceId>(_context.Time), site, product, seats, Active: true);
+        await RequireProductsAsync([product], cancellationToken);
         return await _context.ChangeSiteAsync(site, async tx =>
         {
-            var batch = _context.Store.Records.Batch(site.Tenant)
-                .Put(SiteData.Licences, licence.Id.Value, _context.Json(licence))
-                .Include(_context.Directory(licence.Id.Value, IdKind.Licence, site))
-                .Include(_context.Event("licence.granted", site, licence.Id.Value, new { licence.Product, licence.Seats }));
-            await _context.Store.Records.WriteAsync(batch, tx, cancellationToken);
+            await _context.Store.Records.WriteAsync(Granted(_context.Store.Records.Batch(site.Tenant), licence), tx, cancellationToken);
             return licence;
         }, cancellationToken);
     }
+
+    /// <summary>A new licence, with a new ID; refuses a negative number of seats.</summary>
+    internal Licence NewLicence(SiteId site, ProductId product, int seats)
+    {
+        RequireSeats(seats);
+        return new Licence(TypedId.New<LicenceId>(_context.Time), site, product, seats, Active: true);
+    }
+
+    /// <summary>The writes that grant a licence: the licence, its ID's directory row and the event.</summary>
+    internal WriteBatch Granted(WriteBatch batch, Licence licence) =>
+        batch.Put(SiteData.Licences, licence.Id.Value, _context.Json(licence))
+            .Include(_context.Directory(licence.Id.Value, IdKind.Licence, licence.Site))
+            .Include(_context.Event("licence.granted", licence.Site, licence.Id.Value, new { licence.Product, licence.Seats }));
 
     /// <summary>Changes a licence's seats or whether it is active; the licence's site is found from its ID.</summary>
     public async Task<Licence> UpdateLicenceAsync(LicenceId licence, int? seats, bool? active, CancellationToken cancellationToken = default)
@@ -123,27 +131,15 @@ public sealed class Provisioning
         await _context.RequireSiteAsync(site, cancellationToken);
         return await _context.ChangeSiteAsync(site, async tx =>
         {
-            var granted = (await LicencesAsync(site, cancellationToken)).Where(l => l.Active).Select(l => l.Product).ToHashSet();
+            var granted = (await LicencesAsync(site, cancellationToken)).Where(l => l.Active).Select(l => l.Product);
             var provisioned = (await ProductsOfAsync(site, cancellationToken)).ToDictionary(p => p.Product, p => p.State);
-            var changes = new List<ProvisioningChange>();
-            foreach (var product in granted.Where(p => !provisioned.TryGetValue(p, out var s) || s == ProductState.Deactivated).OrderBy(p => p.Value, StringComparer.Ordinal))
-            {
-                changes.Add(new ProvisioningChange(product, provisioned.TryGetValue(product, out var s) ? s : null, ProductState.Active));
-            }
-
-            foreach (var (product, state) in provisioned.Where(p => p.Value != ProductState.Deactivated && !granted.Contains(p.Key)).OrderBy(p => p.Key.Value, StringComparer.Ordinal))
-            {
-                changes.Add(new ProvisioningChange(product, state, ProductState.Deactivated));
-            }
-
+            var changes = ReconcileChanges(granted, provisioned);
             if (changes.Count > 0)
             {
                 var batch = _context.Store.Records.Batch(site.Tenant);
                 foreach (var change in changes)
                 {
-                    batch.Put(SiteData.Products, change.Product.Value, _context.Json(new ProductActivation(change.Product, change.To, _context.Time.GetUtcNow())))
-                        .Include(_context.Event(change.To == ProductState.Active ? "product.activated" : "product.deactivated", site, change.Product.Value,
-                            new { from = change.From, reconciled = true }));
+                    Reconciled(batch, site, change);
                 }
 
                 await _context.Store.Records.WriteAsync(batch, tx, cancellationToken);
@@ -153,11 +149,38 @@ public sealed class Provisioning
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// What reconciling changes: every product with an active licence that is not provisioned (or was
+    /// deactivated) is activated, every other provisioned product deactivated, each in product order.
+    /// </summary>
+    internal static List<ProvisioningChange> ReconcileChanges(IEnumerable<ProductId> licensed, IReadOnlyDictionary<ProductId, ProductState> provisioned)
+    {
+        var granted = licensed.ToHashSet();
+        var changes = new List<ProvisioningChange>();
+        foreach (var product in granted.Where(p => !provisioned.TryGetValue(p, out var s) || s == ProductState.Deactivated).OrderBy(p => p.Value, StringComparer.Ordinal))
+        {
+            changes.Add(new ProvisioningChange(product, provisioned.TryGetValue(product, out var s) ? s : null, ProductState.Active));
+        }
+
+        foreach (var (product, state) in provisioned.Where(p => p.Value != ProductState.Deactivated && !granted.Contains(p.Key)).OrderBy(p => p.Key.Value, StringComparer.Ordinal))
+        {
+            changes.Add(new ProvisioningChange(product, state, ProductState.Deactivated));
+        }
+
+        return changes;
+    }
+
+    /// <summary>The writes of one change reconciling made: the product's new state and its event.</summary>
+    internal WriteBatch Reconciled(WriteBatch batch, SiteId site, ProvisioningChange change) =>
+        batch.Put(SiteData.Products, change.Product.Value, _context.Json(new ProductActivation(change.Product, change.To, _context.Time.GetUtcNow())))
+            .Include(_context.Event(change.To == ProductState.Active ? "product.activated" : "product.deactivated", site, change.Product.Value,
+                new { from = change.From, reconciled = true }));
+
     private async Task<bool> TransitionAsync(SiteId site, ProductId product, ProductState to, ProductState?[] from, string eventType, bool requireLicence,
         CancellationToken ct, bool absentIsDone = false)
     {
         await _context.RequireSiteAsync(site, ct);
-        await RequireProductAsync(product, ct);
+        await RequireProductsAsync([product], ct);
         return await _context.ChangeSiteAsync(site, tx => TransitionAsync(tx, site, product, to, from, eventType, requireLicence, absentIsDone, ct), ct);
     }
 
@@ -195,13 +218,28 @@ public sealed class Provisioning
         return true;
     }
 
-    private async Task RequireProductAsync(ProductId product, CancellationToken ct)
+    /// <summary>Refuses products that are not in the catalog, naming the first.</summary>
+    internal async Task RequireProductsAsync(IReadOnlyCollection<ProductId> products, CancellationToken ct)
     {
-        await using var cmd = _context.Command("SELECT 1 FROM platform.products WHERE product_id = $1");
-        cmd.Parameters.Add(new() { Value = product.Value });
-        if (await cmd.ExecuteScalarAsync(ct) is null)
+        if (products.Count == 0)
         {
-            throw new PlatformException(PlatformErrorKind.NotFound, $"product {product} is not in the catalog; register it first.");
+            return;
+        }
+
+        await using var cmd = _context.Command("SELECT product_id FROM platform.products WHERE product_id = ANY($1)");
+        cmd.Parameters.Add(new() { Value = products.Select(p => p.Value).Distinct().ToArray() });
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                known.Add(reader.GetString(0));
+            }
+        }
+
+        if (products.FirstOrDefault(p => !known.Contains(p.Value)) is { Value: not null } missing)
+        {
+            throw new PlatformException(PlatformErrorKind.NotFound, $"product {missing} is not in the catalog; register it first.");
         }
     }
 

@@ -16,45 +16,61 @@ public sealed class Sites
 
     public async Task<SiteProfile> CreateAsync(string name, string region, bool isInternal = false, CancellationToken cancellationToken = default)
     {
-        name = RequireName(name);
-        RequireRegion(region);
-        var id = TypedId.New<SiteId>(_context.Time);
-        var profile = new SiteProfile(id, name, region, isInternal, _context.Time.GetUtcNow());
+        var profile = NewProfile(name, region, isInternal);
         await using var tx = await _context.Store.BeginTransactionAsync(cancellationToken);
-        // Two creations of one name in one region at once: the second waits here, then sees the first.
-        await using (var lockName = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 7300))"))
-        {
-            lockName.Parameters.Add(new() { Value = $"{region}/{name.ToLowerInvariant()}" });
-            await lockName.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using (var taken = tx.Command($"{SiteDirectoryEntry.Select} WHERE d.region = $1 AND lower(d.name) = lower($2) AND t.state <> 'Purged'"))
-        {
-            taken.Parameters.Add(new() { Value = region });
-            taken.Parameters.Add(new() { Value = name });
-            await using var reader = await taken.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                var existing = SiteDirectoryEntry.Read(reader);
-                throw new PlatformException(PlatformErrorKind.Conflict,
-                    $"a site named '{existing.Name}' already exists in {region} ({existing.Id}, {existing.State}{(existing.State == TenantState.Deleted ? ": its name stays reserved while it can be restored" : "")}). Choose another name.");
-            }
-        }
-
-        await _context.Store.Tenants.CreateAsync(id.Tenant, tx, cancellationToken);
-        var directory = new NpgsqlBatchCommand("INSERT INTO platform.site_directory (site_id, name, region, internal, created_at) VALUES ($1, $2, $3, $4, $5)");
-        directory.Parameters.Add(new() { Value = id.Value });
-        directory.Parameters.Add(new() { Value = name });
-        directory.Parameters.Add(new() { Value = region });
-        directory.Parameters.Add(new() { Value = isInternal });
-        directory.Parameters.Add(new() { Value = profile.CreatedAt });
-        var batch = _context.Store.Records.Batch(id.Tenant)
-            .Put(SiteData.Profile, SiteData.ProfileId, _context.Json(profile))
-            .Include(directory)
-            .Include(_context.Event("site.created", id, null, new { name, region, @internal = isInternal }));
-        await _context.Store.Records.WriteAsync(batch, tx, cancellationToken);
+        await ReserveNameAsync(tx, profile, cancellationToken);
+        await _context.Store.Tenants.CreateAsync(profile.Id.Tenant, tx, cancellationToken);
+        await _context.Store.Records.WriteAsync(Created(profile), tx, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return profile;
+    }
+
+    /// <summary>A new site's profile, with a new ID; refuses a name or region a site cannot have.</summary>
+    internal SiteProfile NewProfile(string name, string region, bool isInternal)
+    {
+        name = RequireName(name);
+        RequireRegion(region);
+        return new SiteProfile(TypedId.New<SiteId>(_context.Time), name, region, isInternal, _context.Time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Refuses a name already taken in the region, and holds it until <paramref name="tx"/> ends: of two
+    /// creations of one name in one region at once, the second waits here, then sees the first.
+    /// </summary>
+    internal static async Task ReserveNameAsync(StoreTransaction tx, SiteProfile profile, CancellationToken ct)
+    {
+        // One round trip: the lock, then (in the same batch, so after it) the look for the name.
+        await using var batch = new NpgsqlBatch(tx.Connection, tx.Transaction);
+        var lockName = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 7300))");
+        lockName.Parameters.Add(new() { Value = $"{profile.Region}/{profile.Name.ToLowerInvariant()}" });
+        var taken = new NpgsqlBatchCommand($"{SiteDirectoryEntry.Select} WHERE d.region = $1 AND lower(d.name) = lower($2) AND t.state <> 'Purged'");
+        taken.Parameters.Add(new() { Value = profile.Region });
+        taken.Parameters.Add(new() { Value = profile.Name });
+        batch.BatchCommands.Add(lockName);
+        batch.BatchCommands.Add(taken);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            var existing = SiteDirectoryEntry.Read(reader);
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                $"a site named '{existing.Name}' already exists in {profile.Region} ({existing.Id}, {existing.State}{(existing.State == TenantState.Deleted ? ": its name stays reserved while it can be restored" : "")}). Choose another name.");
+        }
+    }
+
+    /// <summary>The writes that make a site: its profile, its directory entry and the event announcing it.</summary>
+    internal WriteBatch Created(SiteProfile profile)
+    {
+        var directory = new NpgsqlBatchCommand("INSERT INTO platform.site_directory (site_id, name, region, internal, created_at) VALUES ($1, $2, $3, $4, $5)");
+        directory.Parameters.Add(new() { Value = profile.Id.Value });
+        directory.Parameters.Add(new() { Value = profile.Name });
+        directory.Parameters.Add(new() { Value = profile.Region });
+        directory.Parameters.Add(new() { Value = profile.Internal });
+        directory.Parameters.Add(new() { Value = profile.CreatedAt });
+        return _context.Store.Records.Batch(profile.Id.Tenant)
+            .Put(SiteData.Profile, SiteData.ProfileId, _context.Json(profile))
+            .Include(directory)
+            .Include(_context.Event("site.created", profile.Id, null, new { name = profile.Name, region = profile.Region, @internal = profile.Internal }));
     }
 
     public Task<SiteDirectoryEntry> GetAsync(SiteId site, CancellationToken cancellationToken = default) =>

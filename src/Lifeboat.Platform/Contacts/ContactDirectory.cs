@@ -48,12 +48,21 @@ public sealed partial class ContactDirectory
     public async Task<Contact> AddAsync(SiteId site, ContactRole role, string name, string? email, string? phone, CancellationToken cancellationToken = default)
     {
         await _context.RequireSiteAsync(site, cancellationToken);
-        var contact = Validate(new Contact(TypedId.New<ContactId>(_context.Time), site, role, name, email, phone));
-        await _context.Store.Records.WriteAsync(_context.Store.Records.Batch(DirectoryTenant)
-            .Put(Collection, contact.Id.Value, _context.Json(contact))
-            .Include(_context.Directory(contact.Id.Value, IdKind.Contact, site)), cancellationToken);
+        var contact = NewContact(site, role, name, email, phone);
+        await _context.Store.Records.WriteAsync(Added(Batch(), contact), cancellationToken);
         return contact;
     }
+
+    /// <summary>A new contact with a new ID; refuses one without a name or a way to reach them.</summary>
+    internal Contact NewContact(SiteId site, ContactRole role, string name, string? email, string? phone) =>
+        Validate(new Contact(TypedId.New<ContactId>(_context.Time), site, role, name, email, phone));
+
+    /// <summary>A batch of writes to the directory's own tenant.</summary>
+    internal WriteBatch Batch() => _context.Store.Records.Batch(DirectoryTenant);
+
+    /// <summary>The writes that add a contact: the contact and its ID's directory row.</summary>
+    internal WriteBatch Added(WriteBatch batch, Contact contact) =>
+        batch.Put(Collection, contact.Id.Value, _context.Json(contact)).Include(_context.Directory(contact.Id.Value, IdKind.Contact, contact.Site));
 
     public async Task<Contact> UpdateAsync(ContactId id, string? name = null, string? email = null, string? phone = null, ContactRole? role = null,
         CancellationToken cancellationToken = default)

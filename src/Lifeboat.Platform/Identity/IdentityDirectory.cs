@@ -26,23 +26,31 @@ public sealed partial class IdentityDirectory
 
     public async Task<User> AddUserAsync(SiteId site, string email, string name, CancellationToken cancellationToken = default)
     {
-        email = RequireEmail(email);
-        RequireText(name, "a user's name");
+        var user = NewUser(site, email, name);
         await _context.RequireSiteAsync(site, cancellationToken);
-        var user = new User(TypedId.New<UserId>(_context.Time), site, email, name.Trim(), Active: true);
         return await _context.ChangeSiteAsync(site, async tx =>
         {
-            if ((await _context.Store.Records.QueryAsync(site.Tenant, SiteData.Users, "email", email, cancellationToken)).Count > 0)
+            if ((await _context.Store.Records.QueryAsync(site.Tenant, SiteData.Users, "email", user.Email, cancellationToken)).Count > 0)
             {
-                throw new PlatformException(PlatformErrorKind.Conflict, $"site {site} already has a user with email {email}.");
+                throw new PlatformException(PlatformErrorKind.Conflict, $"site {site} already has a user with email {user.Email}.");
             }
 
-            await _context.Store.Records.WriteAsync(_context.Store.Records.Batch(site.Tenant)
-                .Put(SiteData.Users, user.Id.Value, _context.Json(user))
-                .Include(_context.Directory(user.Id.Value, IdKind.User, site)), tx, cancellationToken);
+            await _context.Store.Records.WriteAsync(Added(_context.Store.Records.Batch(site.Tenant), user), tx, cancellationToken);
             return user;
         }, cancellationToken);
     }
+
+    /// <summary>A new, active user with a new ID; refuses an email or name a user cannot have.</summary>
+    internal User NewUser(SiteId site, string email, string name)
+    {
+        email = RequireEmail(email);
+        RequireText(name, "a user's name");
+        return new User(TypedId.New<UserId>(_context.Time), site, email, name.Trim(), Active: true);
+    }
+
+    /// <summary>The writes that add a user: the user and its ID's directory row.</summary>
+    internal WriteBatch Added(WriteBatch batch, User user) =>
+        batch.Put(SiteData.Users, user.Id.Value, _context.Json(user)).Include(_context.Directory(user.Id.Value, IdKind.User, user.Site));
 
     public async Task<User> SetUserActiveAsync(UserId user, bool active, CancellationToken cancellationToken = default)
     {
@@ -66,9 +74,8 @@ public sealed partial class IdentityDirectory
 
     public async Task<Group> AddGroupAsync(SiteId site, string name, CancellationToken cancellationToken = default)
     {
-        RequireText(name, "a group's name");
+        var group = NewGroup(site, name);
         await _context.RequireSiteAsync(site, cancellationToken);
-        var group = new Group(TypedId.New<GroupId>(_context.Time), site, name.Trim());
         return await _context.ChangeSiteAsync(site, async tx =>
         {
             if ((await _context.Store.Records.QueryAsync(site.Tenant, SiteData.Groups, "name", group.Name, cancellationToken)).Count > 0)
@@ -76,12 +83,20 @@ public sealed partial class IdentityDirectory
                 throw new PlatformException(PlatformErrorKind.Conflict, $"site {site} already has a group named '{group.Name}'.");
             }
 
-            await _context.Store.Records.WriteAsync(_context.Store.Records.Batch(site.Tenant)
-                .Put(SiteData.Groups, group.Id.Value, _context.Json(group))
-                .Include(_context.Directory(group.Id.Value, IdKind.Group, site)), tx, cancellationToken);
+            await _context.Store.Records.WriteAsync(Added(_context.Store.Records.Batch(site.Tenant), group), tx, cancellationToken);
             return group;
         }, cancellationToken);
     }
+
+    internal Group NewGroup(SiteId site, string name)
+    {
+        RequireText(name, "a group's name");
+        return new Group(TypedId.New<GroupId>(_context.Time), site, name.Trim());
+    }
+
+    /// <summary>The writes that add a group: the group and its ID's directory row.</summary>
+    internal WriteBatch Added(WriteBatch batch, Group group) =>
+        batch.Put(SiteData.Groups, group.Id.Value, _context.Json(group)).Include(_context.Directory(group.Id.Value, IdKind.Group, group.Site));
 
     public async Task<IReadOnlyList<Group>> GroupsAsync(SiteId site, CancellationToken cancellationToken = default) =>
         (await ListAsync(site, SiteData.Groups, cancellationToken)).Select(r => r.As<Group>(PlatformJson.Options)).ToList();
@@ -92,11 +107,14 @@ public sealed partial class IdentityDirectory
         var site = await SameSiteAsync(group, user, cancellationToken);
         await _context.ChangeSiteAsync(site, async tx =>
         {
-            await _context.Store.Records.WriteAsync(_context.Store.Records.Batch(site.Tenant)
-                .Put(SiteData.Memberships, $"{group}:{user}", _context.Json(new Membership(group, user))), tx, cancellationToken);
+            await _context.Store.Records.WriteAsync(Member(_context.Store.Records.Batch(site.Tenant), group, user), tx, cancellationToken);
             return true;
         }, cancellationToken);
     }
+
+    /// <summary>The write that makes a user a member of a group of the same site.</summary>
+    internal WriteBatch Member(WriteBatch batch, GroupId group, UserId user) =>
+        batch.Put(SiteData.Memberships, $"{group}:{user}", _context.Json(new Membership(group, user)));
 
     public async Task RemoveMemberAsync(GroupId group, UserId user, CancellationToken cancellationToken = default)
     {
@@ -116,15 +134,17 @@ public sealed partial class IdentityDirectory
     {
         await RequireSubjectAsync(site, subject, cancellationToken);
         var name = RequirePermission(permission);
-        var granted = new Permission(subject, name);
         await _context.ChangeSiteAsync(site, async tx =>
         {
-            await _context.Store.Records.WriteAsync(_context.Store.Records.Batch(site.Tenant)
-                .Put(SiteData.Permissions, $"{subject}:{name}", _context.Json(granted)), tx, cancellationToken);
+            await _context.Store.Records.WriteAsync(Granted(_context.Store.Records.Batch(site.Tenant), subject, name), tx, cancellationToken);
             return true;
         }, cancellationToken);
-        return granted;
+        return new Permission(subject, name);
     }
+
+    /// <summary>The write that grants a checked permission to a user or group (its ID) of the batch's site.</summary>
+    internal WriteBatch Granted(WriteBatch batch, string subject, string permission) =>
+        batch.Put(SiteData.Permissions, $"{subject}:{permission}", _context.Json(new Permission(subject, permission)));
 
     public async Task RevokeAsync(SiteId site, string subject, string permission, CancellationToken cancellationToken = default)
     {
@@ -191,7 +211,7 @@ public sealed partial class IdentityDirectory
         return EmailShape().IsMatch(e) ? e : throw new PlatformException(PlatformErrorKind.Invalid, $"'{email}' is not an email address.");
     }
 
-    private static void RequireText(string value, string what)
+    internal static void RequireText(string value, string what)
     {
         if (string.IsNullOrWhiteSpace(value) || value.Trim().Length > 200)
         {
@@ -199,7 +219,7 @@ public sealed partial class IdentityDirectory
         }
     }
 
-    private static string RequirePermission(string permission) =>
+    internal static string RequirePermission(string permission) =>
         PermissionShape().IsMatch(permission ?? "")
             ? permission!
             : throw new PlatformException(PlatformErrorKind.Invalid, $"'{permission}' is not a permission name: use lowercase words joined by dots, such as tracker.admin.");

@@ -23,7 +23,7 @@ public sealed class SampleSeeder(LifeboatPlatform platform)
         var done = 0;
         long records = 0, blobs = 0;
         var report = new Lock();
-        var writer = new SiteWriter(platform);
+        var writer = new SiteWriter(platform, options.OneCallAtATime);
         await Parallel.ForEachAsync(Enumerable.Range(0, sites.Count),
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
             async (i, ct) =>

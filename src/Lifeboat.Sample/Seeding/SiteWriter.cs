@@ -8,18 +8,74 @@ namespace Lifeboat.Sample.Seeding;
 internal readonly record struct SiteResult(SiteId Site, int Records, int Blobs, long BlobBytes);
 
 /// <summary>
-/// Writes one planned site. The control plane goes through the platform's own operations (so the
-/// directory, events and ID ownership are exactly what a real site has); the products' data goes in
-/// two batches, one per product, each one round trip, after its blobs are stored. Those batches skip
-/// the products' per-write checks: the site was provisioned with both products a moment before.
+/// Writes one planned site, after storing its files' bytes. By default the whole site is one
+/// transaction: <see cref="SiteImports"/> writes the control plane (what the ordinary operations
+/// write) and, in the same commit, the products' data in two batches, one per product. With
+/// <c>oneCallAtATime</c>, the control plane goes through the ordinary operations themselves, one
+/// transaction per licence, user, group, membership, permission, flag and contact, as an operator or
+/// a service would, and the two product batches follow, one transaction each. Either way the directory,
+/// events and ID ownership are exactly what a real site has. The product batches skip the products'
+/// per-write checks: the site is provisioned with both products before them (or in their transaction).
 /// </summary>
-internal sealed class SiteWriter(LifeboatPlatform platform)
+internal sealed class SiteWriter(LifeboatPlatform platform, bool oneCallAtATime)
 {
     private const int NameAttempts = 50;
 
     private TimeProvider Time => platform.Options.Store.TimeProvider;
 
     public async Task<SiteResult> WriteAsync(SitePlan plan, CancellationToken ct)
+    {
+        var (issueBlobs, pageBlobs) = (await StoreAsync(plan.IssueFiles, ct), await StoreAsync(plan.PageFiles, ct));
+        SiteId site;
+        if (oneCallAtATime)
+        {
+            UserId[] users;
+            (site, users) = await OneCallAtATimeAsync(plan, ct);
+            await platform.Store.Records.WriteAsync(TrackerBatch(site, plan, users, issueBlobs), ct);
+            await platform.Store.Records.WriteAsync(WikiBatch(site, plan, users, pageBlobs), ct);
+        }
+        else
+        {
+            site = await ImportAsync(plan, (s, users) => [TrackerBatch(s, plan, users, issueBlobs), WikiBatch(s, plan, users, pageBlobs)], ct);
+        }
+
+        return new SiteResult(site, plan.Records, issueBlobs.Length + pageBlobs.Length, issueBlobs.Concat(pageBlobs).Sum(b => b.Size));
+    }
+
+    /// <summary>The whole site in one transaction: the control plane and, once its users have IDs, the products' data.</summary>
+    private async Task<SiteId> ImportAsync(SitePlan plan, Func<SiteId, UserId[], IEnumerable<WriteBatch>> products, CancellationToken ct)
+    {
+        var import = new SiteImport(plan.Name, plan.Region)
+        {
+            Internal = plan.Internal,
+            Licences = [new LicenceImport(SampleProducts.TrackerProduct, plan.TrackerSeats), new LicenceImport(SampleProducts.WikiProduct, plan.WikiSeats)],
+            Apps = plan.InstallLegacyApp ? [SampleProducts.LegacyInsightsApp] : [],
+            Users = [.. plan.Users.Select(u => new UserImport(u.Email, u.Name))],
+            Groups = plan.Groups,
+            Memberships = [.. plan.Memberships.Select(m => new MembershipImport(plan.Groups[m.Group], plan.Users[m.User].Email))],
+            Permissions = [.. plan.Permissions.Select(p => p.OfGroup
+                ? new PermissionImport(p.Name, Group: plan.Groups[p.Subject])
+                : new PermissionImport(p.Name, UserEmail: plan.Users[p.Subject].Email))],
+            Flags = plan.Flags,
+            Contacts = [.. plan.Contacts.Select(c => new ContactImport(c.Role, c.Name, c.Email, c.Phone))],
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var imported = await platform.SiteImports.ImportAsync(attempt == 1 ? import : import with { Name = $"{plan.Name} ({attempt})" },
+                    s => products(s.Id, [.. s.Users.Select(u => u.Id)]), ct);
+                return imported.Id;
+            }
+            catch (PlatformException e) when (e.Kind == PlatformErrorKind.Conflict && attempt < NameAttempts)
+            {
+                // the name is taken in this region: try the next one
+            }
+        }
+    }
+
+    /// <summary>The site's control plane through the ordinary operations, one call (and transaction) at a time.</summary>
+    private async Task<(SiteId Site, UserId[] Users)> OneCallAtATimeAsync(SitePlan plan, CancellationToken ct)
     {
         var site = (await CreateSiteAsync(plan, ct)).Id;
         await platform.Provisioning.GrantLicenceAsync(site, SampleProducts.TrackerProduct, plan.TrackerSeats, ct);
@@ -41,10 +97,7 @@ internal sealed class SiteWriter(LifeboatPlatform platform)
             await platform.Contacts.AddAsync(site, c.Role, c.Name, c.Email, c.Phone, ct);
         }
 
-        var (issueBlobs, pageBlobs) = (await StoreAsync(plan.IssueFiles, ct), await StoreAsync(plan.PageFiles, ct));
-        await platform.Store.Records.WriteAsync(TrackerBatch(site, plan, users, issueBlobs), ct);
-        await platform.Store.Records.WriteAsync(WikiBatch(site, plan, users, pageBlobs), ct);
-        return new SiteResult(site, plan.Records, issueBlobs.Length + pageBlobs.Length, issueBlobs.Concat(pageBlobs).Sum(b => b.Size));
+        return (site, users);
     }
 
     /// <summary>Seeding twice into one environment reuses names: a taken name gets a number, as a person would choose.</summary>
