@@ -16,6 +16,12 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> OwnerConnection { get; } = new("--owner-connection")
+    {
+        Description = "With --connection: the owner role's connection string, which migrates the schema and imports backups (default: LIFEBOAT_OWNER_CONNECTION, else --connection itself)",
+        Recursive = true,
+    };
+
     public Option<string?> Home { get; } = new("--home")
     {
         Description = "Lifeboat's home folder: embedded server and blobs (default: LIFEBOAT_HOME, else ~/.lifeboat, or /var/lib/lifeboat for root)",
@@ -37,12 +43,13 @@ public sealed class GlobalOptions
     public void AddTo(Command root)
     {
         root.Add(Connection);
+        root.Add(OwnerConnection);
         root.Add(Home);
         root.Add(Policy);
         root.Add(Actor);
     }
 
-    public LifeboatHome HomeOf(ParseResult parse) => new(parse.GetValue(Home), parse.GetValue(Connection));
+    public LifeboatHome HomeOf(ParseResult parse) => new(parse.GetValue(Home), parse.GetValue(Connection), parse.GetValue(OwnerConnection));
 
     public string ActorOf(ParseResult parse) =>
         parse.GetValue(Actor) ?? (Environment.GetEnvironmentVariable("LIFEBOAT_ACTOR") is { Length: > 0 } a ? a : Environment.UserName);

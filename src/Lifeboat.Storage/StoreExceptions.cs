@@ -39,6 +39,16 @@ public sealed class TenantStateException(TenantId tenant, TenantState state, str
 
 public sealed class RecoveryPointException(string message) : StoreException(message);
 
+/// <summary>
+/// A transaction that writes several tenants took its position before one of them changed state or
+/// was restored: its write there would be older than that change. Nothing was written; retry the
+/// whole transaction, which takes a new position.
+/// </summary>
+public sealed class TransactionTooOldException(TenantId tenant, string message, Exception inner) : StoreException(message, inner)
+{
+    public TenantId Tenant { get; } = tenant;
+}
+
 public sealed class RestoreInProgressException(TenantId tenant, string restoreId, string message) : StoreException(message)
 {
     public TenantId Tenant { get; } = tenant;

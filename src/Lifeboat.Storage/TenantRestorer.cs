@@ -366,12 +366,14 @@ public sealed class TenantRestorer
         var after = includeLifecycle ? await StateAtAsync(connection, tx, restore.Tenant, restore.Point, ct) : before;
         if (after != before)
         {
+            // History first, in a statement of its own: the database accepts a change of state only when its history row is already there.
             await Exec(connection, tx, """
-                WITH g AS (SELECT * FROM lifeboat.take_position()),
-                h AS (INSERT INTO lifeboat.tenant_history (tenant_id, position, stamp, state, actor, reason)
-                      SELECT $1, g.pos, g.stamp, $2, $3, $4 FROM g)
-                UPDATE lifeboat.tenants t SET state = $2, state_position = g.pos, state_changed_at = g.stamp FROM g WHERE t.tenant_id = $1
+                INSERT INTO lifeboat.tenant_history (tenant_id, position, stamp, state, actor, reason)
+                SELECT $1, g.pos, g.stamp, $2, $3, $4 FROM lifeboat.take_position() g
                 """, ct, restore.Tenant.Value, after.ToString(), $"restore:{restore.RestoreId}", $"restored to {restore.Point}");
+            await Exec(connection, tx, """
+                UPDATE lifeboat.tenants t SET state = $2, state_position = g.pos, state_changed_at = g.stamp FROM lifeboat.take_position() g WHERE t.tenant_id = $1
+                """, ct, restore.Tenant.Value, after.ToString());
         }
 
         // The fence moves past every chunk the restore wrote: a writer holding an older position retries.

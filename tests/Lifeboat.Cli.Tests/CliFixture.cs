@@ -1,3 +1,4 @@
+using Lifeboat.Storage.Hosting;
 using Spectre.Console;
 
 namespace Lifeboat.Cli.Tests;
@@ -10,6 +11,9 @@ public sealed class CliFixture : IAsyncLifetime
     public string Home { get; } = Path.Combine(Path.GetTempPath(), "lifeboat-cli-tests", Guid.NewGuid().ToString("n"));
 
     public string ConnectionString => _database!.ConnectionString;
+
+    /// <summary>The database as the product reaches it: the application role, and the owner that migrates it.</summary>
+    public DatabaseConnections Connections => new(_database!.ConnectionString, _database.OwnerConnectionString);
 
     public async ValueTask InitializeAsync() => _database = await PostgresServer.CreateDatabaseAsync("cli");
 
@@ -24,7 +28,7 @@ public sealed class CliFixture : IAsyncLifetime
             Out = new AnsiConsoleOutput(writer),
         });
         console.Profile.Width = 250;
-        var exit = await LifeboatCli.RunAsync([.. args, "--connection", _database!.ConnectionString, "--home", Home, "--as", "tester"], console);
+        var exit = await LifeboatCli.RunAsync([.. args, "--connection", _database!.ConnectionString, "--owner-connection", _database.OwnerConnectionString, "--home", Home, "--as", "tester"], console);
         return (exit, writer.ToString());
     }
 

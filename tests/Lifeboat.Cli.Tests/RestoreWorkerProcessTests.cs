@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
+using Lifeboat.Storage.Hosting;
 
 namespace Lifeboat.Cli.Tests;
 
@@ -137,9 +138,9 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
         }
     }
 
-    private Process StartWorker(string name, int concurrency) => StartWorker(name, concurrency, cli.ConnectionString, cli.Home);
+    private Process StartWorker(string name, int concurrency) => StartWorker(name, concurrency, cli.Connections, cli.Home);
 
-    private static Process StartWorker(string name, int concurrency, string connection, string home)
+    private static Process StartWorker(string name, int concurrency, DatabaseConnections connection, string home)
     {
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "lifeboat"))
         {
@@ -147,7 +148,7 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "restore", "worker", "--until-idle", "--name", name, "--concurrency", $"{concurrency}", "--connection", connection, "--home", home })
+        foreach (var arg in new[] { "restore", "worker", "--until-idle", "--name", name, "--concurrency", $"{concurrency}", "--connection", connection.Application, "--owner-connection", connection.Owner!, "--home", home })
         {
             info.ArgumentList.Add(arg);
         }
@@ -155,11 +156,17 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
         return Process.Start(info)!;
     }
 
-    private Task<LifeboatPlatform> OpenAsync() => OpenAsync(cli.ConnectionString, cli.Home);
+    private Task<LifeboatPlatform> OpenAsync() => OpenAsync(cli.Connections, cli.Home);
 
-    private static async Task<LifeboatPlatform> OpenAsync(string connection, string home) => await LifeboatPlatform.OpenAsync(new PlatformOptions
+    private static async Task<LifeboatPlatform> OpenAsync(DatabaseConnections connection, string home) => await LifeboatPlatform.OpenAsync(new PlatformOptions
     {
-        Store = new StoreOptions { ConnectionString = connection, BlobDirectory = Path.Combine(home, "blobs"), Actor = "test" },
+        Store = new StoreOptions
+        {
+            ConnectionString = connection.Application,
+            OwnerConnectionString = connection.Owner,
+            BlobDirectory = Path.Combine(home, "blobs"),
+            Actor = "test",
+        },
     });
 
     /// <summary>Sites whose records a script deleted, and which it then deleted; the point is the instant before.</summary>

@@ -185,7 +185,7 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
             .Message.ShouldContain("alice requested plan");
 
         // The target list is changed behind the approval's back.
-        await using (var tamper = Platform.Store.DataSource.CreateCommand("UPDATE platform.plan_targets SET target_id = $2 WHERE plan_id = $1 AND ordinal = 0"))
+        await using (var tamper = DatabaseSql.AsOwner(Platform.Options.Store).CreateCommand("UPDATE platform.plan_targets SET target_id = $2 WHERE plan_id = $1 AND ordinal = 0"))
         {
             tamper.Parameters.Add(new() { Value = plan.Id.Value });
             tamper.Parameters.Add(new() { Value = sites[7].Installation.Value });

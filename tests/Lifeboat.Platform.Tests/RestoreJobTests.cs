@@ -79,7 +79,7 @@ public sealed class RestoreJobTests(PlatformFixture fixture) : IClassFixture<Pla
         await Task.WhenAll(a.RunAsync(untilIdle: true), b.RunAsync(untilIdle: true));
 
         (await platform.Restores.ProgressAsync(job.Id)).Restored.ShouldBe(8, string.Join("; ", (await platform.Restores.SitesAsync(job.Id)).Select(r => r.Error).OfType<string>()));
-        await using var cmd = platform.Store.DataSource.CreateCommand("SELECT worker, attempts FROM platform.restore_steps WHERE job_id = $1");
+        await using var cmd = DatabaseSql.AsOwner(platform.Options.Store).CreateCommand("SELECT worker, attempts FROM platform.restore_steps WHERE job_id = $1");
         cmd.Parameters.Add(new() { Value = job.Id.Value });
         var steps = new List<(string Worker, int Attempts)>();
         await using (var reader = await cmd.ExecuteReaderAsync())

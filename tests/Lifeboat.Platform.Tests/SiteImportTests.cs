@@ -162,7 +162,7 @@ public sealed class SiteImportTests(PlatformFixture fixture) : IClassFixture<Pla
     /// <summary>Rows of every table an import writes to.</summary>
     private async Task<string> CountsAsync()
     {
-        await using var cmd = Platform.Store.DataSource.CreateCommand("""
+        await using var cmd = DatabaseSql.AsOwner(Platform.Options.Store).CreateCommand("""
             SELECT concat_ws(' ', (SELECT count(*) FROM lifeboat.tenants), (SELECT count(*) FROM lifeboat.tenant_history),
                 (SELECT count(*) FROM lifeboat.records), (SELECT count(*) FROM lifeboat.record_history), (SELECT count(*) FROM platform.site_directory),
                 (SELECT count(*) FROM platform.id_directory), (SELECT count(*) FROM platform.outbox))

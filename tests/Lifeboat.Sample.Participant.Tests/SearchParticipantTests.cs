@@ -136,7 +136,7 @@ public sealed class SearchParticipantTests(PlatformFixture fixture) : IClassFixt
 
     private static async Task<DateTimeOffset> DatabaseNowAsync(LifeboatPlatform platform)
     {
-        await using var cmd = platform.Store.DataSource.CreateCommand("SELECT clock_timestamp()");
+        await using var cmd = DatabaseSql.AsOwner(platform.Options.Store).CreateCommand("SELECT clock_timestamp()");
         await using var reader = await cmd.ExecuteReaderAsync();
         await reader.ReadAsync();
         return reader.GetFieldValue<DateTimeOffset>(0);

@@ -130,8 +130,8 @@ public sealed class SeederTests(PlatformFixture fixture) : IClassFixture<Platfor
         var other = await new SampleSeeder(imported.Platform).SeedAsync(options);
 
         (one.Records, one.Blobs, one.BlobBytes).ShouldBe((other.Records, other.Blobs, other.BlobBytes));
-        var expected = await EnvironmentDump.OfAsync(ordinary.Platform.Store.DataSource);
-        var actual = await EnvironmentDump.OfAsync(imported.Platform.Store.DataSource);
+        var expected = await EnvironmentDump.OfAsync(DatabaseSql.AsOwner(ordinary.Platform.Options.Store));
+        var actual = await EnvironmentDump.OfAsync(DatabaseSql.AsOwner(imported.Platform.Options.Store));
         actual.Keys.ShouldBe(expected.Keys);
         foreach (var (table, lines) in expected)
         {

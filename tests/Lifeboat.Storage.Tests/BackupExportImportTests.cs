@@ -1,3 +1,4 @@
+using Npgsql;
 using System.Text;
 using Lifeboat.Storage.Backups;
 
@@ -123,7 +124,10 @@ public sealed class BackupExportImportTests(StoreFixture fixture) : IClassFixtur
     /// <summary>Simulates a damaged database: the tenant's history and record "b" are gone (the guard is passed as the retention job would).</summary>
     private async Task LoseRowsAsync(TenantId t)
     {
-        await using var tx = await Store.BeginTransactionAsync();
+        // As the owner: the application role cannot remove rows at all; this stages a disaster, not a path of the product.
+        await using var connection = new NpgsqlConnection(fixture.Database.OwnerConnectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
         foreach (var sql in new[]
         {
             "SELECT set_config('lifeboat.removal', 'retention', true)",
@@ -131,7 +135,7 @@ public sealed class BackupExportImportTests(StoreFixture fixture) : IClassFixtur
             "DELETE FROM lifeboat.records WHERE tenant_id = $1 AND record_id = 'b'",
         })
         {
-            await using var cmd = tx.Command(sql);
+            await using var cmd = new NpgsqlCommand(sql, connection, tx);
             if (sql.Contains("$1", StringComparison.Ordinal))
             {
                 cmd.Parameters.Add(new() { Value = t.Value });

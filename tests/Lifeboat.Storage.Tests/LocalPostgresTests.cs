@@ -17,8 +17,10 @@ public sealed class LocalPostgresTests : IAsyncLifetime
         var first = await _server.EnsureStartedAsync("lifeboat");
         var status = await _server.GetStatusAsync();
         status.Running.ShouldBeTrue();
-        new NpgsqlConnectionStringBuilder(first).Host.ShouldBe("127.0.0.1");
-        await Execute(first, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
+        new NpgsqlConnectionStringBuilder(first.Application).Host.ShouldBe("127.0.0.1");
+        new NpgsqlConnectionStringBuilder(first.Application).Username.ShouldBe(DatabaseRoles.Application);
+        new NpgsqlConnectionStringBuilder(first.Owner!).Username.ShouldBe(DatabaseRoles.Owner);
+        await Execute(first.Owner!, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
 
         (await _server.EnsureStartedAsync("lifeboat")).ShouldBe(first, "a running server is reused as it is");
         (await _server.StopAsync()).ShouldBeTrue();
@@ -27,12 +29,35 @@ public sealed class LocalPostgresTests : IAsyncLifetime
         (await _server.StopAsync()).ShouldBeFalse("stopping a stopped server changes nothing");
 
         var again = await _server.EnsureStartedAsync("lifeboat");
-        await using var connection = new NpgsqlConnection(again);
+        await using var connection = new NpgsqlConnection(again.Owner);
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand("SELECT v FROM kept", connection);
         ((int)(await cmd.ExecuteScalarAsync())!).ShouldBe(42);
         File.ReadAllText(Path.Combine(_server.ServerDirectory, "password")).Length.ShouldBeGreaterThan(20);
         (File.GetUnixFileMode(Path.Combine(_server.ServerDirectory, "password")) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)).ShouldBe((UnixFileMode)0);
+        (File.GetUnixFileMode(Path.Combine(_server.ServerDirectory, "roles.json")) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)).ShouldBe((UnixFileMode)0);
+    }
+
+    [Fact]
+    public async Task TheApplicationRole_IsNoSuperuser_AndCannotCreateOrAlterTheSchema()
+    {
+        _server = new LocalPostgres(_home, PostgresTuning.Disposable);
+        var connections = await _server.EnsureStartedAsync("lifeboat");
+        await using (var store = await TenantStore.OpenAsync(new StoreOptions
+        {
+            ConnectionString = connections.Application,
+            OwnerConnectionString = connections.Owner,
+            BlobDirectory = Path.Combine(_home, "blobs"),
+            Actor = "test",
+        }))
+        {
+            await store.Tenants.CreateAsync(TenantId.Parse("t-roles"));
+        }
+
+        (await Should.ThrowAsync<PostgresException>(() => Execute(connections.Application, "CREATE TABLE lifeboat.mine (v int)"))).SqlState.ShouldBe("42501");
+        (await Should.ThrowAsync<PostgresException>(() => Execute(connections.Application, "DROP TRIGGER records_keep_versions ON lifeboat.records"))).SqlState.ShouldBe("42501");
+        (await Should.ThrowAsync<PostgresException>(() => Execute(connections.Application, "ALTER TABLE lifeboat.record_history DISABLE TRIGGER ALL"))).SqlState.ShouldBe("42501");
+        (await Should.ThrowAsync<PostgresException>(() => Execute(connections.Application, "SET session_replication_role = replica"))).SqlState.ShouldBe("42501");
     }
 
     [Fact]
@@ -40,7 +65,7 @@ public sealed class LocalPostgresTests : IAsyncLifetime
     {
         _server = new LocalPostgres(_home, PostgresTuning.Disposable);
         var connection = await _server.EnsureStartedAsync("lifeboat");
-        var noPassword = new NpgsqlConnectionStringBuilder(connection) { Password = "wrong" }.ConnectionString;
+        var noPassword = new NpgsqlConnectionStringBuilder(connection.Application) { Password = "wrong" }.ConnectionString;
 
         await Should.ThrowAsync<PostgresException>(() => Execute(noPassword, "SELECT 1"));
     }

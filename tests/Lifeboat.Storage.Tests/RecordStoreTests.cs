@@ -215,11 +215,19 @@ public sealed class RecordStoreTests(StoreFixture fixture) : IClassFixture<Store
         var t = await fixture.NewTenantAsync();
         await Store.Records.PutAsync(t, Docs.Issues, "i1", Docs.Issue("protected"));
 
-        await using var cmd = Store.DataSource.CreateCommand("DELETE FROM lifeboat.records WHERE tenant_id = $1");
-        cmd.Parameters.Add(new() { Value = t.Value });
-        var e = await Should.ThrowAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+        // The application role has no DELETE; the owner, which has, is stopped by the guard.
+        (await Should.ThrowAsync<PostgresException>(() => DeleteAsync(fixture.Database.ConnectionString))).SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
+        (await Should.ThrowAsync<PostgresException>(() => DeleteAsync(fixture.Database.OwnerConnectionString))).MessageText.ShouldContain("never removed directly");
 
-        e.MessageText.ShouldContain("never removed directly");
+        async Task DeleteAsync(string connectionString)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var cmd = new NpgsqlCommand("DELETE FROM lifeboat.records WHERE tenant_id = $1", connection);
+            cmd.Parameters.Add(new() { Value = t.Value });
+            await cmd.ExecuteNonQueryAsync();
+        }
+
         (await Store.Records.GetAsync(t, "tracker.issues", "i1")).ShouldNotBeNull();
     }
 

@@ -418,6 +418,7 @@ public sealed class RestoreTests(StoreFixture fixture) : IClassFixture<StoreFixt
         return new StoreOptions
         {
             ConnectionString = options.ConnectionString,
+            OwnerConnectionString = options.OwnerConnectionString,
             BlobDirectory = options.BlobDirectory,
             TimeProvider = options.TimeProvider,
             Actor = options.Actor,

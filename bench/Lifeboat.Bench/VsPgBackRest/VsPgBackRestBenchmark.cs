@@ -40,7 +40,7 @@ internal sealed class VsPgBackRestBenchmark : IBenchmark
 
         await using var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
-            Store = new StoreOptions { ConnectionString = server.ConnectionString, BlobDirectory = Path.Combine(server.Home, "blobs"), Actor = "bench" },
+            Store = server.Database.StoreOptions(Path.Combine(server.Home, "blobs")),
         }, ct);
         Log.Info($"Seeding {sites:N0} sites of the sample ({size.Name} size)");
         var seeded = await new SampleSeeder(platform).SeedAsync(new SeedOptions { Sites = sites, Size = size, Seed = 5 },
@@ -126,7 +126,7 @@ internal sealed class VsPgBackRestBenchmark : IBenchmark
         await using var instance = await Log.WhileRunning("side instance recovery", SideInstance.StartAsync(side, new NpgsqlConnectionStringBuilder(server.ConnectionString), ct));
         var recoverySeconds = Stopwatch.GetElapsedTime(step).TotalSeconds;
         step = Stopwatch.GetTimestamp();
-        var written = await SiteWriteBack.RunAsync(instance.ConnectionString, platform, site, ct);
+        var written = await SiteWriteBack.RunAsync(instance.ConnectionString, server.ConnectionString, platform, site, ct);
         var writeBackSeconds = Stopwatch.GetElapsedTime(step).TotalSeconds;
         var pgbackrestSeconds = Stopwatch.GetElapsedTime(total).TotalSeconds;
         await VerifyAsync(platform, site, atPoint, "pgBackRest", ct);

@@ -36,35 +36,16 @@ public static class DatabaseRoles
         await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = "postgres", Pooling = false }.ConnectionString))
         {
             await connection.OpenAsync(cancellationToken);
-            // Roles are the cluster's: a concurrent start may create them first.
-            await ExecAsync(connection, $"""
-                DO $$
-                BEGIN
-                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Owner}') THEN
-                        CREATE ROLE {Owner} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
-                    END IF;
-                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Application}') THEN
-                        CREATE ROLE {Application} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT;
-                    END IF;
-                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-                END $$
-                """, cancellationToken);
-            await ExecAsync(connection, $"ALTER ROLE {Owner} PASSWORD {Literal(ownerPassword)}", cancellationToken);
-            await ExecAsync(connection, $"ALTER ROLE {Application} PASSWORD {Literal(applicationPassword)}", cancellationToken);
-            // So the settle waits of backups and the detector see every writer's transaction, whatever its role.
-            await ExecAsync(connection, $"GRANT pg_read_all_stats TO {Application}", cancellationToken);
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
-            exists.Parameters.Add(new() { Value = database });
-            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+            // Roles are the cluster's, and concurrent starts (workers, parallel tests) change them: one at a time,
+            // or PostgreSQL refuses the second ALTER ROLE ("tuple concurrently updated").
+            await ExecAsync(connection, $"SELECT pg_advisory_lock({RolesLockKey})", cancellationToken);
+            try
             {
-                try
-                {
-                    await ExecAsync(connection, $"CREATE DATABASE {Identifier(database)} OWNER {Owner}", cancellationToken);
-                }
-                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
-                {
-                    // created by a concurrent process: fine
-                }
+                await EnsureRolesAsync(connection, database, ownerPassword, applicationPassword, cancellationToken);
+            }
+            finally
+            {
+                await ExecAsync(connection, $"SELECT pg_advisory_unlock({RolesLockKey})", CancellationToken.None);
             }
         }
 
@@ -79,6 +60,42 @@ public static class DatabaseRoles
         return new DatabaseConnections(
             new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database, Username = Application, Password = applicationPassword }.ConnectionString,
             new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database, Username = Owner, Password = ownerPassword }.ConnectionString);
+    }
+
+    private const long RolesLockKey = 0x4C42_524F_4C45_5321; // "LBROLES!"
+
+    private static async Task EnsureRolesAsync(NpgsqlConnection connection, string database, string ownerPassword, string applicationPassword,
+        CancellationToken cancellationToken)
+    {
+        await ExecAsync(connection, $"""
+            DO $$
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Owner}') THEN
+                    CREATE ROLE {Owner} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+                END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Application}') THEN
+                    CREATE ROLE {Application} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT;
+                END IF;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+            END $$
+            """, cancellationToken);
+        await ExecAsync(connection, $"ALTER ROLE {Owner} PASSWORD {Literal(ownerPassword)}", cancellationToken);
+        await ExecAsync(connection, $"ALTER ROLE {Application} PASSWORD {Literal(applicationPassword)}", cancellationToken);
+        // So the settle waits of backups and the detector see every writer's transaction, whatever its role.
+        await ExecAsync(connection, $"GRANT pg_read_all_stats TO {Application}", cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.Add(new() { Value = database });
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            try
+            {
+                await ExecAsync(connection, $"CREATE DATABASE {Identifier(database)} OWNER {Owner}", cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // created by a concurrent process: fine
+            }
+        }
     }
 
     /// <summary>

@@ -4,14 +4,14 @@ namespace Lifeboat.Storage.Hosting;
 /// Where a Lifeboat process finds its database and files: LIFEBOAT_CONNECTION (or an explicit
 /// connection string) for an existing server, otherwise the embedded private server under the home.
 /// </summary>
-public sealed class LifeboatHome(string? home = null, string? connectionString = null)
+public sealed class LifeboatHome(string? home = null, string? connectionString = null, string? ownerConnectionString = null)
 {
     public string Path { get; } = System.IO.Path.GetFullPath(home ?? LocalPostgres.DefaultHome());
 
     public string? ConnectionString { get; } = connectionString ?? (Environment.GetEnvironmentVariable("LIFEBOAT_CONNECTION") is { Length: > 0 } c ? c : null);
 
-    /// <summary>With a connection string of your own: the owner role's, for migrations and imports (LIFEBOAT_OWNER_CONNECTION); else the same one.</summary>
-    public string? OwnerConnectionString { get; } = DatabaseConnections.OwnerFromEnvironment;
+    /// <summary>With a connection string of your own: the owner role's, for migrations and imports (an explicit one, else LIFEBOAT_OWNER_CONNECTION); else the same one.</summary>
+    public string? OwnerConnectionString { get; } = ownerConnectionString ?? DatabaseConnections.OwnerFromEnvironment;
 
     public bool UsesEmbeddedServer => ConnectionString is null;
 

@@ -8,7 +8,10 @@ namespace Lifeboat.Storage.Internal;
 /// </summary>
 internal static class Errors
 {
-    public static bool IsGateError(PostgresException e) => e.SqlState.StartsWith("LB", StringComparison.Ordinal);
+    public static bool IsGateError(PostgresException e) => e.SqlState.StartsWith("LB", StringComparison.Ordinal) || e.SqlState == TooOld;
+
+    /// <summary>The gate's refusal of a write to a tenant that changed after the transaction took its position (0006_roles.sql).</summary>
+    private const string TooOld = "40001";
 
     public static StoreException Translate(PostgresException e, TenantId tenant)
     {
@@ -21,6 +24,7 @@ internal static class Errors
             "LBSDE" => new TenantStateException(tenant, TenantState.Deleted, message),
             "LBSRE" => new TenantStateException(tenant, TenantState.Restoring, message),
             "LBSPU" => new TenantStateException(tenant, TenantState.Purged, message),
+            TooOld => new TransactionTooOldException(tenant, message, e),
             _ => new StoreException(message, e),
         };
     }

@@ -15,6 +15,12 @@ public static class SchemaMigrator
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(sources);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // Up to date: nothing to lock or create, so the application role (which may create nothing) opens a migrated store.
+        if (await UpToDateAsync(connection, sources, cancellationToken))
+        {
+            return 0;
+        }
+
         await Execute(connection, $"SELECT pg_advisory_lock({MigrationLockKey})", null, cancellationToken);
         try
         {
@@ -59,10 +65,37 @@ public static class SchemaMigrator
 
             return applied;
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new StoreConfigurationException(
+                $"the schema has migrations to apply, and the role {connection.UserName} may not apply them ({e.MessageText}): " +
+                "give the owner role's connection as well (--owner-connection, LIFEBOAT_OWNER_CONNECTION, or StoreOptions.OwnerConnectionString).");
+        }
         finally
         {
             await Execute(connection, $"SELECT pg_advisory_unlock({MigrationLockKey})", null, CancellationToken.None);
         }
+    }
+
+    private static async Task<bool> UpToDateAsync(NpgsqlConnection connection, IReadOnlyList<MigrationSource> sources, CancellationToken ct)
+    {
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('lifeboat.schema_migrations') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
+            {
+                return false;
+            }
+        }
+
+        foreach (var source in sources)
+        {
+            if (await CurrentVersion(connection, source.Module, ct) < source.Load().Count)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static async Task<int> CurrentVersion(NpgsqlConnection connection, string module, CancellationToken ct)

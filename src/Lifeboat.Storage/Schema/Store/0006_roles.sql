@@ -286,12 +286,14 @@ INSERT INTO lifeboat.settings DEFAULT VALUES;
 CREATE FUNCTION lifeboat.normalized_name(p text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT lower(btrim(normalize(p, NFKC))) $$;
 
--- The guard on removal now trusts only the functions below: they set this while they remove.
+-- Removal happens only inside the functions below: they run as the schema's owner and set the
+-- reason while they remove. The application role has no DELETE privilege at all; this guard keeps
+-- any other role (a superuser's session included) from removing rows by setting the reason itself.
 CREATE OR REPLACE FUNCTION lifeboat.guard_removal() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF coalesce(current_setting('lifeboat.removal', true), '') NOT IN ('retention', 'erasure') OR NOT lifeboat.session_is_trusted() AND current_user <> (
-           SELECT n.nspowner::regrole::text FROM pg_namespace n WHERE n.nspname = 'lifeboat') THEN
+    IF coalesce(current_setting('lifeboat.removal', true), '') NOT IN ('retention', 'erasure')
+       OR current_user::regrole <> (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = 'lifeboat') THEN
         RAISE EXCEPTION USING ERRCODE = 'LB403', MESSAGE = format('rows of lifeboat.%s are never removed directly', TG_TABLE_NAME),
             HINT = 'Delete through the store (it writes a tombstone); only the retention job and an approved erasure remove data.';
     END IF;
