@@ -292,7 +292,7 @@ public sealed class ImportSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Blobs the versions to import refer to whose file is not in the blob directory (purged tenants' blobs stay out).</summary>
+    /// <summary>Blobs the versions to import refer to whose file is not in the blob directory (purged tenants' blobs stay out; a file the retention job set aside is brought back).</summary>
     private async Task<List<string>> MissingBlobsAsync(CancellationToken ct)
     {
         var missing = new List<string>();
@@ -304,7 +304,7 @@ public sealed class ImportSession : IAsyncDisposable
         while (await reader.ReadAsync(ct))
         {
             var sha = Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0));
-            if (!_context.BlobFiles.Exists(sha))
+            if (!_context.BlobFiles.IsInPlace(sha))
             {
                 missing.Add(sha);
             }
