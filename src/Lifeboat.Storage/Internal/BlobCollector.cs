@@ -2,7 +2,7 @@ namespace Lifeboat.Storage.Internal;
 
 /// <summary>
 /// Collects blob files no version refers to, in two phases, so that no writer or reader in flight loses
-/// its bytes. A file in place whose grace period is over, which no version refers to,
+/// its bytes. A file in place whose grace period is over, which no version and no import's pin refers to,
 /// is set aside (moved to quarantine); a file set aside for a whole grace period is checked again, and
 /// removed only when still nothing refers to it, or put back when something now does. Meanwhile a writer
 /// of the same bytes, or a reader of a record that refers to them, brings the file back at once.
@@ -28,9 +28,10 @@ internal sealed class BlobCollector(StoreContext context)
         foreach (var chunk in files.QuarantinedBefore(olderThan).Chunk(Chunk))
         {
             var unreferenced = await UnreferencedAsync(chunk, ct);
+            var pinned = files.Pinned();
             foreach (var sha in chunk)
             {
-                if (unreferenced.Contains(sha))
+                if (unreferenced.Contains(sha) && !pinned.Contains(sha))
                 {
                     if (files.Remove(sha) is { } length)
                     {
@@ -49,7 +50,9 @@ internal sealed class BlobCollector(StoreContext context)
         foreach (var chunk in files.InPlaceBefore(olderThan).Chunk(Chunk))
         {
             var unreferenced = await UnreferencedAsync(chunk, ct);
-            foreach (var sha in chunk.Where(unreferenced.Contains))
+            // Read after the database: an import that pinned its files before this read is seen.
+            var pinned = files.Pinned();
+            foreach (var sha in chunk.Where(s => unreferenced.Contains(s) && !pinned.Contains(s)))
             {
                 if (files.Quarantine(sha, olderThan))
                 {

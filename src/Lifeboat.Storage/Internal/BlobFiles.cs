@@ -5,6 +5,7 @@ namespace Lifeboat.Storage.Internal;
 /// <code>
 /// sha256/ab/cd/abcd…       the bytes, named by their hash, where readers look
 /// quarantine/ab/cd/abcd…   files the retention job set aside: removed a grace period later, unless brought back
+/// pins/*.pin               hashes an import is about to refer to: the retention job leaves those files alone
 /// incoming/                files being written, before they are named by their hash
 /// </code>
 /// A file's last-write time is when its grace period began, taken from the store's clock (the one the
@@ -20,6 +21,9 @@ internal sealed class BlobFiles(string root, TimeProvider time)
 
     public const UnixFileMode ReadOnlyFile = UnixFileMode.UserRead;
 
+    /// <summary>A pin older than this was left by an import whose process died; the retention job removes it.</summary>
+    private static readonly TimeSpan PinLifetime = TimeSpan.FromDays(1);
+
     public string Root { get; } = root;
 
     public string Incoming => Path.Combine(Root, "incoming");
@@ -27,6 +31,8 @@ internal sealed class BlobFiles(string root, TimeProvider time)
     private string InPlaceRoot => Path.Combine(Root, "sha256");
 
     private string QuarantineRoot => Path.Combine(Root, "quarantine");
+
+    private string PinsRoot => Path.Combine(Root, "pins");
 
     public string PathOf(string sha256) => Path.Combine(InPlaceRoot, sha256[..2], sha256[2..4], sha256);
 
@@ -169,6 +175,70 @@ internal sealed class BlobFiles(string root, TimeProvider time)
     /// <summary>The hashes of files set aside before <paramref name="olderThan"/>.</summary>
     public IEnumerable<string> QuarantinedBefore(DateTimeOffset olderThan) => Before(QuarantineRoot, olderThan);
 
+    /// <summary>
+    /// Registers hashes an import will refer to when it commits, before it checks or copies their files:
+    /// the retention job neither sets those files aside nor removes them until the pin is released (or is
+    /// a day old). The pin is complete before the retention job can see it.
+    /// </summary>
+    public async Task<BlobPin> PinAsync(IReadOnlyCollection<string> sha256s, CancellationToken ct)
+    {
+        CreateFolder(PinsRoot);
+        var name = Guid.NewGuid().ToString("n");
+        var writing = Path.Combine(PinsRoot, name + ".tmp");
+        var pin = Path.Combine(PinsRoot, name + ".pin");
+        await using (var file = new FileStream(writing, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            Options = FileOptions.Asynchronous,
+            UnixCreateMode = WritableFile,
+        }))
+        await using (var writer = new StreamWriter(file))
+        {
+            foreach (var sha in sha256s)
+            {
+                await writer.WriteLineAsync(sha.AsMemory(), ct);
+            }
+        }
+
+        File.SetLastWriteTimeUtc(writing, time.GetUtcNow().UtcDateTime);
+        File.Move(writing, pin);
+        return new BlobPin(pin);
+    }
+
+    /// <summary>Every pinned hash. Pins a day old, left by imports whose process died, are removed.</summary>
+    public HashSet<string> Pinned()
+    {
+        var pinned = new HashSet<string>(StringComparer.Ordinal);
+        if (!Directory.Exists(PinsRoot))
+        {
+            return pinned;
+        }
+
+        var stale = time.GetUtcNow() - PinLifetime;
+        foreach (var file in Directory.EnumerateFiles(PinsRoot))
+        {
+            try
+            {
+                if (new DateTimeOffset(File.GetLastWriteTimeUtc(file), TimeSpan.Zero) < stale)
+                {
+                    File.Delete(file);
+                }
+                else if (file.EndsWith(".pin", StringComparison.Ordinal))
+                {
+                    pinned.UnionWith(File.ReadLines(file).Where(IsSha256));
+                }
+            }
+            catch (FileNotFoundException)
+            {
+                // released while it was read: its import committed, so versions refer to its files now
+            }
+        }
+
+        return pinned;
+    }
+
     private string QuarantinePathOf(string sha256) => Path.Combine(QuarantineRoot, sha256[..2], sha256[2..4], sha256);
 
     private static IEnumerable<string> Before(string folder, DateTimeOffset olderThan) =>
@@ -180,4 +250,10 @@ internal sealed class BlobFiles(string root, TimeProvider time)
                 .Select(f => f.Name);
 
     private static bool IsSha256(string name) => name.Length == 64 && name.All(char.IsAsciiHexDigitLower);
+}
+
+/// <summary>An import's registration of the blobs it will refer to; released when the import ends.</summary>
+internal sealed class BlobPin(string path) : IDisposable
+{
+    public void Dispose() => File.Delete(path);
 }
