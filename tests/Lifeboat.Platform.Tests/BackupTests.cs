@@ -12,6 +12,8 @@ public sealed class BackupTests
 {
     private static readonly CollectionDefinition Issues = new("tracker.issues", "status");
     private static readonly CollectionDefinition Attachments = new("tracker.attachments");
+    private const UnixFileMode OthersAndGroup = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     [Fact]
     public async Task FullAndIncrementalSiteBackups_BringBackASiteWhoseRowsWereLost_ToAnExactPoint_WithTheSameIds_LeavingOtherSitesAlone()
@@ -238,10 +240,14 @@ public sealed class BackupTests
         {
             var path = env.PathOf(full, file.Name);
             Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))).ShouldBe(file.Sha256);
-            (File.GetUnixFileMode(path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)).ShouldBe((UnixFileMode)0, path);
+            File.GetUnixFileMode(path).ShouldBe(UnixFileMode.UserRead, $"{path}: read-only, and for the owner alone");
         }
 
         (File.GetUnixFileMode(folder) & UnixFileMode.UserWrite).ShouldBe((UnixFileMode)0, "nothing can be added to a finished backup");
+        foreach (var inside in Directory.EnumerateDirectories(env.BackupFolder, "*", SearchOption.AllDirectories).Append(env.BackupFolder))
+        {
+            (File.GetUnixFileMode(inside) & OthersAndGroup).ShouldBe((UnixFileMode)0, inside);
+        }
         foreach (var (path, (bytes, written)) in files)
         {
             File.ReadAllBytes(path).ShouldBe(bytes);
