@@ -47,6 +47,94 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
     }
 
     [Fact]
+    public async Task BackupList_WhenABackupInTheMiddleOfAChainIsMissing_ShowsTheGap_AndWhatCanNoLongerBeRestored()
+    {
+        var folder = Path.Combine(cli.Home, "gap");
+        var chain = await TakeChainAsync(folder, 5);
+        var (kept, missing, after, last) = (chain[1], chain[2], chain[3], chain[4]);
+        Unprotect(Path.Combine(folder, missing.Id));
+        Directory.Delete(Path.Combine(folder, missing.Id), recursive: true);
+
+        var (exit, list) = await cli.RunAsync("backup", "list", "--backups", folder);
+
+        list.ShouldContain($"Chain {chain[0].Id} of the environment is broken at {missing.Id}: its folder is gone.");
+        list.ShouldContain($"{after.Id}, {last.Id} depend on it and can no longer be restored");
+        list.ShouldContain($"points up to position {kept.UpTo} ({kept.Id}) still can");
+        list.ShouldContain("Take a full backup now (lifeboat backup full)");
+        Cells(list, missing.Id).ShouldBe([missing.Id, "✗ missing", "environment", $"{kept.UpTo}–{after.After}", "-", "-", "-", "no"]);
+        Cells(list, after.Id)[^1].ShouldBe("no");
+        Cells(list, kept.Id)[^1].ShouldBe("yes");
+        list.ShouldNotContain("forks");
+        exit.ShouldBe(3, "some backups cannot be restored");
+    }
+
+    [Fact]
+    public async Task BackupList_WithAGarbageManifest_NamesTheDamagedBackup_AndTheLaterOnesAsDependingOnIt_WithoutFrameworkText()
+    {
+        var folder = Path.Combine(cli.Home, "garbage");
+        var chain = await TakeChainAsync(folder, 4);
+        var damaged = chain[1].Id;
+        var manifest = Path.Combine(folder, damaged, "manifest.json");
+        Unprotect(Path.Combine(folder, damaged));
+        await File.WriteAllTextAsync(manifest, "{\n  \"format\": \"lifeboat-backup/1\",\n  this is not JSON\n}\n", TestContext.Current.CancellationToken);
+
+        var (listExit, list) = await cli.RunAsync("backup", "list", "--backups", folder);
+        var (verifyExit, verify) = await cli.RunAsync("backup", "verify", "--backups", folder);
+        var (restoreExit, restore) = await cli.RunAsync("backup", "restore", "--site", "site_01jd8x2k9q4m7t6v5w3y1z0a8b", "--to", $"@{chain[3].UpTo}", "--backups", folder);
+        restore = Flat(restore); // a long error wraps at the console's width
+
+        list.ShouldContain($"is broken at {damaged}: manifest of {damaged} is not valid JSON at line 3");
+        list.ShouldContain($"{chain[2].Id}, {chain[3].Id} depend on it and can no longer be restored");
+        verify.ShouldContain($"manifest of {damaged} is not valid JSON at line 3");
+        restoreExit.ShouldBe(2);
+        restore.ShouldContain($"it breaks at damaged backup {damaged} (manifest of {damaged} is not valid JSON at line 3");
+        restore.ShouldContain($"{chain[2].Id}, {chain[3].Id} depend on it. Points up to position {chain[0].UpTo} ({chain[0].Id}) can still be restored from this chain.");
+        foreach (var output in new[] { list, verify, restore })
+        {
+            output.ShouldNotContain("forks");
+            output.ShouldNotContain("LineNumber");
+            output.ShouldNotContain("BytePositionInLine");
+            output.ShouldNotContain("invalid start");
+        }
+
+        listExit.ShouldBe(3, "some backups cannot be restored");
+        verifyExit.ShouldBe(3);
+    }
+
+    private async Task<List<(string Id, long After, long UpTo)>> TakeChainAsync(string folder, int backups)
+    {
+        var site = Match(SiteId(), (await cli.RunAsync("site", "create", $"Chain {Guid.NewGuid():n}"[..20], "--region", "eu-west")).Output);
+        var chain = new List<(string, long, long)>();
+        for (var i = 0; i < backups; i++)
+        {
+            (await cli.RunAsync("flag", "set", site, "new-editor", i % 2 == 0 ? "on" : "off")).Exit.ShouldBe(0);
+            var (exit, output) = await cli.RunAsync("backup", i == 0 ? "full" : "incremental", "--backups", folder);
+            exit.ShouldBe(0, output);
+            var positions = Positions().Match(output);
+            chain.Add((Match(BackupId(), output), long.Parse(positions.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+                long.Parse(positions.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return chain;
+    }
+
+    private static string Flat(string output) => Whitespace().Replace(output, " ");
+
+    /// <summary>The cells of the table row that starts with <paramref name="id"/>.</summary>
+    private static string[] Cells(string output, string id) =>
+        output.Split('\n').Select(l => l.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).FirstOrDefault(c => c.Length > 1 && c[0] == id)
+        ?? throw new InvalidOperationException($"no table row for {id} in: {output}");
+
+    private static void Unprotect(string folder)
+    {
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    [Fact]
     public async Task BackupVerify_OfADamagedBackup_ExitsThreeNamingTheFile()
     {
         var home = Path.Combine(cli.Home, "damaged");
@@ -75,4 +163,10 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
 
     [GeneratedRegex(@"positions \d+–(\d+)")]
     private static partial Regex PositionsTo();
+
+    [GeneratedRegex(@"positions (\d+)–(\d+)")]
+    private static partial Regex Positions();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
 }

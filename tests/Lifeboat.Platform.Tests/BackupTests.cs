@@ -223,6 +223,85 @@ public sealed class BackupTests
     }
 
     [Fact]
+    public async Task AChainMissingABackupInItsMiddle_ListsTheGap_AndRestoresExactlyWhatTheListingSays()
+    {
+        await using var env = await BackupEnvironment.CreateAsync();
+        var site = await env.Platform.Sites.CreateAsync("Acme", "eu-west");
+        var chain = await TakeChainAsync(env, site.Id, 5);
+        var (full, kept, missing, after, last) = (chain[0], chain[1], chain[2], chain[3], chain[4]);
+        BackupFolders.Remove(Path.Combine(env.BackupFolder, missing.Id.Value));
+
+        var listed = (await env.Backups.ListAsync()).Chains.Single();
+
+        var gap = listed.Gaps.Single();
+        gap.Backup.ShouldBe(missing.Id);
+        gap.Kind.ShouldBe(BackupGapKind.Missing);
+        gap.Describe().ShouldBe("its folder is gone");
+        gap.Unrestorable.ShouldBe([after.Id, last.Id]);
+        (gap.AfterPosition, gap.UpToPosition).ShouldBe((kept.UpToPosition, missing.UpToPosition));
+        listed.LastRestorable!.Id.ShouldBe(kept.Id);
+        listed.Problems.Select(p => p.Backup).ShouldBe([after.Id, last.Id]);
+        listed.Problems.ShouldAllBe(p => p.Problem.Contains($"depends on missing backup {missing.Id}") && !p.Problem.Contains("fork"));
+        var refused = await Should.ThrowAsync<BackupIntegrityException>(() => env.Backups.RestoreSiteAsync(site.Id, RecoveryPoint.AtPosition(after.UpToPosition)));
+        refused.Message.ShouldContain($"it breaks at missing backup {missing.Id} (its folder is gone), and {after.Id}, {last.Id} depend on it");
+        refused.Message.ShouldContain($"Points up to position {kept.UpToPosition} ({kept.Id}) can still be restored");
+        (await env.Backups.RestoreSiteAsync(site.Id, RecoveryPoint.AtPosition(kept.UpToPosition))).BackupsUsed.ShouldBe([full.Id, kept.Id]);
+        (await Should.ThrowAsync<PlatformException>(() => env.Backups.IncrementalAsync(site.Id))).Message.ShouldContain("Take a full backup");
+    }
+
+    [Fact]
+    public async Task AGarbageManifest_IsReportedAsThatBackupsDamage_WithItsLine_AndTheLaterBackupsDependOnIt()
+    {
+        await using var env = await BackupEnvironment.CreateAsync();
+        var site = await env.Platform.Sites.CreateAsync("Acme", "eu-west");
+        var chain = await TakeChainAsync(env, site.Id, 4);
+        var damaged = chain[1].Id;
+        var manifest = Path.Combine(env.BackupFolder, damaged.Value, BackupManifest.FileName);
+        File.SetUnixFileMode(Path.GetDirectoryName(manifest)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(manifest, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await File.WriteAllTextAsync(manifest, "{\n  \"format\": \"lifeboat-backup/1\",\n  \"id\": \"bak_01jd8x2k9q4m7t6v5w3y1z0a8b\"\n  \"kind\": \"Full\"\n}");
+
+        var listing = await env.Backups.ListAsync();
+
+        listing.Unreadable.Single().Problem.ShouldBe($"altered: manifest of {damaged} is not valid JSON at line 4, byte 3");
+        var gap = listing.Chains.Single().Gaps.Single();
+        (gap.Backup, gap.Kind).ShouldBe((damaged, BackupGapKind.Damaged));
+        gap.Unrestorable.ShouldBe([chain[2].Id, chain[3].Id]);
+        listing.Chains.Single().Problems.ShouldAllBe(p => p.Problem.StartsWith($"unrestorable: ", StringComparison.Ordinal) && p.Problem.Contains($"depends on damaged backup {damaged}"));
+    }
+
+    [Fact]
+    public async Task ABackupThatTrulyForksTheChain_IsTheOnlyOneCalledAFork()
+    {
+        await using var env = await BackupEnvironment.CreateAsync();
+        var site = await env.Platform.Sites.CreateAsync("Acme", "eu-west");
+        var chain = await TakeChainAsync(env, site.Id, 3);
+        // A copy of the second backup under another ID: it follows the full backup, which the second already follows.
+        var fork = BackupId.Parse("bak_01jd8x2k9q4m7t6v5w3y1z0a8b");
+        var folder = Path.Combine(env.BackupFolder, fork.Value);
+        Directory.CreateDirectory(folder);
+        foreach (var file in chain[1].Files.Where(f => !f.Name.Contains('/', StringComparison.Ordinal)))
+        {
+            File.Copy(env.PathOf(chain[1], file.Name), Path.Combine(folder, file.Name));
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(folder, BackupManifest.FileName), (chain[1] with
+        {
+            Id = fork,
+            CreatedAt = chain[1].CreatedAt + TimeSpan.FromSeconds(1),
+            Files = [.. chain[1].Files.Where(f => !f.Name.Contains('/', StringComparison.Ordinal))],
+        }).Seal().Bytes);
+
+        var listed = (await env.Backups.ListAsync()).Chains.Single();
+
+        var gap = listed.Gaps.Single();
+        (gap.Backup, gap.Kind).ShouldBe((fork, BackupGapKind.Fork));
+        gap.Describe().ShouldBe($"backup {fork} forks the chain: another backup already follows {chain[0].Id}");
+        listed.Problems.Single().Backup.ShouldBe(fork);
+        listed.LastRestorable!.Id.ShouldBe(chain[2].Id, "the chain the links follow is whole");
+    }
+
+    [Fact]
     public async Task BackupFiles_AreReadOnly_HashedInTheManifest_AndNeverOverwrittenByLaterBackups()
     {
         await using var env = await BackupEnvironment.CreateAsync();
@@ -352,6 +431,19 @@ public sealed class BackupTests
         var carried = PlatformTables.All.Concat(StoreBackups.StoreTables).Select(t => t.Name)
             .Concat(["lifeboat.tenants", "lifeboat.tenant_history", "lifeboat.records", "lifeboat.record_history", "lifeboat.schema_migrations"]);
         tables.ShouldBe(carried, ignoreOrder: true);
+    }
+
+    /// <summary>A full backup of the site and incrementals after it, each with a version of its own.</summary>
+    private static async Task<List<BackupManifest>> TakeChainAsync(BackupEnvironment env, SiteId site, int backups)
+    {
+        var chain = new List<BackupManifest>();
+        for (var i = 0; i < backups; i++)
+        {
+            await env.Platform.Store.Records.PutAsync(site.Tenant, Issues, "iss-1", new { title = $"v{i}", status = "open" });
+            chain.Add(i == 0 ? await env.Backups.FullAsync(site) : await env.Backups.IncrementalAsync(site));
+        }
+
+        return chain;
     }
 
     private static MemoryStream Bytes(string text) => new(Encoding.UTF8.GetBytes(text));
