@@ -41,9 +41,11 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
         var (allExit, all) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--blobs", Path.Combine(cli.Home, "restored-blobs"));
         allExit.ShouldBe(0, all);
         all.ShouldContain("The environment is back as of");
-        var (againExit, again) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString);
+        var unused = Path.Combine(cli.Home, "never-created-blobs");
+        var (againExit, again) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--blobs", unused);
         againExit.ShouldBe(2);
         again.ShouldContain("the target database is not empty");
+        Directory.Exists(unused).ShouldBeFalse("a refused restore creates nothing, not even its blob folder");
     }
 
     [Fact]
@@ -101,6 +103,39 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
         verifyExit.ShouldBe(3);
     }
 
+    [Fact]
+    public async Task RestoreAll_WithoutABlobFolder_OrIntoTheLiveOne_IsRefused_AndChangesNothing()
+    {
+        var folder = Path.Combine(cli.Home, "for-restore-all");
+        (await cli.RunAsync("backup", "full", "--backups", folder)).Exit.ShouldBe(0);
+        await using var empty = await PostgresServer.CreateDatabaseAsync("cli-restore-refused");
+        var live = Path.Combine(cli.Home, "blobs");
+        var liveFiles = Directory.EnumerateFiles(live, "*", SearchOption.AllDirectories).Count();
+
+        var (noBlobsExit, noBlobs) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--backups", folder);
+        var (liveExit, intoLive) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--backups", folder,
+            "--blobs", Path.Combine(cli.Home, "blobs", "..", "blobs") + "/");
+        (noBlobs, intoLive) = (Flat(noBlobs), Flat(intoLive));
+
+        noBlobsExit.ShouldBe(2);
+        noBlobs.ShouldContain("restore-all needs --blobs");
+        noBlobs.ShouldContain(live);
+        liveExit.ShouldBe(2);
+        intoLive.ShouldContain($"{live} is the live environment's blob folder");
+        intoLive.ShouldContain("--allow-live-blobs");
+        foreach (var output in new[] { noBlobs, intoLive })
+        {
+            output.ShouldContain("Nothing was changed");
+        }
+
+        Directory.EnumerateFiles(live, "*", SearchOption.AllDirectories).Count().ShouldBe(liveFiles);
+        (await TablesAsync(empty.ConnectionString)).ShouldBe(0, "the target database was not touched");
+
+        var (forcedExit, forced) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--backups", folder, "--blobs", live, "--allow-live-blobs");
+        forcedExit.ShouldBe(0, forced);
+        forced.ShouldContain("The environment is back as of");
+    }
+
     private async Task<List<(string Id, long After, long UpTo)>> TakeChainAsync(string folder, int backups)
     {
         var site = Match(SiteId(), (await cli.RunAsync("site", "create", $"Chain {Guid.NewGuid():n}"[..20], "--region", "eu-west")).Output);
@@ -132,6 +167,14 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
         {
             File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
+    }
+
+    private static async Task<long> TablesAsync(string connectionString)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema IN ('lifeboat', 'platform')", connection);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     [Fact]

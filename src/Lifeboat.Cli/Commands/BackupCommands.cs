@@ -201,18 +201,22 @@ internal static class BackupCommands
     private static Command RestoreAll(BackupCommandContext c)
     {
         var into = new Option<string>("--into") { Description = "Connection string of the new, empty database to fill", Required = true };
-        var blobs = new Option<string?>("--blobs") { Description = "The new environment's blob folder (default: LIFEBOAT_BLOBS, else <home>/blobs)" };
+        var blobs = new Option<string?>("--blobs") { Description = "The new environment's blob folder: a new folder (required; never the live one unless --allow-live-blobs)" };
+        var allowLive = new Option<bool>("--allow-live-blobs")
+        {
+            Description = "Let --blobs be the live environment's blob folder: only when the live database is gone for good and the new environment replaces it",
+        };
         var older = new Option<bool>("--allow-older-chain") { Description = "When the newest environment chain is damaged, use the newest intact older one" };
-        var command = new Command("restore-all", "Rebuild every site and the platform's tables in an empty database from the newest environment chain") { into, blobs, older };
+        var command = new Command("restore-all", "Rebuild every site and the platform's tables in an empty database from the newest environment chain") { into, blobs, allowLive, older };
         command.SetAction(async (parse, ct) =>
         {
-            // Never the live database: it may be gone.
+            // Never the live database (it may be gone), and never the live blob folder unless asked: checked before anything is created.
             var target = new PlatformOptions
             {
                 Store = new StoreOptions
                 {
                     ConnectionString = parse.GetValue(into)!,
-                    BlobDirectory = parse.GetValue(blobs) ?? c.Globals.HomeOf(parse).BlobDirectory,
+                    BlobDirectory = NewBlobFolder(parse.GetValue(blobs), c.Globals.HomeOf(parse).BlobDirectory, parse.GetValue(allowLive)),
                     Actor = c.Globals.ActorOf(parse),
                 },
             };
@@ -235,6 +239,50 @@ internal static class BackupCommands
             return LifeboatCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The blob folder a restore-all fills. Sharing the live one would mix two environments' files, and the
+    /// retention job of each would collect the files only the other refers to; so it must be named, and the
+    /// live one only on purpose.
+    /// </summary>
+    private static string NewBlobFolder(string? given, string live, bool allowLive)
+    {
+        live = Path.GetFullPath(live);
+        if (given is not { Length: > 0 })
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"restore-all needs --blobs <folder>: the new environment's blob folder, a new folder such as {Path.Combine(Path.GetDirectoryName(live) ?? live, "restored-blobs")}. " +
+                $"It is never the live environment's blob folder ({live}) unless you say so. Nothing was changed.");
+        }
+
+        if (SameFolder(given, live) && !allowLive)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"{live} is the live environment's blob folder: the new environment would share its files, and the retention of each would remove the files only the other refers to. " +
+                "Give a new folder to --blobs; or, only when the live database is gone for good and the new environment replaces it, add --allow-live-blobs. Nothing was changed.");
+        }
+
+        return Path.GetFullPath(given);
+    }
+
+    private static bool SameFolder(string a, string b) => string.Equals(RealPath(a), RealPath(b), StringComparison.Ordinal);
+
+    /// <summary>The absolute path with the symbolic links on the way resolved, as far as its folders exist.</summary>
+    private static string RealPath(string path)
+    {
+        var current = Path.GetPathRoot(Path.GetFullPath(path))!;
+        foreach (var part in Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            var folder = new DirectoryInfo(current);
+            if (folder.Exists && folder.LinkTarget is not null && folder.ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            {
+                current = Path.GetFullPath(target.FullName);
+            }
+        }
+
+        return Path.TrimEndingDirectorySeparator(current);
     }
 
     private static Command Rpo(BackupCommandContext c)
