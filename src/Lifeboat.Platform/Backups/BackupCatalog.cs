@@ -48,8 +48,8 @@ public sealed record BackupChain(BackupId Id, BackupScope Scope, SiteId? Site, I
     public BackupManifest? Full => Members.Count > 0 && Members[0].Kind == BackupKind.Full && Members[0].Id == Id ? Members[0] : null;
 
     /// <summary>
-    /// The last backup a restore can still go through, as far as the manifests tell (the files are checked
-    /// by verifying), or null when none can: the backups before it are linked without a break.
+    /// The last backup a restore can still go through: it and every backup before it are linked without a
+    /// break. Null when none is (the full backup is gone). This reads the manifests only; verifying checks the files.
     /// </summary>
     public BackupManifest? LastRestorable =>
         Full is null || Problems.Any(p => p.Backup == Id) ? null : Members.TakeWhile(m => !Problems.Any(p => p.Backup == m.Id)).LastOrDefault();
