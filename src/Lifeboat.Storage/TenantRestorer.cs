@@ -296,7 +296,7 @@ public sealed class TenantRestorer
                     changes.Add(new CollectionChange(reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt64(7)));
                     if (checkBlobs && !reader.IsDBNull(8))
                     {
-                        missing.AddRange(reader.GetFieldValue<byte[][]>(8).Select(Convert.ToHexStringLower).Where(sha => !blobs.Exists(sha)));
+                        missing.AddRange(reader.GetFieldValue<byte[][]>(8).Select(Convert.ToHexStringLower).Where(sha => !blobs.IsInPlace(sha)));
                     }
                 }
             }

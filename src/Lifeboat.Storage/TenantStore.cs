@@ -23,7 +23,7 @@ public sealed class TenantStore : IAsyncDisposable
         Records = new RecordStore(context);
         Blobs = new BlobStore(context, Records);
         Restores = new TenantRestorer(context, Tenants);
-        Retention = new RetentionJob(context, Blobs);
+        Retention = new RetentionJob(context);
         Erasures = new Erasures(context, Tenants);
         DestructiveWrites = new DestructiveWrites(context);
         Backups = new StoreBackups(context);
@@ -88,7 +88,7 @@ public sealed class TenantStore : IAsyncDisposable
             await SchemaMigrator.MigrateAsync(dataSource, migrations, cancellationToken);
         }
 
-        Directory.CreateDirectory(options.BlobDirectory);
+        BlobFiles.CreateFolder(options.BlobDirectory);
         return new TenantStore(new StoreContext(dataSource, options, RequireActor(options.Actor), new CollectionRegistry()), ownsDataSource);
     }
 

@@ -39,14 +39,21 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         await Store.Blobs.PutAsync(gone, Docs.Attachments, "own", new MemoryStream(own));
         var ownSha = (await Store.Records.GetAsync(gone, "tracker.attachments", "own"))!.Blob!.Sha256;
         await Store.Tenants.DeleteAsync(gone, "customer left");
-        await using var later = await OpenAtAsync((await Store.Tenants.GetAsync(gone)).StateChangedAt + TimeSpan.FromDays(31));
+        var deleted = (await Store.Tenants.GetAsync(gone)).StateChangedAt;
+        await using var later = await OpenAtAsync(deleted + TimeSpan.FromDays(31));
 
         var report = await later.Retention.RunAsync();
 
         report.TenantsPurged.ShouldContain(gone);
         report.TenantsPurged.ShouldNotContain(kept);
         (await Store.Tenants.GetAsync(gone)).State.ShouldBe(TenantState.Purged);
-        Directory.EnumerateFiles(fixture.BlobDirectory, ownSha, SearchOption.AllDirectories).ShouldBeEmpty();
+        File.Exists(Path.Combine(fixture.BlobDirectory, "sha256", ownSha[..2], ownSha[2..4], ownSha)).ShouldBeFalse("set aside by the run that purged its tenant");
+        await using (var graceLater = await OpenAtAsync(deleted + TimeSpan.FromDays(31) + TimeSpan.FromHours(2)))
+        {
+            (await graceLater.Retention.RunAsync()).BlobFilesRemoved.ShouldBeGreaterThanOrEqualTo(1);
+        }
+
+        Directory.EnumerateFiles(fixture.BlobDirectory, ownSha, SearchOption.AllDirectories).ShouldBeEmpty("removed a grace period later");
         (await Store.Blobs.ReadAllBytesAsync(kept, "tracker.attachments", "logo")).ShouldBe(shared);
         var created = (await Store.Tenants.GetAsync(gone)).CreatedPosition;
         (await Should.ThrowAsync<TenantStateException>(() => later.Restores.RestoreAsync(gone, RecoveryPoint.AtPosition(created))))

@@ -122,7 +122,8 @@ internal static class StoreCommands
         {
             await using var s = await globals.OpenStoreAsync(parse, ct);
             var report = await s.Retention.RunAsync(new InlineProgress<string>(m => console.MarkupLine($"[grey]{Markup.Escape(m)}[/]")), ct);
-            console.MarkupLine($"Retention window starts {Time(report.Cutoff)}: {report.VersionsCompacted} old version(s) compacted, {report.TenantsPurged.Count} tenant(s) purged, {report.BlobFilesRemoved} blob file(s) removed ({Bytes(report.BlobBytesRemoved)}).");
+            console.MarkupLine($"Retention window starts {Time(report.Cutoff)}: {report.VersionsCompacted} old version(s) compacted, {report.TenantsPurged.Count} tenant(s) purged, " +
+                $"{report.BlobFilesQuarantined} unreferenced blob file(s) set aside, {report.BlobFilesRemoved} set aside a grace period ago removed ({Bytes(report.BlobBytesRemoved)}).");
             return LifeboatCli.Ok;
         });
         return command;
