@@ -225,6 +225,40 @@ public sealed class RestoreJobTests(PlatformFixture fixture) : IClassFixture<Pla
         job.Point.ShouldBe($"per site, position:{targets[a]} to position:{targets[b]}");
     }
 
+    [Fact]
+    public async Task AJobFromAnAlert_BringsEachSiteOfTheBurstBackToTheInstantBeforeTheBurstReachedIt()
+    {
+        var clock = new TestClock();
+        clock.Freeze();
+        await using var platform = await fixture.OpenAsync(PlanPolicy.Default, clock);
+        var sites = await SitesWithDataAsync(platform, 4);
+        await platform.Detector.CheckAsync();
+        var rogue = platform.WithActor($"rogue-{Guid.NewGuid():n}");
+        foreach (var site in sites.Take(3))
+        {
+            await rogue.Sites.DeleteAsync(site, "no plan at all");
+        }
+
+        // The last site's customers are still at work while the script deletes the others.
+        var last = sites[3];
+        await platform.Store.Records.PutAsync(last.Tenant, Issues, "iss-late", new { title = "written during the burst", status = "open" });
+        var lastBefore = await platform.Store.Records.DigestAsync(last.Tenant);
+        await rogue.Sites.DeleteAsync(last, "no plan at all");
+        clock.Advance(TimeSpan.FromSeconds(5));
+        var alert = (await platform.Detector.CheckAsync()).Single(a => a.Actor == rogue.Store.Actor);
+        await platform.Detector.AcknowledgeAsync(alert.Id); // an open alert would halt the other tests' plans
+
+        var job = await platform.Restores.StartAsync(new RestoreJobRequest("undo the burst") { Alert = alert.Id });
+        await RunWorkerAsync(platform);
+
+        var outcome = await platform.Restores.SitesAsync(job.Id);
+        (await platform.Restores.GetAsync(job.Id)).State.ShouldBe(RestoreJobState.Completed, string.Join("; ", outcome.Select(r => r.Error).OfType<string>()));
+        outcome.Select(r => r.Site.Value).Order(StringComparer.Ordinal).ShouldBe(sites.Select(s => s.Value).Order(StringComparer.Ordinal));
+        outcome.Select(r => r.Point.Position).Distinct().Count().ShouldBe(4, "each site to the position before the burst's write to it");
+        (await platform.Store.Records.DigestAsync(last.Tenant)).ShouldBe(lastBefore, "the last site keeps what was written to it during the burst");
+        (await platform.Sites.GetAsync(last)).State.ShouldBe(TenantState.Active);
+    }
+
     [Theory(Timeout = 120_000)]
     [InlineData("site undelete")]
     [InlineData("store restore")]

@@ -31,7 +31,7 @@ internal sealed class RestoreJobCreator(PlatformContext context, Participants pa
         if (discarding.Count > 0 && !discardLaterWrites)
         {
             throw new PlatformException(PlatformErrorKind.Invalid,
-                $"restore job refused, nothing was started: restoring {Count(discarding.Count, "site")} to {(sites.Count == 1 ? "its point" : "their points")} would discard what was written after: " +
+                $"restore job refused, nothing was started: restoring {Count(discarding.Count, "site")} to {(discarding.Count == 1 ? "its point" : "their points")} would discard what was written after: " +
                 $"{string.Join("; ", discarding.Take(5).Select(Discards))}{(discarding.Count > 5 ? " …" : "")}. " +
                 "Those writes would stay in history (the job's undo brings them back), but the sites' users would lose them. " +
                 "If that is what you want, ask for it explicitly (lifeboat restore start … --discard-later-writes; over HTTP, discardLaterWrites: true); " +
