@@ -189,6 +189,8 @@ public sealed class RestoreApprovalApiTests(StrictPolicyFixture fixture) : IClas
             .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
         var cancelled = await (await fixture.ClientAs("lee").PostAsJsonAsync($"/api/restore-jobs/{second}/cancel", new { reason = "not needed" })).ShouldBeJsonAsync();
         (cancelled.Str("state"), cancelled.Str("cancelledBy"), cancelled.Str("cancelReason")).ShouldBe(("Cancelled", "lee", "not needed"));
+        var counts = (await fixture.Client.GetJsonAsync($"/api/restore-jobs/{second}"))["sites"]!;
+        (counts["cancelled"]!.GetValue<int>(), counts["pending"]!.GetValue<int>()).ShouldBe((1, 0));
         (await (await fixture.Client.PostAsJsonAsync($"/api/restore-jobs/{second}/cancel", new { reason = "again" })).ShouldBeProblemAsync(HttpStatusCode.Conflict))
             .Detail.ShouldContain("only a job awaiting approval can be cancelled");
         (await fixture.Client.GetJsonAsync($"/api/sites/{other}/users")).AsArray().Count.ShouldBe(2, "a cancelled job changed nothing");

@@ -133,7 +133,10 @@ public sealed record SiteRestore(SiteId Site, SiteRestoreState State, DateTimeOf
 
 public sealed record RestoreProgress(RestoreJob Job, int Pending, int Restoring, int Validating, int Restored, int Failed, TimeSpan Elapsed, TimeSpan? Remaining)
 {
-    public int Total => Pending + Restoring + Validating + Restored + Failed;
+    /// <summary>Sites of a job cancelled before it started.</summary>
+    public int Cancelled { get; init; }
+
+    public int Total => Pending + Restoring + Validating + Restored + Failed + Cancelled;
 
     public double ShareRestored => Total == 0 ? 1 : (double)Restored / Total;
 }
@@ -320,7 +323,7 @@ public sealed class RestoreJobs
             _ => finished == 0 ? null : elapsed / finished * left,
         };
         return new RestoreProgress(info, Of(SiteRestoreState.Pending), Of(SiteRestoreState.Restoring), Of(SiteRestoreState.Validating),
-            Of(SiteRestoreState.Restored), Of(SiteRestoreState.Failed), elapsed, remaining);
+            Of(SiteRestoreState.Restored), Of(SiteRestoreState.Failed), elapsed, remaining) { Cancelled = Of(SiteRestoreState.Cancelled) };
     }
 
     /// <summary>Tries the failed sites of a job again (after the cause was fixed: a blob file put back, a participant up again).</summary>

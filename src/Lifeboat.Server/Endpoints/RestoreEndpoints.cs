@@ -131,14 +131,18 @@ public sealed record CancelRestoreRequest(string Reason);
 
 public sealed record UndoRestoreRequest(string Reason, bool DiscardLaterWrites = false);
 
-/// <summary>Sites of a job per state; remainingSeconds is null until a first site is finished (there is no pace yet), 0 once the job is.</summary>
+/// <summary>
+/// Sites of a job per state; remainingSeconds is null until a first site is finished (there is no pace yet) and while the job
+/// awaits approval, 0 once the job is finished or cancelled.
+/// </summary>
 public sealed record RestoreJobProgress(RestoreJob Job, RestoreSiteCounts Sites, double ShareRestored, double ElapsedSeconds, double? RemainingSeconds)
 {
     public static RestoreJobProgress Of(RestoreProgress p) =>
-        new(p.Job, new RestoreSiteCounts(p.Total, p.Pending, p.Restoring, p.Validating, p.Restored, p.Failed), p.ShareRestored, p.Elapsed.TotalSeconds, p.Remaining?.TotalSeconds);
+        new(p.Job, new RestoreSiteCounts(p.Total, p.Pending, p.Restoring, p.Validating, p.Restored, p.Failed, p.Cancelled), p.ShareRestored, p.Elapsed.TotalSeconds,
+            p.Remaining?.TotalSeconds);
 }
 
-public sealed record RestoreSiteCounts(int Total, int Pending, int Restoring, int Validating, int Restored, int Failed);
+public sealed record RestoreSiteCounts(int Total, int Pending, int Restoring, int Validating, int Restored, int Failed, int Cancelled);
 
 public sealed record RetryResult(int Retried);
 
