@@ -59,44 +59,46 @@ internal sealed class RestoreJobCreator(PlatformContext context, Participants pa
     /// <summary>
     /// Each site exists, is not being restored, and can be restored to its point; the site as found (taken first, under
     /// its exclusive lock) and then the dry run. A write after the first is caught by the job before it writes anything.
+    /// A few sites at a time: a job of 883 sites should not spend its first quarter-minute on round trips.
     /// </summary>
     private async Task<List<PreparedSite>> PrepareAsync(IReadOnlyList<SitePoint> sites, CancellationToken ct)
     {
-        var problems = new List<string>();
-        var prepared = new List<PreparedSite>();
-        foreach (var site in sites)
+        var prepared = new PreparedSite?[sites.Count];
+        var problems = new string?[sites.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, sites.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
         {
-            var entry = await context.FindSiteAsync(site.Site, ct);
-            if (entry is null)
+            var site = sites[i];
+            if (await context.FindSiteAsync(site.Site, token) is null)
             {
-                problems.Add($"site {site.Site} does not exist in this environment");
-                continue;
+                problems[i] = $"site {site.Site} does not exist in this environment";
+                return;
             }
 
             try
             {
-                var found = await context.Store.Restores.ExpectAsync(site.Site.Tenant, ct);
+                var found = await context.Store.Restores.ExpectAsync(site.Site.Tenant, token);
                 if (found.State == TenantState.Restoring)
                 {
-                    problems.Add($"site {site.Site} is being restored already{await RestoredByAsync(site.Site, ct)}");
-                    continue;
+                    problems[i] = $"site {site.Site} is being restored already{await RestoredByAsync(site.Site, token)}";
+                    return;
                 }
 
-                prepared.Add(new PreparedSite(site, found, SiteDryRun.Of(await context.Store.Restores.PreviewAsync(site.Site.Tenant, site.Point, ct))));
+                prepared[i] = new PreparedSite(site, found, SiteDryRun.Of(await context.Store.Restores.PreviewAsync(site.Site.Tenant, site.Point, token)));
             }
             catch (StoreException e)
             {
-                problems.Add(e.Message);
+                problems[i] = e.Message.TrimEnd('.');
             }
-        }
+        });
 
-        if (problems.Count > 0)
+        var refused = problems.OfType<string>().ToList();
+        if (refused.Count > 0)
         {
             throw new PlatformException(PlatformErrorKind.Conflict,
-                $"restore job refused, nothing was started: {problems.Count} of {sites.Count} site(s) cannot be restored: {string.Join("; ", problems.Take(5).Select(p => p.TrimEnd('.')))}{(problems.Count > 5 ? " …" : "")}.");
+                $"restore job refused, nothing was started: {refused.Count} of {sites.Count} site(s) cannot be restored: {string.Join("; ", refused.Take(5))}{(refused.Count > 5 ? " …" : "")}.");
         }
 
-        return prepared;
+        return [.. prepared.OfType<PreparedSite>()];
     }
 
     private async Task<RestoreJobId> InsertAsync(string source, List<PreparedSite> sites, string reason, bool discardLaterWrites, RestoreJobId? undoes,
