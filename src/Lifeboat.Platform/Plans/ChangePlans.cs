@@ -132,9 +132,10 @@ public sealed class ChangePlans
     public async Task<ChangePlan> ApproveAsync(PlanId plan, string contentHash, CancellationToken cancellationToken = default)
     {
         var current = await GetAsync(plan, cancellationToken);
-        if (string.Equals(current.RequestedBy, _context.Actor, StringComparison.Ordinal))
+        if (await _context.Store.Principals.SameAsync(current.RequestedBy, _context.Actor, cancellationToken))
         {
-            throw new PlatformException(PlatformErrorKind.Conflict, $"{_context.Actor} requested plan {plan} and cannot also approve it; a second person must.");
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                $"{Principals.Describe(_context.Actor, current.RequestedBy)} requested plan {plan} and cannot also approve it; a second person must.");
         }
 
         if (current.State != PlanState.Verified)
