@@ -19,14 +19,16 @@ public sealed record PlanProgress(int Wave, int Waves, string WaveKind, int Done
 public sealed class PlanRunner
 {
     private readonly PlatformContext _context;
-    private readonly ChangePlans _plans;
+    private readonly PlanStore _plans;
+    private readonly PlanStates _states;
     private readonly PlanActions _actions;
     private readonly AuditLog _audit;
 
-    internal PlanRunner(PlatformContext context, ChangePlans plans, PlanActions actions, AuditLog audit)
+    internal PlanRunner(PlatformContext context, PlanStore plans, PlanStates states, PlanActions actions, AuditLog audit)
     {
         _context = context;
         _plans = plans;
+        _states = states;
         _actions = actions;
         _audit = audit;
     }
@@ -66,7 +68,7 @@ public sealed class PlanRunner
         await CheckCanRunAsync(plan, cancellationToken);
         if (plan.State == PlanState.Verified)
         {
-            plan = await _plans.TransitionAsync(id, [PlanState.Verified], PlanState.Running, null, null, "started", cancellationToken);
+            plan = await _states.TransitionAsync(id, [PlanState.Verified], PlanState.Running, null, null, "started", cancellationToken);
         }
 
         var targets = await _plans.TargetsAsync(id, cancellationToken);
@@ -132,7 +134,7 @@ public sealed class PlanRunner
             targets = await _plans.TargetsAsync(id, cancellationToken);
         }
 
-        return await _plans.TransitionAsync(id, [PlanState.Running], PlanState.Completed, null, null, "completed", cancellationToken,
+        return await _states.TransitionAsync(id, [PlanState.Running], PlanState.Completed, null, null, "completed", cancellationToken,
             new { applied = targets.Count(t => t.State == TargetState.Applied), unchanged = targets.Count(t => t.State == TargetState.Unchanged) });
     }
 
@@ -196,7 +198,7 @@ public sealed class PlanRunner
             throw new PlatformException(PlatformErrorKind.Conflict, $"rollback of plan {id} left {problems.Count} target(s) unlike their state before the plan: {string.Join("; ", problems.Take(3))}");
         }
 
-        return await _plans.TransitionAsync(id, [PlanState.Paused, PlanState.Halted, PlanState.Aborted, PlanState.Completed], PlanState.RolledBack, null, null, "rolled-back",
+        return await _states.TransitionAsync(id, [PlanState.Paused, PlanState.Halted, PlanState.Aborted, PlanState.Completed], PlanState.RolledBack, null, null, "rolled-back",
             cancellationToken, new { undone = applied.Count });
     }
 
@@ -421,7 +423,7 @@ public sealed class PlanRunner
     {
         try
         {
-            return await _plans.TransitionAsync(id, [PlanState.Running], PlanState.Halted, code, reason, "halted", ct);
+            return await _states.TransitionAsync(id, [PlanState.Running], PlanState.Halted, code, reason, "halted", ct);
         }
         catch (PlatformException e) when (e.Kind == PlatformErrorKind.Conflict)
         {
