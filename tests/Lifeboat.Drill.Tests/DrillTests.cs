@@ -31,6 +31,9 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         report.Load!.Writes.ShouldBeGreaterThan(0);
         report.Load.During.Writes.ShouldBeGreaterThan(0, "the other sites kept writing while the restore ran");
         report.Passed.ShouldBeTrue();
+        var policy = await platform.Policy.ReadAsync();
+        (policy.ProposedBy, policy.ApprovedBy).ShouldBe(DrillRunner.PolicyOperators, "the drill's policy is put in force by two people, as any policy is");
+        policy.Policy.AllowDrillOverride.ShouldBeTrue();
         foreach (var site in report.Sites.Where(s => s.State == "Restored"))
         {
             (await platform.Sites.GetAsync(Platform.SiteId.Parse(site.Site))).State.ShouldBe(Storage.TenantState.Active);

@@ -4,9 +4,14 @@ using Lifeboat.Storage;
 
 namespace Lifeboat.Platform.Tests;
 
-public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformFixture>
+public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformFixture>, IAsyncLifetime
 {
     private LifeboatPlatform Platform => fixture.Platform;
+
+    /// <summary>The policy is the environment's, shared by this class's tests: each starts from the defaults.</summary>
+    public async ValueTask InitializeAsync() => await fixture.PutInForceAsync(PlanPolicy.Default);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task April2022_UninstallAppGiven883SiteIds_IsRefusedNamingBothKinds_AndNothingChanges()

@@ -19,21 +19,22 @@ public sealed class ChangePlans
     private readonly PlanStore _store;
     private readonly PlanStates _states;
     private readonly HealthSignals _signals;
+    private readonly PolicyStore _policies;
 
-    internal ChangePlans(PlatformContext context, PlanActions actions, AuditLog audit, Catalog.Provisioning provisioning)
+    internal ChangePlans(PlatformContext context, PlanActions actions, AuditLog audit, Catalog.Provisioning provisioning, PolicyStore policies)
     {
         _context = context;
         _audit = audit;
-        _verifier = new PlanVerifier(context, actions, audit, provisioning);
+        _policies = policies;
+        var check = new PlanPolicyCheck(context);
+        _verifier = new PlanVerifier(context, actions, audit, provisioning, check);
         _store = new PlanStore(context);
         _states = new PlanStates(context, _store, audit);
         _signals = new HealthSignals(context, _store, audit);
-        Runner = new PlanRunner(context, _store, _states, actions, audit);
+        Runner = new PlanRunner(context, _store, _states, actions, audit, policies, check);
     }
 
     public PlanRunner Runner { get; }
-
-    private PlanPolicy Policy => _context.Options.Policy;
 
     /// <summary>
     /// Verifies a plan and records it, ready to run; or refuses it, changing nothing, with a report
@@ -42,13 +43,14 @@ public sealed class ChangePlans
     /// </summary>
     public async Task<ChangePlan> SubmitAsync(PlanRequest request, bool dropUnresolved = false, CancellationToken cancellationToken = default)
     {
-        var verified = await _verifier.VerifyAsync(request, dropUnresolved, Policy, cancellationToken);
+        var policy = await _policies.ReadAsync(cancellationToken);
+        var verified = await _verifier.VerifyAsync(request, dropUnresolved, policy, cancellationToken);
         var id = TypedId.New<PlanId>(_context.Time);
         await using var tx = await _context.Store.BeginTransactionAsync(cancellationToken);
-        await _store.InsertAsync(tx, id, request, verified, Policy.Waves, cancellationToken);
+        await _store.InsertAsync(tx, id, request, verified, policy.Policy.Waves, cancellationToken);
         var radius = verified.Radius;
         await _audit.WriteAsync(id.Value, "submitted", verified.Hash, verified.Targets.Select(t => t.Id),
-            new { action = verified.Action.Name, kind = verified.Action.TargetKind.Name, request.Reason, dropped = verified.Dropped, request.Override, radius.Sites, radius.Records, verified.Decision.NeedsSecondApprover },
+            new { action = verified.Action.Name, kind = verified.Action.TargetKind.Name, request.Reason, dropped = verified.Dropped, request.Override, radius.Sites, radius.Records, verified.Decision.NeedsSecondApprover, policyVersion = policy.Version },
             cancellationToken, tx);
         if (request.Override is not null)
         {
@@ -68,9 +70,10 @@ public sealed class ChangePlans
             throw new PlatformException(PlatformErrorKind.Conflict, $"plan {plan} is {current.State}; only a plan that has not started can be amended.");
         }
 
-        var verified = await _verifier.VerifyAsync(request, dropUnresolved, Policy, cancellationToken);
+        var policy = await _policies.ReadAsync(cancellationToken);
+        var verified = await _verifier.VerifyAsync(request, dropUnresolved, policy, cancellationToken);
         await using var tx = await _context.Store.BeginTransactionAsync(cancellationToken);
-        await _store.ReplaceAsync(tx, plan, request, verified, Policy.Waves, cancellationToken);
+        await _store.ReplaceAsync(tx, plan, request, verified, policy.Policy.Waves, cancellationToken);
         await _audit.WriteAsync(plan.Value, "amended", verified.Hash, verified.Targets.Select(t => t.Id), new { previousHash = current.ContentHash, current.ApprovedBy }, cancellationToken, tx);
         await tx.CommitAsync(cancellationToken);
         return await _store.GetAsync(plan, cancellationToken);

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -5,8 +7,9 @@ using YamlDotNet.Serialization.NamingConventions;
 namespace Lifeboat.Platform.Plans;
 
 /// <summary>
-/// The rules every plan is held to, read from a YAML file. Every rule has a safe default, so no
-/// file at all is the strictest sensible policy; a file can only change what it names.
+/// The rules every plan is held to, written as YAML. Every rule has a safe default, so an empty
+/// policy is the strictest sensible one; a policy can only change what it names. The environment's
+/// policy is kept, versioned and changed by two people, in <see cref="PolicyStore"/>.
 /// </summary>
 public sealed class PlanPolicy
 {
@@ -68,8 +71,13 @@ public sealed class PlanPolicy
         return policy;
     }
 
-    public static PlanPolicy Load(string path) =>
-        File.Exists(path) ? Parse(File.ReadAllText(path), path) : throw new PlatformException(PlatformErrorKind.Invalid, $"policy file {path} does not exist.");
+    /// <summary>The policy as a YAML file that <see cref="Parse"/> reads back to the same rules.</summary>
+    public string ToYaml() =>
+        new SerializerBuilder().WithNamingConvention(HyphenatedNamingConvention.Instance)
+            .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull).Build().Serialize(this);
+
+    /// <summary>The SHA-256 of a policy's text, as proposed: the hash its approver names.</summary>
+    public static string ContentHashOf(string yaml) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml)));
 
     private void Validate(string source)
     {

@@ -22,9 +22,10 @@ internal sealed class PlanStates(PlatformContext context, PlanStore store, Audit
                 $"{Principals.Describe(context.Actor, current.RequestedBy)} requested plan {plan} and cannot also approve it; a second person must.");
         }
 
-        if (current.State != PlanState.Verified)
+        // A plan the policy halted for want of an approver may be approved while it is stopped.
+        if (current.State is not (PlanState.Verified or PlanState.Paused or PlanState.Halted))
         {
-            throw new PlatformException(PlatformErrorKind.Conflict, $"plan {plan} is {current.State}; only a plan that has not started can be approved.");
+            throw new PlatformException(PlatformErrorKind.Conflict, $"plan {plan} is {current.State}; only a plan that has not started, or is paused or halted, can be approved.");
         }
 
         if (!string.Equals(contentHash?.Trim(), current.ContentHash, StringComparison.Ordinal))

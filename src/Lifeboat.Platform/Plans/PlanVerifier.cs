@@ -14,9 +14,9 @@ internal sealed record VerifiedPlan(PlanAction Action, IReadOnlyList<PlanActions
 /// here, actionable; its blast radius measured and the policy applied. A refusal changes nothing,
 /// reports every failing ID and is audited.
 /// </summary>
-internal sealed class PlanVerifier(PlatformContext context, PlanActions actions, AuditLog audit, Provisioning provisioning)
+internal sealed class PlanVerifier(PlatformContext context, PlanActions actions, AuditLog audit, Provisioning provisioning, PlanPolicyCheck check)
 {
-    public async Task<VerifiedPlan> VerifyAsync(PlanRequest request, bool dropUnresolved, PlanPolicy policy, CancellationToken ct)
+    public async Task<VerifiedPlan> VerifyAsync(PlanRequest request, bool dropUnresolved, PolicyInForce policy, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var action = PlanAction.Find(request.Action);
@@ -68,7 +68,7 @@ internal sealed class PlanVerifier(PlatformContext context, PlanActions actions,
                 wrong.Select(w => new TargetProblem(w.Id, w.Error!)).ToList(), [], ct);
         }
 
-        var (found, missing, problems) = await actions.ResolveAsync(action, request.Targets, policy, ct);
+        var (found, missing, problems) = await actions.ResolveAsync(action, request.Targets, policy.Policy, ct);
         if (problems.Count > 0)
         {
             await RefuseAsync(request, $"plan refused: {problems.Count} target(s) cannot be acted on: {problems[0].Problem}{(problems.Count > 1 ? $" (and {problems.Count - 1} more)" : "")}. Nothing was changed.", problems, [], ct);
@@ -90,10 +90,10 @@ internal sealed class PlanVerifier(PlatformContext context, PlanActions actions,
 
         var radius = await actions.BlastRadiusAsync(action, found, request.Parameters, ct);
         var hash = PlanContentHash.Of(action.Name, action.TargetKind, found.Select(f => f.Id).ToList(), request.Parameters, request.Reason, context.Actor, request.Override);
-        var decision = PlanPolicyCheck.Decide(policy, action, radius, hash, request.Override);
+        var decision = await check.DecideAsync(policy, action, radius, hash, request.Override, context.Actor, ct);
         if (!decision.Allowed)
         {
-            await RefuseAsync(request, $"plan refused by policy: {string.Join(" ", decision.Violations)} Nothing was changed.", [], decision.Violations, ct);
+            await RefuseAsync(request, $"plan refused by {policy.Describe()}: {string.Join(" ", decision.Violations)} Nothing was changed.", [], decision.Violations, ct);
         }
 
         return new VerifiedPlan(action, found, missing, radius, decision, hash);
