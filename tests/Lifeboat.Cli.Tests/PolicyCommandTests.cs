@@ -83,6 +83,17 @@ public sealed partial class PolicyCommandTests(CliFixture cli) : IClassFixture<C
         }
     }
 
+    [Fact]
+    public async Task APlanWhoseTargetsFileIsMissing_ExitsTwoNamingThePathItLookedFor()
+    {
+        var plan = await WriteAsync("missing.yaml", "action: delete-site\ntarget: site\nreason: close the fleet\ntargets-file: sites.txt\n");
+
+        var (exit, wrapped) = await cli.RunAsync("plan", "submit", plan);
+
+        exit.ShouldBe(2);
+        Regex.Replace(wrapped, @"\s+", " ").ShouldContain($"error: plan missing.yaml names the targets-file 'sites.txt', which does not exist (looked for {Path.Combine(_folder, "sites.txt")};");
+    }
+
     public ValueTask DisposeAsync()
     {
         Directory.Delete(_folder, recursive: true);

@@ -226,7 +226,14 @@ internal static class PlanCommands
             throw new PlatformException(PlatformErrorKind.Invalid, $"plan file {file.FullName} does not exist.");
         }
 
-        return PlanFile.Parse(File.ReadAllText(file.FullName), file.Name, name => File.ReadAllText(Path.Combine(file.DirectoryName!, name)));
+        return PlanFile.Parse(File.ReadAllText(file.FullName), file.Name, name =>
+        {
+            var path = Path.Combine(file.DirectoryName!, name);
+            return File.Exists(path)
+                ? File.ReadAllText(path)
+                : throw new PlatformException(PlatformErrorKind.Invalid,
+                    $"plan {file.Name} names the targets-file '{name}', which does not exist (looked for {path}; a relative name is read next to the plan file).");
+        });
     }
 
     private static void Show(IAnsiConsole console, ChangePlan plan)

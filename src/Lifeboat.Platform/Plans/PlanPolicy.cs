@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Lifeboat.Platform.Internal;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -53,7 +54,10 @@ public sealed class PlanPolicy
         }
         catch (YamlException e)
         {
-            throw new PlatformException(PlatformErrorKind.Invalid, $"policy {source}, line {e.Start.Line}: {(e.InnerException ?? e).Message} Keys are written like 'second-approver-above'.");
+            var problem = YamlErrors.Describe(e, typeof(PlanPolicy));
+            throw new PlatformException(PlatformErrorKind.Invalid, problem.StartsWith("unknown key", StringComparison.Ordinal)
+                ? $"policy {source}, line {e.Start.Line}: {problem}"
+                : $"policy {source}, line {e.Start.Line}: {problem} Keys are written like 'second-approver-above'.");
         }
 
         // A file changes only the limits it names; the defaults of the others stay.
