@@ -84,9 +84,8 @@ public static class PolicyEndpoints
             return new PolicyProposal(await reader.ReadToEndAsync(cancellationToken), reason);
         }
 
-        throw new BadHttpRequestException(
-            "Send the policy as a policy file (Content-Type: text/yaml, application/x-yaml or application/yaml) or as JSON {\"yaml\": \"…\", \"reason\": \"…\"}.",
-            StatusCodes.Status415UnsupportedMediaType);
+        throw new UnsupportedBodyException(
+            "Send the policy as a policy file (Content-Type: text/yaml, application/x-yaml or application/yaml) or as JSON {\"yaml\": \"…\", \"reason\": \"…\"}.");
     }
 }
 
