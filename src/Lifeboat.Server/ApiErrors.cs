@@ -91,4 +91,4 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
 }
 
 /// <summary>A body of a type the endpoint does not read; the message says which types it takes (HTTP 415).</summary>
-public sealed class UnsupportedBodyException(string message) : Exception(message);
+internal sealed class UnsupportedBodyException(string message) : Exception(message);

@@ -53,6 +53,17 @@ public sealed class PolicyApiTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task OpenApiDocument_ListsThePolicyPaths()
+    {
+        var paths = (await Client.GetJsonAsync("/openapi/v1.json"))["paths"]!.AsObject().Select(p => p.Key).ToList();
+
+        foreach (var path in new[] { "/api/policy", "/api/policy/versions", "/api/policy/versions/{version}", "/api/policy/proposals", "/api/policy/proposals/{version}/approve" })
+        {
+            paths.ShouldContain(path);
+        }
+    }
+
+    [Fact]
     public async Task APolicyFileNamedInTheServersConfiguration_StopsItsStart_SayingHowToProposeIt()
     {
         await using var configured = fixture.WithWebHostBuilder(b => b.UseSetting("Lifeboat:Policy", "/etc/lifeboat/loose.yaml"));
