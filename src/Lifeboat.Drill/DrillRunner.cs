@@ -22,9 +22,13 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
 {
     public const string Actor = "drill";
 
+    /// <summary>The two people who put the drill's policy in force: one proposes it, the other approves it.</summary>
+    public static readonly (string Proposer, string Approver) PolicyOperators = ("drill-operator-1", "drill-operator-2");
+
     /// <summary>
     /// The policy a drill's platform runs under: the drill-only override allowed (and audited), the
-    /// script paced as the options say, and the detector halting it unless told not to.
+    /// script paced as the options say, and the detector halting it unless told not to. The drill puts
+    /// it in force in its own database as any policy is: proposed by one operator, approved by another.
     /// </summary>
     public static PlanPolicy Policy(DrillOptions options)
     {
@@ -61,6 +65,18 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         }
     }
 
+    private async Task PutPolicyInForceAsync(CancellationToken ct)
+    {
+        var yaml = Policy(options).ToYaml();
+        if ((await platform.Policy.ReadAsync(ct)).ContentHash == PlanPolicy.ContentHashOf(yaml))
+        {
+            return;
+        }
+
+        var proposed = await platform.WithActor(PolicyOperators.Proposer).Policy.ProposeAsync(yaml, "the drill's policy", "a drill replays April 2022 in a database of its own", ct);
+        await platform.WithActor(PolicyOperators.Approver).Policy.ApproveAsync(proposed.Version, proposed.ContentHash, ct);
+    }
+
     private async Task RunActsAsync(RunState state, CancellationToken ct)
     {
         var foreign = await platform.Sites.CountCreatedByOthersAsync(Actor, ct);
@@ -69,6 +85,8 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
             throw new DrillException(
                 $"this database holds {foreign} site(s) the drill did not create; a drill deletes sites, so it runs only in a database of its own. Give it one with --database (the private server creates it) or --connection.");
         }
+
+        await PutPolicyInForceAsync(ct);
 
         // Provision: the targeted sites (the first ones internal) and the bystanders the script never touches.
         state.Phase = "seed";

@@ -37,8 +37,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         SiteImports = new SiteImports(context, Sites, Provisioning, Apps, Identity, Flags, Contacts);
         Events = new LifecycleEvents(context);
         Audit = new AuditLog(context);
-        Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning);
-        Detector = new AnomalyDetector(context, Audit);
+        Policy = new PolicyStore(context, Audit);
+        Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning, Policy);
+        Detector = new AnomalyDetector(context, Audit, Policy);
         Restores = new RestoreJobs(context, new Participants(context));
         Backups = new BackupService(context, Audit);
     }
@@ -65,6 +66,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
     public LifecycleEvents Events { get; }
 
     public ChangePlans Plans { get; }
+
+    /// <summary>The environment's policy: the version in force, proposals, approvals, history.</summary>
+    public PolicyStore Policy { get; }
 
     /// <summary>One detector per process: it keeps the recent rate of destructive writes in memory.</summary>
     public AnomalyDetector Detector { get; }

@@ -19,12 +19,13 @@ public sealed class TenantStore : IAsyncDisposable
     {
         _context = context;
         _ownsDataSource = ownsDataSource;
+        Principals = new Principals(context.DataSource);
         Tenants = new TenantLifecycle(context);
         Records = new RecordStore(context);
         Blobs = new BlobStore(context, Records);
         Restores = new TenantRestorer(context, Tenants);
         Retention = new RetentionJob(context);
-        Erasures = new Erasures(context, Tenants);
+        Erasures = new Erasures(context, Tenants, Principals);
         DestructiveWrites = new DestructiveWrites(context);
         Backups = new StoreBackups(context);
     }
@@ -45,6 +46,9 @@ public sealed class TenantStore : IAsyncDisposable
 
     /// <summary>Tenant-aware export and import of versions, for backups that outlive the database.</summary>
     public StoreBackups Backups { get; }
+
+    /// <summary>Who is who, for two-person rules: one comparison for every check and constraint.</summary>
+    public Principals Principals { get; }
 
     public NpgsqlDataSource DataSource => _context.DataSource;
 

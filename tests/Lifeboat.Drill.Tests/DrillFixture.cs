@@ -17,7 +17,6 @@ public sealed class DrillFixture : IAsyncLifetime
         var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
             Store = new StoreOptions { ConnectionString = database.ConnectionString, BlobDirectory = Path.Combine(Home, database.Name), Actor = DrillRunner.Actor },
-            Policy = DrillRunner.Policy(options),
         });
         return platform.WithActor(DrillRunner.Actor);
     }

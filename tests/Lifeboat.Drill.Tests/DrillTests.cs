@@ -35,6 +35,9 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         deletedAt.Distinct().Count().ShouldBe(deletedAt.Count, "each site went back to the instant before its own deletion");
         report.Act3.RecoveryPoint.ShouldStartWith("per site, position:");
         report.Passed.ShouldBeTrue();
+        var policy = await platform.Policy.ReadAsync();
+        (policy.ProposedBy, policy.ApprovedBy).ShouldBe(DrillRunner.PolicyOperators, "the drill's policy is put in force by two people, as any policy is");
+        policy.Policy.AllowDrillOverride.ShouldBeTrue();
         foreach (var site in report.Sites.Where(s => s.State == "Restored"))
         {
             (await platform.Sites.GetAsync(Platform.SiteId.Parse(site.Site))).State.ShouldBe(Storage.TenantState.Active);

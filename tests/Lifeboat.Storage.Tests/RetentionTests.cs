@@ -91,6 +91,51 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         (await Store.Records.GetAsync(t, "tracker.issues", "a")).ShouldNotBeNull();
     }
 
+    [Theory]
+    [InlineData("Alice")]
+    [InlineData("alice ")]
+    [InlineData(" ALICE\t")]
+    [InlineData("ａｌｉｃｅ")] // full width: the same name in Unicode compatibility form (NFKC)
+    public async Task Erase_ApprovedByTheRequesterSpelledOtherwise_IsRefused_AndNothingIsRemoved(string approver)
+    {
+        var t = await fixture.NewTenantAsync();
+        await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("personal data"));
+        var request = await Store.WithActor("alice").Erasures.RequestAsync(t, "GDPR art. 17 request #993");
+
+        var refused = await Should.ThrowAsync<ErasureException>(() => Store.WithActor(approver).Erasures.ApproveAsync(request.Id));
+
+        refused.Message.ShouldContain($"{approver} (the same person as alice");
+        refused.Message.ShouldContain("requested erasure");
+        (await Should.ThrowAsync<ErasureException>(() => Store.WithActor("alice").Erasures.ExecuteAsync(request.Id))).Message.ShouldContain("has no approval");
+        (await Store.Erasures.GetAsync(request.Id)).ApprovedBy.ShouldBeNull();
+        (await Store.Records.GetAsync(t, "tracker.issues", "a")).ShouldNotBeNull();
+        (await Store.Tenants.GetAsync(t)).State.ShouldBe(TenantState.Active);
+    }
+
+    [Fact]
+    public async Task TheDatabase_RefusesAnErasureApprovedByItsRequesterSpelledOtherwise_WhateverPathWritesIt()
+    {
+        var t = await fixture.NewTenantAsync();
+        var request = await Store.WithActor("root").Erasures.RequestAsync(t, "GDPR art. 17 request #994");
+        await using var cmd = Store.DataSource.CreateCommand("UPDATE lifeboat.erasures SET approved_by = $2, approved_at = now() WHERE erasure_id = $1");
+        cmd.Parameters.Add(new() { Value = request.Id.Value });
+        cmd.Parameters.Add(new() { Value = "ＲＯＯＴ " });
+
+        (await Should.ThrowAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync())).ConstraintName.ShouldBe("erasures_second_person");
+    }
+
+    [Theory]
+    [InlineData("root", "ＲＯＯＴ ", true)]
+    [InlineData("Dana", "\u00a0dana\n", true)]
+    [InlineData("ﬁona", "fiona", true)] // the ligature ﬁ is "fi" in compatibility form
+    [InlineData("root", "rooth", false)]
+    [InlineData("dana", "d ana", false)]
+    public async Task Principals_AreTheSame_WhenTheyDifferOnlyInCaseSurroundingSpaceOrUnicodeForm(string a, string b, bool same)
+    {
+        (await Store.Principals.SameAsync(a, b)).ShouldBe(same);
+        (await Store.Principals.SameAsync(b, a)).ShouldBe(same);
+    }
+
     [Fact]
     public async Task Erase_ApprovedByASecondPerson_RemovesTheTenantsData_AndLeavesAnAuditTrail()
     {

@@ -43,9 +43,15 @@ public sealed class PlatformFixture : IAsyncLifetime
         await Platform.Apps.RegisterAsync(LegacyApp, "Legacy Insights", "Example Vendor");
     }
 
-    /// <summary>Another platform on the same database: another process, with its own policy and clock.</summary>
-    public async Task<LifeboatPlatform> OpenAsync(PlanPolicy policy, TimeProvider? clock = null, string actor = "test") =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions
+    /// <summary>
+    /// Puts <paramref name="policy"/> in force in this fixture's environment (proposed and approved by
+    /// two people, as any policy is), then opens another platform on the same database: another
+    /// process, with its own clock.
+    /// </summary>
+    public async Task<LifeboatPlatform> OpenAsync(PlanPolicy policy, TimeProvider? clock = null, string actor = "test")
+    {
+        await PutInForceAsync(policy);
+        return await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
             Store = new StoreOptions
             {
@@ -54,8 +60,21 @@ public sealed class PlatformFixture : IAsyncLifetime
                 TimeProvider = clock ?? Clock,
                 Actor = actor,
             },
-            Policy = policy,
         });
+    }
+
+    /// <summary>Makes <paramref name="policy"/> the environment's policy, unless its rules are in force already.</summary>
+    public async Task PutInForceAsync(PlanPolicy policy)
+    {
+        var yaml = policy.ToYaml();
+        if ((await Platform.Policy.ReadAsync()).Policy.ToYaml() == yaml)
+        {
+            return;
+        }
+
+        var proposed = await Platform.WithActor("policy-author").Policy.ProposeAsync(yaml, "the test's policy");
+        await Platform.WithActor("policy-approver").Policy.ApproveAsync(proposed.Version, proposed.ContentHash);
+    }
 
     /// <summary>A site of its own for one test, with a unique name.</summary>
     public async Task<SiteProfile> NewSiteAsync(string region = "eu-west", bool isInternal = false) =>

@@ -55,7 +55,6 @@ internal static class DrillCommand
                 await using var platform = (await LifeboatPlatform.OpenAsync(new PlatformOptions
                 {
                     Store = new StoreOptions { ConnectionString = connection, BlobDirectory = blobs, Actor = DrillRunner.Actor },
-                    Policy = DrillRunner.Policy(options),
                 }, ct)).WithActor(DrillRunner.Actor);
                 var machine = await MachineAsync(connection, ct);
                 var report = await RunWithProgressAsync(console, platform, options, machine, ct);

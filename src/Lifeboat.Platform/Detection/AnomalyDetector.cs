@@ -39,17 +39,22 @@ public sealed class AnomalyDetector
     private readonly Dictionary<(string Actor, string Key), long> _alertedUpTo = [];
     private long? _cursor;
 
-    internal AnomalyDetector(PlatformContext context, AuditLog audit)
+    private readonly PolicyStore _policies;
+
+    internal AnomalyDetector(PlatformContext context, AuditLog audit, PolicyStore policies)
     {
         _context = context;
         _audit = audit;
+        _policies = policies;
     }
 
-    private PlanPolicy.DetectorPolicy Policy => _context.Options.Policy.Detector;
+    /// <summary>The detector's part of the policy in force, as read at the start of the current check.</summary>
+    private PlanPolicy.DetectorPolicy Policy { get; set; } = PlanPolicy.Default.Detector;
 
     /// <summary>Reads the destructive writes since the last check and raises an alert for each unusual rate.</summary>
     public async Task<IReadOnlyList<Alert>> CheckAsync(CancellationToken cancellationToken = default)
     {
+        Policy = (await _policies.CurrentAsync(cancellationToken)).Policy.Detector;
         var now = _context.Time.GetUtcNow();
         _cursor ??= await LoadCursorAsync(cancellationToken);
         var writes = await _context.Store.DestructiveWrites.ReadAsync(_cursor.Value, cancellationToken: cancellationToken);
