@@ -40,7 +40,7 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Policy = new PolicyStore(context, Audit);
         Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning, Policy);
         Detector = new AnomalyDetector(context, Audit, Policy);
-        Restores = new RestoreJobs(context, new Participants(context));
+        Restores = new RestoreJobs(context, new Participants(context), Policy);
         Backups = new BackupService(context, Audit);
     }
 

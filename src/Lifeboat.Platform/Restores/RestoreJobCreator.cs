@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lifeboat.Platform.Internal;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using NpgsqlTypes;
 
@@ -12,7 +13,7 @@ namespace Lifeboat.Platform.Restores;
 /// after a site's point is refused unless asked for in so many words, and above the policy's thresholds
 /// waits for a second person's approval.
 /// </summary>
-internal sealed class RestoreJobCreator(PlatformContext context, Participants participants)
+internal sealed class RestoreJobCreator(PlatformContext context, Participants participants, PolicyStore policies)
 {
     private sealed record PreparedSite(SitePoint Site, RestoreExpectation Found, SiteDryRun DryRun);
 
@@ -38,7 +39,8 @@ internal sealed class RestoreJobCreator(PlatformContext context, Participants pa
                 $"to see the dry run first: lifeboat store restore {discarding[0].Site.Site} --to {discarding[0].Site.Point} --dry-run.");
         }
 
-        var policy = context.Options.Policy.SecondApproverAbove;
+        // The policy in force now, read from the database: a job is held to what holds when it is asked for.
+        var policy = (await policies.ReadAsync(ct)).Policy.SecondApproverAbove;
         var reasons = new List<string>();
         var recordsDiscarded = discarding.Sum(p => (long)p.DryRun.RecordsDiscarded);
         if (discarding.Count > policy.Sites)

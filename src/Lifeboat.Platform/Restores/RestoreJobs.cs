@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lifeboat.Platform.Internal;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Npgsql;
 
@@ -165,11 +166,11 @@ public sealed class RestoreJobs
     private readonly PlatformContext _context;
     private readonly RestoreJobCreator _creator;
 
-    internal RestoreJobs(PlatformContext context, Participants participants)
+    internal RestoreJobs(PlatformContext context, Participants participants, PolicyStore policies)
     {
         _context = context;
         Participants = participants;
-        _creator = new RestoreJobCreator(context, participants);
+        _creator = new RestoreJobCreator(context, participants, policies);
     }
 
     public Participants Participants { get; }
@@ -214,7 +215,7 @@ public sealed class RestoreJobs
     public async Task<RestoreJob> ApproveAsync(RestoreJobId job, CancellationToken cancellationToken = default)
     {
         var current = await GetAsync(job, cancellationToken);
-        if (SamePerson(current.RequestedBy, _context.Actor))
+        if (await _context.Store.Principals.SameAsync(current.RequestedBy, _context.Actor, cancellationToken))
         {
             throw new PlatformException(PlatformErrorKind.Conflict,
                 $"{_context.Actor} asked for restore job {job} and cannot also approve it; a second person must: lifeboat restore approve {job} --as <someone else>.");
@@ -370,9 +371,6 @@ public sealed class RestoreJobs
             ? job
             : null;
     }
-
-    /// <summary>Two-person rules compare people, not spellings: " Dana " and "dana" are one person.</summary>
-    private static bool SamePerson(string a, string b) => string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);
 
     private static string RequireReason(string? reason) =>
         string.IsNullOrWhiteSpace(reason)

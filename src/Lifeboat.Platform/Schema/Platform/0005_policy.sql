@@ -21,6 +21,10 @@ ALTER TABLE platform.plans DROP CONSTRAINT plans_check;
 ALTER TABLE platform.plans ADD CONSTRAINT plans_second_person
     CHECK (approved_by IS NULL OR lifeboat.principal_key(approved_by) <> lifeboat.principal_key(requested_by));
 
+-- Restore jobs that wait for a second person (migration 0004) are held to the same rule.
+ALTER TABLE platform.restore_jobs ADD CONSTRAINT restore_jobs_second_person
+    CHECK (approved_by IS NULL OR lifeboat.principal_key(approved_by) <> lifeboat.principal_key(requested_by));
+
 -- The policy plans are held to is the environment's, kept here, not a file each caller chooses.
 -- A version is proposed by one person (its YAML exactly as proposed, and that text's SHA-256) and
 -- comes into force when a different person approves it by that hash. The version in force is the
