@@ -51,14 +51,31 @@ public sealed partial class RestoreCommandTests(CliFixture cli) : IClassFixture<
     [Fact(Timeout = 120_000)]
     public async Task RestoreStart_ThatDiscardsWrites_IsRefusedWithoutTheFlag_WaitsForASecondPerson_AndIsUndone()
     {
-        var policy = Path.Combine(cli.Home, "strict.yaml");
-        Directory.CreateDirectory(cli.Home);
-        await File.WriteAllTextAsync(policy, "second-approver-above:\n  records: 0\n");
         await using var platform = await OpenAsync();
+        await PutPolicyInForceAsync(platform, "second-approver-above:\n  records: 0\n");
+        try
+        {
+            await DiscardingJobAsync(platform);
+        }
+        finally
+        {
+            await PutPolicyInForceAsync(platform, "second-approver-above:\n  records: 10000\n");
+        }
+    }
+
+    /// <summary>The environment's policy, proposed by one person and approved by another, as it must be.</summary>
+    private static async Task PutPolicyInForceAsync(LifeboatPlatform platform, string yaml)
+    {
+        var proposed = await platform.WithActor("policy-author").Policy.ProposeAsync(yaml, "the test", "the test's policy");
+        await platform.WithActor("policy-approver").Policy.ApproveAsync(proposed.Version, proposed.ContentHash);
+    }
+
+    private async Task DiscardingJobAsync(LifeboatPlatform platform)
+    {
         var site = (await platform.Sites.CreateAsync($"Rolled {Guid.NewGuid():n}", "eu-west")).Id;
         var point = RecoveryPoint.AtPosition((await platform.Store.Tenants.GetAsync(site.Tenant)).CreatedPosition);
         await platform.Store.Records.PutAsync(site.Tenant, Issues, "iss-1", new { title = "written after the point", status = "open" });
-        string[] start = ["restore", "start", "--sites", site.Value, "--to", point.ToString(), "--reason", "roll back", "--policy", policy];
+        string[] start = ["restore", "start", "--sites", site.Value, "--to", point.ToString(), "--reason", "roll back"];
 
         var (refused, why) = await cli.RunAsync(start);
         refused.ShouldBe(2);
@@ -70,10 +87,10 @@ public sealed partial class RestoreCommandTests(CliFixture cli) : IClassFixture<
         output.ShouldContain("it discards 1 record(s) written after the points on 1 site(s)");
         output.ShouldContain($"It waits for a second person's approval (it discards 1 records written after the points (more than 0)): lifeboat restore approve {job} --as <someone other than dana>");
 
-        var (self, selfOutput) = await cli.RunAsAsync("Dana", "restore", "approve", job, "--policy", policy);
+        var (self, selfOutput) = await cli.RunAsAsync("Dana", "restore", "approve", job);
         self.ShouldBe(2);
         selfOutput.ShouldContain($"asked for restore job {job} and cannot also approve it");
-        (await cli.RunAsAsync("lee", "restore", "approve", job, "--policy", policy)).Output.ShouldContain($"Restore job {job} approved by lee");
+        (await cli.RunAsAsync("lee", "restore", "approve", job)).Output.ShouldContain($"Restore job {job} approved by lee");
         (await cli.RunAsync("restore", "worker", "--until-idle")).Exit.ShouldBe(0);
 
         var (_, status) = await cli.RunAsync("restore", "status", job);

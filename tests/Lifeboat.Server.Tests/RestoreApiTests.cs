@@ -144,20 +144,11 @@ public sealed class RestoreRefusalApiTests(NoRestoreWorkersFixture fixture) : IC
 /// <summary>The server under a policy that wants a second approver for any job that discards a record.</summary>
 public sealed class StrictPolicyFixture : ServerFixture
 {
-    private readonly string _policy = Path.Combine(Path.GetTempPath(), $"lifeboat-strict-policy-{Guid.NewGuid():n}.yaml");
-
-    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Lifeboat:Policy"] = _policy };
-
+    /// <summary>Puts "a second approver above 0 records" in force the only way there is: one person proposes it, another approves it.</summary>
     public override async ValueTask InitializeAsync()
     {
-        await File.WriteAllTextAsync(_policy, "second-approver-above:\n  records: 0\n");
         await base.InitializeAsync();
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        File.Delete(_policy);
+        await PutPolicyInForceAsync("second-approver-above:\n  records: 0\n");
     }
 }
 
