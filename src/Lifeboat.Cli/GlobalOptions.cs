@@ -28,10 +28,12 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>No longer chooses the policy; kept, hidden, so that a caller who gives it is told how to propose the file instead.</summary>
     public Option<string?> Policy { get; } = new("--policy")
     {
-        Description = "Change-plan policy file (default: LIFEBOAT_POLICY, else <home>/policy.yaml when it exists, else the built-in safe defaults)",
+        Description = "No longer used: the policy is the environment's (lifeboat policy show | propose | approve)",
         Recursive = true,
+        Hidden = true,
     };
 
     public Option<string?> Actor { get; } = new("--as")
@@ -61,18 +63,26 @@ public sealed class GlobalOptions
         OpenPlatformAsync(parse, new BackupOptions { Directory = HomeOf(parse).BackupDirectory }, ct);
 
     public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, BackupOptions backups, CancellationToken ct) =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Policy = PolicyOf(parse), Backups = backups }, ct);
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups }, ct);
 
-    public PlanPolicy PolicyOf(ParseResult parse)
+    /// <summary>
+    /// The old ways of choosing a policy: --policy or LIFEBOAT_POLICY (refused, since the caller
+    /// expects that file to apply and it would not), or &lt;home&gt;/policy.yaml (a note). Null when none.
+    /// </summary>
+    public (string Message, bool Refused)? ObsoletePolicy(ParseResult parse)
     {
-        var path = parse.GetValue(Policy) ?? Environment.GetEnvironmentVariable("LIFEBOAT_POLICY");
-        if (path is { Length: > 0 })
+        if (parse.GetValue(Policy) is { Length: > 0 } option)
         {
-            return PlanPolicy.Load(path);
+            return (PolicyStore.NotChosenByFile("--policy", option), true);
+        }
+
+        if (Environment.GetEnvironmentVariable("LIFEBOAT_POLICY") is { Length: > 0 } variable)
+        {
+            return (PolicyStore.NotChosenByFile("LIFEBOAT_POLICY", variable), true);
         }
 
         var inHome = Path.Combine(HomeOf(parse).Path, "policy.yaml");
-        return File.Exists(inHome) ? PlanPolicy.Load(inHome) : PlanPolicy.Default;
+        return File.Exists(inHome) ? (PolicyStore.NotChosenByFile("the home's policy.yaml", inHome), false) : null;
     }
 
     private async Task<StoreOptions> StoreOptionsAsync(ParseResult parse, CancellationToken ct)

@@ -23,6 +23,7 @@ public static class LifeboatCli
         root.Add(StoreCommands.Create(globals, console));
         root.Add(DrillCommand.Create(globals, console));
         root.Add(PlanCommands.Create(globals, console));
+        root.Add(PolicyCommands.Create(globals, console));
         foreach (var command in RestoreCommands.Create(globals, console))
         {
             root.Add(command);
@@ -43,6 +44,15 @@ public static class LifeboatCli
 
         // '@123' is a recovery point, not a response file.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Errors.Count == 0 && globals.ObsoletePolicy(parse) is { } obsolete)
+        {
+            console.MarkupLine($"{(obsolete.Refused ? "[red]error:[/]" : "[yellow]note:[/]")} {Markup.Escape(obsolete.Message)}{(obsolete.Refused ? " Nothing was done." : "")}");
+            if (obsolete.Refused)
+            {
+                return BadInput;
+            }
+        }
+
         try
         {
             var exit = await parse.InvokeAsync(new InvocationConfiguration

@@ -5,26 +5,30 @@ using Lifeboat.Platform.Detection;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Sample.Seeding;
-using Lifeboat.Storage;
 
 namespace Lifeboat.Drill;
 
 /// <summary>
 /// The April 2022 scenario, end to end and measured. Sites of the sample SaaS are provisioned and a
-/// background load writes to the ones the script never touches. Act 1 replays the script as it was:
+/// background load writes to the ones the script never touches, and to the targeted ones until each
+/// is deleted. Act 1 replays the script as it was:
 /// site IDs where app-installation IDs belong; Lifeboat refuses it. Act 2 bypasses the guardrails on
 /// purpose (a drill-only override, allowed by policy and audited) and deletes the sites one after
 /// another; the anomaly detector notices and halts it. Act 3 restores every affected site, every
-/// store, to the instant before the first deletion, validated, while the load goes on. The report
+/// store, to the instant before its own deletion, validated, while the load goes on. The report
 /// says how long detection and recovery took, and proves nothing was lost.
 /// </summary>
 public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options, IDrillObserver? observer = null)
 {
     public const string Actor = "drill";
 
+    /// <summary>The two people who put the drill's policy in force: one proposes it, the other approves it.</summary>
+    public static readonly (string Proposer, string Approver) PolicyOperators = ("drill-operator-1", "drill-operator-2");
+
     /// <summary>
     /// The policy a drill's platform runs under: the drill-only override allowed (and audited), the
-    /// script paced as the options say, and the detector halting it unless told not to.
+    /// script paced as the options say, and the detector halting it unless told not to. The drill puts
+    /// it in force in its own database as any policy is: proposed by one operator, approved by another.
     /// </summary>
     public static PlanPolicy Policy(DrillOptions options)
     {
@@ -63,6 +67,18 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         }
     }
 
+    private async Task PutPolicyInForceAsync(CancellationToken ct)
+    {
+        var yaml = Policy(options).ToYaml();
+        if ((await platform.Policy.ReadAsync(ct)).ContentHash == PlanPolicy.ContentHashOf(yaml))
+        {
+            return;
+        }
+
+        var proposed = await platform.WithActor(PolicyOperators.Proposer).Policy.ProposeAsync(yaml, "the drill's policy", "a drill replays April 2022 in a database of its own", ct);
+        await platform.WithActor(PolicyOperators.Approver).Policy.ApproveAsync(proposed.Version, proposed.ContentHash, ct);
+    }
+
     private async Task RunActsAsync(RunState state, CancellationToken ct)
     {
         var foreign = await platform.Sites.CountCreatedByOthersAsync(Actor, ct);
@@ -71,6 +87,8 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
             throw new DrillException(
                 $"this database holds {foreign} site(s) the drill did not create; a drill deletes sites, so it runs only in a database of its own. Give it one with --database (the private server creates it) or --connection.");
         }
+
+        await PutPolicyInForceAsync(ct);
 
         // Provision: the targeted sites (the first ones internal) and the bystanders the script never touches.
         state.Phase = "seed";
@@ -83,15 +101,7 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         state.Targets = [.. seeded.Sites.Take(options.Sites)];
         state.Bystanders = [.. seeded.Sites.Skip(options.Sites)];
         state.Internal = [.. seeded.Sites.Take(options.InternalSites)];
-        foreach (var chunk in state.Targets.Chunk(8))
-        {
-            foreach (var (site, digest) in await Task.WhenAll(chunk.Select(async s => (s, await platform.Store.Records.DigestAsync(s.Tenant, null, ct)))))
-            {
-                state.BeforeDamage[site] = digest;
-            }
-        }
-
-        state.Load = new BackgroundLoad(platform, state.Bystanders, options.LoadWriters);
+        state.Load = new BackgroundLoad(platform, state.Bystanders, state.Targets, options.LoadWriters);
         state.Load.Start();
         state.Marks["load"] = Stopwatch.GetTimestamp();
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
@@ -111,10 +121,12 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         state.Marks["stop"] = Stopwatch.GetTimestamp();
         state.LostWrites = await state.Load.CountLostAsync(ct);
         _observer.Progress("verify", 1);
+        // Each restored site must equal, collection by collection, what it held at the instant before its own deletion.
         state.EqualToBeforeTheDamage = true;
-        foreach (var site in state.Restored)
+        foreach (var site in (state.JobSites ?? []).Where(s => s.State == SiteRestoreState.Restored))
         {
-            state.EqualToBeforeTheDamage &= (await platform.Store.Records.DigestAsync(site.Tenant, null, ct)).SequenceEqual(state.BeforeDamage[site]);
+            state.EqualToBeforeTheDamage &= (await platform.Store.Records.DigestAsync(site.Site.Tenant, null, ct))
+                .SequenceEqual(await platform.Store.Records.DigestAsync(site.Site.Tenant, site.Point, ct));
         }
 
         _observer.Progress("verify", 2);
@@ -184,11 +196,11 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
             : $"{state.Deleted} deleted, no alert{haltedBy}");
     }
 
-    /// <summary>Act 3: one restore job for every affected site, to the instant before the first deletion, while the load goes on.</summary>
+    /// <summary>Act 3: one restore job for every affected site, each to the instant before its own deletion, while the load goes on.</summary>
     private async Task Act3Async(RunState state, CancellationToken ct)
     {
         state.Phase = "act3";
-        _observer.Phase("act3", $"Act 3: restoring {state.Deleted} sites, every store, to the instant before the first deletion", state.Deleted);
+        _observer.Phase("act3", $"Act 3: restoring {state.Deleted} sites, every store, each to the instant before its own deletion", state.Deleted);
         var job = await platform.Restores.StartAsync(new RestoreJobRequest("drill: bring back every site the script deleted") { Plan = state.Plan!.Value }, ct);
         state.Job = job;
         state.Marks["act3"] = Stopwatch.GetTimestamp();
@@ -284,7 +296,7 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
             var restore = jobSites.FirstOrDefault(s => s.Site == site);
             return new SiteTiming(site.Value, state.Internal.Contains(site), state.DeletedAt.TryGetValue(site, out var deletedAt) ? deletedAt : null,
                 restore?.StartedAt, restore?.FinishedAt, restore?.StartedAt is { } a && restore.FinishedAt is { } b ? (b - a).TotalSeconds : null,
-                restore?.State.ToString() ?? (state.DeletedAt.ContainsKey(site) ? "Deleted" : "Untouched"), restore?.Error);
+                restore?.State.ToString() ?? (state.DeletedAt.ContainsKey(site) ? "Deleted" : "Untouched"), restore?.Error, restore?.Point.ToString());
         }).ToList();
         return new DrillReport
         {
@@ -328,8 +340,6 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         public List<SiteId> Bystanders { get; set; } = [];
 
         public List<SiteId> Internal { get; set; } = [];
-
-        public Dictionary<SiteId, IReadOnlyList<CollectionDigest>> BeforeDamage { get; } = [];
 
         public BackgroundLoad? Load { get; set; }
 

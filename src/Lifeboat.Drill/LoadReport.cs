@@ -15,7 +15,11 @@ internal static class LoadReport
             Stats(samples.Where(s => s.Ticks < act2)),
             Stats(samples.Where(s => s.Ticks >= act2 && s.Ticks < act3)),
             Stats(samples.Where(s => s.Ticks >= act3 && s.Ticks < restored)),
-            Stats(samples.Where(s => s.Ticks >= restored)));
+            Stats(samples.Where(s => s.Ticks >= restored)))
+        {
+            TargetedSites = load.TargetedSites,
+            TargetedWrites = load.TargetedWrites,
+        };
     }
 
     public static Timeline TimelineOf(DrillRunner.RunState state)

@@ -37,10 +37,11 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         SiteImports = new SiteImports(context, Sites, Provisioning, Apps, Identity, Flags, Contacts);
         Events = new LifecycleEvents(context);
         Audit = new AuditLog(context);
-        Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning);
-        Detector = new AnomalyDetector(context, Audit);
+        Policy = new PolicyStore(context, Audit);
+        Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning, Policy);
+        Detector = new AnomalyDetector(context, Audit, Policy);
         Breaker = new BreakerTrips(context, Audit);
-        Restores = new RestoreJobs(context, new Participants(context));
+        Restores = new RestoreJobs(context, new Participants(context), Policy);
         Backups = new BackupService(context, Audit);
     }
 
@@ -67,6 +68,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
 
     public ChangePlans Plans { get; }
 
+    /// <summary>The environment's policy: the version in force, proposals, approvals, history.</summary>
+    public PolicyStore Policy { get; }
+
     /// <summary>One detector per process: it keeps the recent rate of destructive writes in memory.</summary>
     public AnomalyDetector Detector { get; }
 
@@ -90,8 +94,8 @@ public sealed class LifeboatPlatform : IAsyncDisposable
             store = await TenantStore.OpenAsync(dataSource, options.Store, ownsDataSource: true, [MigrationSource.Store, Migrations], cancellationToken);
             var platform = new LifeboatPlatform(new PlatformContext(store, options), ownsStore: true);
             await platform.Contacts.EnsureAsync(cancellationToken);
-            // The database enforces the breaker; the policy says its limits.
-            await store.Breaker.SetLimitsAsync(options.Policy.Breaker.Limits(), "the limits of the change-plan policy in force", cancellationToken);
+            // The database enforces the breaker; the policy in force says its limits.
+            await platform.Policy.SyncBreakerAsync(cancellationToken);
             return platform;
         }
         catch

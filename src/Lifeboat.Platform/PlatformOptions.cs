@@ -1,5 +1,4 @@
 using Lifeboat.Platform.Backups;
-using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Platform;
@@ -10,9 +9,6 @@ public sealed class PlatformOptions
 
     /// <summary>The regions sites may live in (data residency). The first is the default.</summary>
     public IReadOnlyList<string> Regions { get; init; } = ["us-east", "eu-west", "ap-southeast"];
-
-    /// <summary>The rules change plans are held to.</summary>
-    public PlanPolicy Policy { get; init; } = PlanPolicy.Default;
 
     /// <summary>Where backups go and how long they are kept.</summary>
     public BackupOptions Backups { get; init; } = new();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
@@ -9,9 +8,11 @@ namespace Lifeboat.Server;
 
 /// <summary>
 /// The one place errors become HTTP: the platform's and the store's deliberate errors keep their
-/// message (it says what was wrong and what to do), anything else is a 500 that says nothing of the
-/// internals and is logged instead. A refused plan also carries its report: <c>problems</c> (each
-/// failing ID and why) and <c>violations</c> (of the policy).
+/// message (it says what was wrong and what to do); a request the framework could not bind is worded
+/// by <see cref="BindingErrors"/> (which parameter, what was expected), never in the framework's
+/// words; anything else is a 500 that says nothing of the internals and is logged instead. A refused
+/// plan also carries its report: <c>problems</c> (each failing ID and why) and <c>violations</c> (of
+/// the policy).
 /// </summary>
 public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors> logger) : IExceptionHandler
 {
@@ -20,7 +21,7 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var (status, detail) = Classify(exception);
+        var (status, detail) = Classify(exception, httpContext);
         if (status == StatusCodes.Status500InternalServerError)
         {
             logger.LogError(exception, "Unexpected error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
@@ -63,7 +64,7 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
         };
     }
 
-    private static (int Status, string Detail) Classify(Exception exception) => exception switch
+    private static (int Status, string Detail) Classify(Exception exception, HttpContext http) => exception switch
     {
         PlatformException p => (p.Kind switch
         {
@@ -74,8 +75,8 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
         TenantNotFoundException => (StatusCodes.Status404NotFound, exception.Message),
         TenantStateException or RestoreInProgressException or TenantAlreadyExistsException or BreakerTrippedException or BreakerException => (StatusCodes.Status409Conflict, exception.Message),
         StoreException => (StatusCodes.Status400BadRequest, exception.Message),
-        BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, $"the request body is not valid: {json.Message}"),
-        BadHttpRequestException bad => (bad.StatusCode, bad.Message),
+        UnsupportedBodyException unsupported => (StatusCodes.Status415UnsupportedMediaType, unsupported.Message),
+        BadHttpRequestException bad => (bad.StatusCode, BindingErrors.Describe(bad, http)),
         _ => (StatusCodes.Status500InternalServerError, ""),
     };
 
@@ -88,3 +89,6 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
         _ => ReasonPhrases.GetReasonPhrase(status),
     };
 }
+
+/// <summary>A body of a type the endpoint does not read; the message says which types it takes (HTTP 415).</summary>
+internal sealed class UnsupportedBodyException(string message) : Exception(message);

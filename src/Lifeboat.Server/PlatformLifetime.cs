@@ -9,8 +9,9 @@ namespace Lifeboat.Server;
 /// Opens the platform once, before the server takes requests, and disposes it at shutdown. The
 /// connection is resolved like the CLI does: Lifeboat:Connection (or LIFEBOAT_CONNECTION) for an
 /// existing server, otherwise the embedded private PostgreSQL under Lifeboat:Home (or LIFEBOAT_HOME).
-/// Change plans are held to the policy file Lifeboat:Policy (or LIFEBOAT_POLICY), else
-/// &lt;home&gt;/policy.yaml when it exists, else the built-in defaults.
+/// Plans are held to the environment's policy, kept in the database (GET /api/policy); a policy file
+/// named the old way (Lifeboat:Policy, LIFEBOAT_POLICY) stops the start with how to propose it
+/// instead, and a &lt;home&gt;/policy.yaml is logged as ignored.
 /// </summary>
 public sealed partial class PlatformLifetime(IConfiguration configuration, ILogger<PlatformLifetime> logger) : IHostedService, IAsyncDisposable
 {
@@ -26,7 +27,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
             LogEmbeddedServer(logger, home.Path);
         }
 
-        var policy = Policy(home);
+        RefuseObsoletePolicy(home);
         var connections = await home.ResolveConnectionAsync(new StartupLog(logger), cancellationToken);
         _platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
@@ -38,7 +39,6 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
                 BlobDirectory = Setting("Lifeboat:Blobs") ?? home.BlobDirectory,
                 Actor = Actors.Default,
             },
-            Policy = policy,
         }, cancellationToken);
     }
 
@@ -54,22 +54,34 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
 
     private string? Setting(string key) => configuration[key] is { Length: > 0 } value ? value : null;
 
-    /// <summary>Like the CLI's --policy: a named file must exist; without one, the home's policy.yaml if any.</summary>
-    private PlanPolicy Policy(LifeboatHome home)
+    /// <summary>
+    /// A policy file no longer chooses the policy. One named in configuration is expected to apply,
+    /// so the server does not start and says how to propose it; one left in the home is only logged.
+    /// </summary>
+    private void RefuseObsoletePolicy(LifeboatHome home)
     {
-        var path = Setting("Lifeboat:Policy") ?? (Environment.GetEnvironmentVariable("LIFEBOAT_POLICY") is { Length: > 0 } p ? p : null);
+        if (Setting("Lifeboat:Policy") is { } setting)
+        {
+            throw new InvalidOperationException(PolicyStore.NotChosenByFile("the setting Lifeboat:Policy", setting));
+        }
+
+        if (Environment.GetEnvironmentVariable("LIFEBOAT_POLICY") is { Length: > 0 } variable)
+        {
+            throw new InvalidOperationException(PolicyStore.NotChosenByFile("LIFEBOAT_POLICY", variable));
+        }
+
         var inHome = System.IO.Path.Combine(home.Path, "policy.yaml");
-        path ??= File.Exists(inHome) ? inHome : null;
-        var policy = path is null ? PlanPolicy.Default : PlanPolicy.Load(path);
-        LogPolicy(logger, path is null ? "the built-in default policy" : $"the policy in {path}");
-        return policy;
+        if (File.Exists(inHome))
+        {
+            LogIgnoredPolicyFile(logger, PolicyStore.NotChosenByFile("the home's policy.yaml", inHome));
+        }
     }
 
     [LoggerMessage(LogLevel.Information, "No connection configured: using the private PostgreSQL under {Home}")]
     private static partial void LogEmbeddedServer(ILogger logger, string home);
 
-    [LoggerMessage(LogLevel.Information, "Change plans are held to {Policy}")]
-    private static partial void LogPolicy(ILogger logger, string policy);
+    [LoggerMessage(LogLevel.Warning, "{Message}")]
+    private static partial void LogIgnoredPolicyFile(ILogger logger, string message);
 
     [LoggerMessage(LogLevel.Information, "{Progress}")]
     private static partial void LogProgress(ILogger logger, string progress);

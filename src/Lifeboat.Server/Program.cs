@@ -53,6 +53,7 @@ app.MapContactEndpoints();
 app.MapEventEndpoints();
 app.MapStoreEndpoints();
 app.MapPlanEndpoints();
+app.MapPolicyEndpoints();
 app.MapRestoreEndpoints();
 app.MapBreakerEndpoints();
 

@@ -22,20 +22,30 @@ public sealed class BlobStore
         _records = records;
     }
 
-    private string Root => _context.Options.BlobDirectory;
-
-    /// <summary>Writes the bytes (once per content) and returns their reference; no record is written.</summary>
+    /// <summary>
+    /// Writes the bytes (once per content) and returns their reference; no record is written. When the
+    /// bytes are stored already, their file's grace period starts again (or the file comes back from the
+    /// retention job's quarantine), so the file is not collected before the caller's record refers to it.
+    /// </summary>
     public async Task<BlobReference> StoreContentAsync(Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var incoming = Path.Combine(Root, "incoming");
-        Directory.CreateDirectory(incoming);
-        var temp = Path.Combine(incoming, Guid.NewGuid().ToString("n"));
+        var files = _context.BlobFiles;
+        BlobFiles.CreateFolder(files.Incoming);
+        var temp = Path.Combine(files.Incoming, Guid.NewGuid().ToString("n"));
         string sha;
         long size;
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            await using (var file = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 81920,
+                Options = FileOptions.Asynchronous,
+                UnixCreateMode = BlobFiles.WritableFile,
+            }))
             {
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 var buffer = new byte[81920];
@@ -51,23 +61,13 @@ public sealed class BlobStore
                 size = file.Length;
             }
 
-            var target = PathOf(sha);
-            if (File.Exists(target))
+            if (files.Renew(sha) || files.BringBack(sha))
             {
                 File.Delete(temp);
             }
             else
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-                try
-                {
-                    File.Move(temp, target);
-                }
-                catch (IOException) when (File.Exists(target))
-                {
-                    File.Delete(temp); // another writer stored the same content first
-                }
+                files.Place(temp, sha);
             }
         }
         catch
@@ -104,7 +104,7 @@ public sealed class BlobStore
         }
 
         var path = PathOf(blob.Sha256);
-        if (!File.Exists(path))
+        if (!_context.BlobFiles.IsInPlace(blob.Sha256))
         {
             throw new BlobIntegrityException(
                 $"blob '{id}' of '{collection}' in tenant {tenant} is missing its bytes ({path}); restore the file from a backup, then run `lifeboat store verify`.");
@@ -136,7 +136,8 @@ public sealed class BlobStore
 
     /// <summary>
     /// Re-hashes the bytes of every blob version inside retention (of one tenant, or all tenants,
-    /// deleted ones included: a restore will need them) and reports each missing or altered file.
+    /// deleted ones included: a restore will need them) and reports each missing or altered file. A file
+    /// the retention job set aside although a version refers to it is brought back.
     /// </summary>
     public async Task<BlobVerificationReport> VerifyAsync(TenantId? tenant = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -163,7 +164,7 @@ public sealed class BlobStore
         {
             var r = refs[i];
             var path = PathOf(r.Sha);
-            if (!File.Exists(path))
+            if (!_context.BlobFiles.IsInPlace(r.Sha))
             {
                 problems.Add(new BlobProblem(r.Tenant, r.Collection, r.Id, r.Sha, path, "missing", r.Versions));
             }
@@ -184,50 +185,6 @@ public sealed class BlobStore
     }
 
     private string PathOf(string sha256) => _context.BlobFiles.PathOf(sha256);
-
-    /// <summary>Removes files no version refers to any more (older than the grace period, so writes in flight keep theirs).</summary>
-    internal async Task<(int Files, long Bytes)> CollectGarbageAsync(CancellationToken ct)
-    {
-        var dir = Path.Combine(Root, "sha256");
-        if (!Directory.Exists(dir))
-        {
-            return (0, 0);
-        }
-
-        var youngest = _context.Time.GetUtcNow() - _context.Options.BlobGracePeriod;
-        var candidates = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-            .Select(f => new FileInfo(f))
-            .Where(f => f.Name.Length == 64 && new DateTimeOffset(f.LastWriteTimeUtc) < youngest)
-            .ToList();
-        int files = 0;
-        long bytes = 0;
-        foreach (var chunk in candidates.Chunk(1000))
-        {
-            await using var cmd = _context.Command("""
-                SELECT s FROM unnest($1::bytea[]) s
-                WHERE NOT EXISTS (SELECT 1 FROM lifeboat.records r WHERE r.blob_sha256 = s)
-                  AND NOT EXISTS (SELECT 1 FROM lifeboat.record_history h WHERE h.blob_sha256 = s)
-                """);
-            cmd.Parameters.Add(new() { Value = chunk.Select(f => Convert.FromHexString(f.Name)).ToArray() });
-            var unreferenced = new HashSet<string>(StringComparer.Ordinal);
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    unreferenced.Add(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
-                }
-            }
-
-            foreach (var file in chunk.Where(f => unreferenced.Contains(f.Name)))
-            {
-                bytes += file.Length;
-                file.Delete();
-                files++;
-            }
-        }
-
-        return (files, bytes);
-    }
 
     private static void Check(TenantId tenant, string collection, string id, BlobReference blob, string path, string actual)
     {

@@ -45,10 +45,13 @@ public sealed class Erasures
     private readonly StoreContext _context;
     private readonly TenantLifecycle _tenants;
 
-    internal Erasures(StoreContext context, TenantLifecycle tenants)
+    private readonly Principals _principals;
+
+    internal Erasures(StoreContext context, TenantLifecycle tenants, Principals principals)
     {
         _context = context;
         _tenants = tenants;
+        _principals = principals;
     }
 
     public async Task<ErasureRequest> RequestAsync(TenantId tenant, string reason, CancellationToken cancellationToken = default)
@@ -82,14 +85,14 @@ public sealed class Erasures
         return await GetAsync(id, cancellationToken);
     }
 
-    /// <summary>Approval by a second person: anyone but the requester.</summary>
+    /// <summary>Approval by a second person: anyone but the requester, however their name is spelled (<see cref="Principals"/>).</summary>
     public async Task<ErasureRequest> ApproveAsync(ErasureId erasure, CancellationToken cancellationToken = default)
     {
         var request = await GetAsync(erasure, cancellationToken);
-        if (string.Equals(request.RequestedBy, _context.Actor, StringComparison.Ordinal))
+        if (await _principals.SameAsync(request.RequestedBy, _context.Actor, cancellationToken))
         {
             throw new ErasureException(
-                $"{_context.Actor} requested erasure {erasure} and cannot also approve it; a second person must approve it.");
+                $"{Principals.Describe(_context.Actor, request.RequestedBy)} requested erasure {erasure} and cannot also approve it; a second person must approve it.");
         }
 
         if (request.ApprovedBy is not null)

@@ -44,3 +44,10 @@ public sealed record RestoreInfo(
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
     string? Outcome);
+
+/// <summary>
+/// A tenant as someone found it before restoring it later: its state and the latest commit position
+/// then. A restore begun with it refuses to start if the tenant changed since, so nothing written
+/// after the decision to restore is reverted without a new decision.
+/// </summary>
+public sealed record RestoreExpectation(TenantState State, long Position);

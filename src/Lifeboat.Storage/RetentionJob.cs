@@ -7,17 +7,18 @@ namespace Lifeboat.Storage;
 /// The only routine removal of data. History older than the retention window is compacted, keeping
 /// for every record the version visible when the window began, so every point inside the window
 /// stays exactly restorable; tenants deleted for longer than the window are purged; blob files no
-/// remaining version refers to are removed.
+/// remaining version refers to are set aside, and removed a grace period later if still nothing does
+/// (see <see cref="BlobCollector"/>).
 /// </summary>
 public sealed class RetentionJob
 {
     private readonly StoreContext _context;
-    private readonly BlobStore _blobs;
+    private readonly BlobCollector _blobs;
 
-    internal RetentionJob(StoreContext context, BlobStore blobs)
+    internal RetentionJob(StoreContext context)
     {
         _context = context;
-        _blobs = blobs;
+        _blobs = new BlobCollector(context);
     }
 
     public async Task<RetentionReport> RunAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default)
@@ -53,9 +54,9 @@ public sealed class RetentionJob
 
         progress?.Report($"compacted {compacted} versions older than {cutoff:u}");
         await TrimDestructiveEventsAsync(cutoff, cancellationToken);
-        var (files, bytes) = await _blobs.CollectGarbageAsync(cancellationToken);
-        progress?.Report($"removed {files} unreferenced blob files ({bytes} bytes)");
-        return new RetentionReport(cutoff, compacted, purged, files, bytes);
+        var blobs = await _blobs.CollectAsync(cancellationToken);
+        progress?.Report($"set aside {blobs.Quarantined} unreferenced blob files; removed {blobs.Removed} set aside a grace period ago ({blobs.BytesRemoved} bytes)");
+        return new RetentionReport(cutoff, compacted, purged, blobs.Removed, blobs.BytesRemoved, blobs.Quarantined, blobs.BroughtBack);
     }
 
     /// <summary>
@@ -91,7 +92,7 @@ public sealed class RetentionJob
         return await PurgeAsync(tenant, cutoff, cancellationToken);
     }
 
-    /// <summary>The database removes only what is older than its own window, whatever cut-off it is given (0006_roles.sql).</summary>
+    /// <summary>The database removes only what is older than its own window, whatever cut-off it is given (0007_roles.sql).</summary>
     private async Task<long> CompactAsync(string tenant, DateTimeOffset cutoff, CancellationToken ct)
     {
         await using var cmd = _context.Command("SELECT lifeboat.compact_history($1, $2)");
@@ -138,4 +139,11 @@ public sealed class RetentionJob
     }
 }
 
-public sealed record RetentionReport(DateTimeOffset Cutoff, long VersionsCompacted, IReadOnlyList<TenantId> TenantsPurged, int BlobFilesRemoved, long BlobBytesRemoved);
+/// <summary>
+/// What a retention run did. Blob files go in two runs: <see cref="BlobFilesQuarantined"/> were set aside
+/// (nothing referred to them); <see cref="BlobFilesRemoved"/> had been set aside a grace period ago and
+/// still nothing referred to them; <see cref="BlobFilesBroughtBack"/> had been set aside, but a version
+/// or an import refers to them now.
+/// </summary>
+public sealed record RetentionReport(DateTimeOffset Cutoff, long VersionsCompacted, IReadOnlyList<TenantId> TenantsPurged, int BlobFilesRemoved, long BlobBytesRemoved,
+    int BlobFilesQuarantined, int BlobFilesBroughtBack);

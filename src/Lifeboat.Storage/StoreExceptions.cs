@@ -56,6 +56,16 @@ public sealed class RestoreInProgressException(TenantId tenant, string restoreId
     public string RestoreId { get; } = restoreId;
 }
 
+/// <summary>A restore was prepared for the tenant as it was (<see cref="Expected"/>); it has changed since (<see cref="State"/>, or writes).</summary>
+public sealed class TenantChangedException(TenantId tenant, TenantState state, RestoreExpectation expected, string message) : StoreException(message)
+{
+    public TenantId Tenant { get; } = tenant;
+
+    public TenantState State { get; } = state;
+
+    public RestoreExpectation Expected { get; } = expected;
+}
+
 public sealed class RecordStateException(string message) : StoreException(message);
 
 public sealed class BlobIntegrityException(string message) : StoreException(message);

@@ -10,7 +10,7 @@ public sealed class StoreOptions
     /// <summary>
     /// The owner role's connection string: migrations, and imports from backups (which write versions at
     /// their original positions), run as it. Null: <see cref="ConnectionString"/> does both, and the
-    /// database cannot hold the store to its invariants (see 0006_roles.sql).
+    /// database cannot hold the store to its invariants (see 0007_roles.sql).
     /// </summary>
     public string? OwnerConnectionString { get; init; }
 

@@ -69,7 +69,16 @@ public sealed class TenantRestorer
     /// The tenant is Restoring until <see cref="TenantRestore.CompleteAsync(CancellationToken)"/>: readable, closed to
     /// every other writer. Passing the ID of an unfinished restore resumes it.
     /// </summary>
-    public async Task<TenantRestore> BeginAsync(TenantId tenant, RecoveryPoint point, string? restoreId = null, CancellationToken cancellationToken = default)
+    public Task<TenantRestore> BeginAsync(TenantId tenant, RecoveryPoint point, string? restoreId = null, CancellationToken cancellationToken = default) =>
+        BeginAsync(tenant, point, restoreId, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="BeginAsync(TenantId, RecoveryPoint, string?, CancellationToken)"/>; a new restore (not a resumed one) first
+    /// checks, under the tenant's exclusive lock, that the tenant is still as <paramref name="expected"/> found it: in the same
+    /// state and not written since. If not, it throws <see cref="TenantChangedException"/> and changes nothing.
+    /// </summary>
+    public async Task<TenantRestore> BeginAsync(TenantId tenant, RecoveryPoint point, string? restoreId, RestoreExpectation? expected,
+        CancellationToken cancellationToken = default)
     {
         await ValidateAsync(tenant, point, cancellationToken, resuming: restoreId);
         var id = restoreId ?? SortableIds.New("rst", _context.Time);
@@ -113,6 +122,11 @@ public sealed class TenantRestorer
             throw new RecoveryPointException($"restore {restoreId} of tenant {finished.Tenant} already finished ({finished.Outcome}); start a new restore instead.");
         }
 
+        if (expected is not null)
+        {
+            await RequireUnchangedAsync(connection, tx, tenant, Enum.Parse<TenantState>(state), expected, cancellationToken);
+        }
+
         var pos = await Scalar<long>(connection, tx, "SELECT pos FROM lifeboat.take_position()", cancellationToken);
         var started = _context.Time.GetUtcNow();
         await Exec(connection, tx, """
@@ -135,6 +149,28 @@ public sealed class TenantRestorer
         await using var cmd = _context.Command("SELECT k.committed_at FROM lifeboat.commits k WHERE k.position = $1");
         cmd.Parameters.Add(new() { Value = position });
         return await cmd.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
+    /// <summary>
+    /// The tenant as it is now, for a restore that will begin later (<see cref="BeginAsync(TenantId, RecoveryPoint, string?, RestoreExpectation?, CancellationToken)"/>):
+    /// its state and the latest commit position. Read under the tenant's exclusive lock, so every write of the tenant that
+    /// committed before has a position at or below it, and every later one a position above it.
+    /// </summary>
+    public async Task<RestoreExpectation> ExpectAsync(TenantId tenant, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await Exec(connection, tx, "SELECT pg_advisory_xact_lock(lifeboat.tenant_lock_key($1))", cancellationToken, tenant.Value);
+        await using var cmd = new NpgsqlCommand("""
+            SELECT CASE WHEN restore_id IS NULL THEN state ELSE 'Restoring' END,
+                   (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM lifeboat.commit_position)
+            FROM lifeboat.tenants WHERE tenant_id = $1
+            """, connection, tx);
+        cmd.Parameters.Add(new() { Value = tenant.Value });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new RestoreExpectation(Enum.Parse<TenantState>(reader.GetString(0)), reader.GetInt64(1))
+            : throw new TenantNotFoundException(tenant, $"tenant {tenant} does not exist. Check the tenant ID.");
     }
 
     /// <summary>Throws the error a restore of the tenant to the point would meet (future, before the tenant, outside retention, purged).</summary>
@@ -316,7 +352,7 @@ public sealed class TenantRestorer
                     changes.Add(new CollectionChange(reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt64(7)));
                     if (checkBlobs && !reader.IsDBNull(8))
                     {
-                        missing.AddRange(reader.GetFieldValue<byte[][]>(8).Select(Convert.ToHexStringLower).Where(sha => !blobs.Exists(sha)));
+                        missing.AddRange(reader.GetFieldValue<byte[][]>(8).Select(Convert.ToHexStringLower).Where(sha => !blobs.IsInPlace(sha)));
                     }
                 }
             }
@@ -394,6 +430,38 @@ public sealed class TenantRestorer
         await Exec(connection, tx, "UPDATE lifeboat.tenants SET restore_id = NULL WHERE tenant_id = $1 AND restore_id = $2", ct, restore.Tenant.Value, restore.RestoreId);
         await Exec(connection, tx, "UPDATE lifeboat.restores SET finished_at = $2, outcome = 'failed' WHERE restore_id = $1", ct, restore.RestoreId, _context.Time.GetUtcNow());
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Refuses to begin when the tenant is no longer as the caller found it. "Written since" reads only the tenant's own
+    /// primary-key ranges (tenant first in every key), never other tenants' rows.
+    /// </summary>
+    private static async Task RequireUnchangedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, TenantId tenant, TenantState now, RestoreExpectation expected,
+        CancellationToken ct)
+    {
+        var written = await Scalar<bool>(connection, tx, """
+            SELECT EXISTS (SELECT 1 FROM lifeboat.records WHERE tenant_id = $1 AND position > $2)
+                OR EXISTS (SELECT 1 FROM lifeboat.record_history WHERE tenant_id = $1 AND position > $2)
+                OR EXISTS (SELECT 1 FROM lifeboat.tenant_history WHERE tenant_id = $1 AND position > $2)
+            """, ct, tenant.Value, expected.Position);
+        if (now == expected.State && !written)
+        {
+            return;
+        }
+
+        var what = new List<string>();
+        if (now != expected.State)
+        {
+            what.Add($"it is {now} now, not {expected.State}");
+        }
+
+        if (written)
+        {
+            what.Add($"it has writes after position {expected.Position}");
+        }
+
+        throw new TenantChangedException(tenant, now, expected,
+            $"tenant {tenant} changed after this restore was prepared: {string.Join(", and ", what)}. Nothing was restored.");
     }
 
     private static async Task<TenantState> StateAtAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, TenantId tenant, RecoveryPoint point, CancellationToken ct)

@@ -19,12 +19,13 @@ public sealed class TenantStore : IAsyncDisposable
     {
         _context = context;
         _ownsDataSource = ownsDataSource;
+        Principals = new Principals(context.DataSource);
         Tenants = new TenantLifecycle(context);
         Records = new RecordStore(context);
         Blobs = new BlobStore(context, Records);
         Restores = new TenantRestorer(context, Tenants);
-        Retention = new RetentionJob(context, Blobs);
-        Erasures = new Erasures(context, Tenants);
+        Retention = new RetentionJob(context);
+        Erasures = new Erasures(context, Tenants, Principals);
         DestructiveWrites = new DestructiveWrites(context);
         Breaker = new Breaker(context);
         Backups = new StoreBackups(context);
@@ -49,6 +50,9 @@ public sealed class TenantStore : IAsyncDisposable
 
     /// <summary>Tenant-aware export and import of versions, for backups that outlive the database.</summary>
     public StoreBackups Backups { get; }
+
+    /// <summary>Who is who, for two-person rules: one comparison for every check and constraint.</summary>
+    public Principals Principals { get; }
 
     /// <summary>The store's own connections: no other code gets raw access to tenant tables.</summary>
     internal NpgsqlDataSource DataSource => _context.DataSource;
@@ -112,7 +116,7 @@ public sealed class TenantStore : IAsyncDisposable
             throw;
         }
 
-        Directory.CreateDirectory(options.BlobDirectory);
+        BlobFiles.CreateFolder(options.BlobDirectory);
         return new TenantStore(new StoreContext(dataSource, owner, options, RequireActor(options.Actor), new CollectionRegistry()), ownsDataSource);
     }
 

@@ -41,9 +41,140 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
         var (allExit, all) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--blobs", Path.Combine(cli.Home, "restored-blobs"));
         allExit.ShouldBe(0, all);
         all.ShouldContain("The environment is back as of");
-        var (againExit, again) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString);
+        var unused = Path.Combine(cli.Home, "never-created-blobs");
+        var (againExit, again) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--blobs", unused);
         againExit.ShouldBe(2);
         again.ShouldContain("the target database is not empty");
+        Directory.Exists(unused).ShouldBeFalse("a refused restore creates nothing, not even its blob folder");
+    }
+
+    [Fact]
+    public async Task BackupList_WhenABackupInTheMiddleOfAChainIsMissing_ShowsTheGap_AndWhatCanNoLongerBeRestored()
+    {
+        var folder = Path.Combine(cli.Home, "gap");
+        var chain = await TakeChainAsync(folder, 5);
+        var (kept, missing, after, last) = (chain[1], chain[2], chain[3], chain[4]);
+        Unprotect(Path.Combine(folder, missing.Id));
+        Directory.Delete(Path.Combine(folder, missing.Id), recursive: true);
+
+        var (exit, list) = await cli.RunAsync("backup", "list", "--backups", folder);
+
+        list.ShouldContain($"Chain {chain[0].Id} of the environment is broken at {missing.Id}: its folder is gone.");
+        list.ShouldContain($"{after.Id}, {last.Id} depend on it and can no longer be restored");
+        list.ShouldContain($"points up to position {kept.UpTo} ({kept.Id}) still can");
+        list.ShouldContain("Take a full backup now (lifeboat backup full)");
+        Cells(list, missing.Id).ShouldBe([missing.Id, "✗ missing", "environment", $"{kept.UpTo}–{after.After}", "-", "-", "-", "no"]);
+        Cells(list, after.Id)[^1].ShouldBe("no");
+        Cells(list, kept.Id)[^1].ShouldBe("yes");
+        list.ShouldNotContain("forks");
+        exit.ShouldBe(3, "some backups cannot be restored");
+    }
+
+    [Fact]
+    public async Task BackupList_WithAGarbageManifest_NamesTheDamagedBackup_AndTheLaterOnesAsDependingOnIt_WithoutFrameworkText()
+    {
+        var folder = Path.Combine(cli.Home, "garbage");
+        var chain = await TakeChainAsync(folder, 4);
+        var damaged = chain[1].Id;
+        var manifest = Path.Combine(folder, damaged, "manifest.json");
+        Unprotect(Path.Combine(folder, damaged));
+        await File.WriteAllTextAsync(manifest, "{\n  \"format\": \"lifeboat-backup/1\",\n  this is not JSON\n}\n", TestContext.Current.CancellationToken);
+
+        var (listExit, list) = await cli.RunAsync("backup", "list", "--backups", folder);
+        var (verifyExit, verify) = await cli.RunAsync("backup", "verify", "--backups", folder);
+        var (restoreExit, restore) = await cli.RunAsync("backup", "restore", "--site", "site_01jd8x2k9q4m7t6v5w3y1z0a8b", "--to", $"@{chain[3].UpTo}", "--backups", folder);
+        restore = Flat(restore); // a long error wraps at the console's width
+
+        list.ShouldContain($"is broken at {damaged}: manifest of {damaged} is not valid JSON at line 3");
+        list.ShouldContain($"{chain[2].Id}, {chain[3].Id} depend on it and can no longer be restored");
+        verify.ShouldContain($"manifest of {damaged} is not valid JSON at line 3");
+        restoreExit.ShouldBe(2);
+        restore.ShouldContain($"it breaks at damaged backup {damaged} (manifest of {damaged} is not valid JSON at line 3");
+        restore.ShouldContain($"{chain[2].Id}, {chain[3].Id} depend on it. Points up to position {chain[0].UpTo} ({chain[0].Id}) can still be restored from this chain.");
+        foreach (var output in new[] { list, verify, restore })
+        {
+            output.ShouldNotContain("forks");
+            output.ShouldNotContain("LineNumber");
+            output.ShouldNotContain("BytePositionInLine");
+            output.ShouldNotContain("invalid start");
+        }
+
+        listExit.ShouldBe(3, "some backups cannot be restored");
+        verifyExit.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task RestoreAll_WithoutABlobFolder_OrIntoTheLiveOne_IsRefused_AndChangesNothing()
+    {
+        var folder = Path.Combine(cli.Home, "for-restore-all");
+        (await cli.RunAsync("backup", "full", "--backups", folder)).Exit.ShouldBe(0);
+        await using var empty = await PostgresServer.CreateDatabaseAsync("cli-restore-refused");
+        var live = Path.Combine(cli.Home, "blobs");
+        var liveFiles = Directory.EnumerateFiles(live, "*", SearchOption.AllDirectories).Count();
+
+        var (noBlobsExit, noBlobs) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--backups", folder);
+        var (liveExit, intoLive) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--backups", folder,
+            "--blobs", Path.Combine(cli.Home, "blobs", "..", "blobs") + "/");
+        (noBlobs, intoLive) = (Flat(noBlobs), Flat(intoLive));
+
+        noBlobsExit.ShouldBe(2);
+        noBlobs.ShouldContain("restore-all needs --blobs");
+        noBlobs.ShouldContain(live);
+        liveExit.ShouldBe(2);
+        intoLive.ShouldContain($"{live} is the live environment's blob folder");
+        intoLive.ShouldContain("--allow-live-blobs");
+        foreach (var output in new[] { noBlobs, intoLive })
+        {
+            output.ShouldContain("Nothing was changed");
+        }
+
+        Directory.EnumerateFiles(live, "*", SearchOption.AllDirectories).Count().ShouldBe(liveFiles);
+        (await TablesAsync(empty.ConnectionString)).ShouldBe(0, "the target database was not touched");
+
+        var (forcedExit, forced) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--backups", folder, "--blobs", live, "--allow-live-blobs");
+        forcedExit.ShouldBe(0, forced);
+        forced.ShouldContain("The environment is back as of");
+    }
+
+    private async Task<List<(string Id, long After, long UpTo)>> TakeChainAsync(string folder, int backups)
+    {
+        var site = Match(SiteId(), (await cli.RunAsync("site", "create", $"Chain {Guid.NewGuid():n}"[..20], "--region", "eu-west")).Output);
+        var chain = new List<(string, long, long)>();
+        for (var i = 0; i < backups; i++)
+        {
+            (await cli.RunAsync("flag", "set", site, "new-editor", i % 2 == 0 ? "on" : "off")).Exit.ShouldBe(0);
+            var (exit, output) = await cli.RunAsync("backup", i == 0 ? "full" : "incremental", "--backups", folder);
+            exit.ShouldBe(0, output);
+            var positions = Positions().Match(output);
+            chain.Add((Match(BackupId(), output), long.Parse(positions.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+                long.Parse(positions.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return chain;
+    }
+
+    private static string Flat(string output) => Whitespace().Replace(output, " ");
+
+    /// <summary>The cells of the table row that starts with <paramref name="id"/>.</summary>
+    private static string[] Cells(string output, string id) =>
+        output.Split('\n').Select(l => l.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).FirstOrDefault(c => c.Length > 1 && c[0] == id)
+        ?? throw new InvalidOperationException($"no table row for {id} in: {output}");
+
+    private static void Unprotect(string folder)
+    {
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    private static async Task<long> TablesAsync(string connectionString)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema IN ('lifeboat', 'platform')", connection);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     [Fact]
@@ -75,4 +206,10 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
 
     [GeneratedRegex(@"positions \d+–(\d+)")]
     private static partial Regex PositionsTo();
+
+    [GeneratedRegex(@"positions (\d+)–(\d+)")]
+    private static partial Regex Positions();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
 }

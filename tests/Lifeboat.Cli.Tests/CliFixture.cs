@@ -17,7 +17,10 @@ public sealed class CliFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync() => _database = await PostgresServer.CreateDatabaseAsync("cli");
 
-    public async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    public Task<(int Exit, string Output)> RunAsync(params string[] args) => RunAsAsync("tester", args);
+
+    /// <summary>Runs as <paramref name="actor"/> (--as), for what takes two people.</summary>
+    public async Task<(int Exit, string Output)> RunAsAsync(string actor, params string[] args)
     {
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -28,7 +31,7 @@ public sealed class CliFixture : IAsyncLifetime
             Out = new AnsiConsoleOutput(writer),
         });
         console.Profile.Width = 250;
-        var exit = await LifeboatCli.RunAsync([.. args, "--connection", _database!.ConnectionString, "--owner-connection", _database.OwnerConnectionString, "--home", Home, "--as", "tester"], console);
+        var exit = await LifeboatCli.RunAsync([.. args, "--connection", _database!.ConnectionString, "--owner-connection", _database.OwnerConnectionString, "--home", Home, "--as", actor], console);
         return (exit, writer.ToString());
     }
 

@@ -23,7 +23,6 @@ public sealed class DrillFixture : IAsyncLifetime
                 BlobDirectory = Path.Combine(Home, database.Name),
                 Actor = DrillRunner.Actor,
             },
-            Policy = DrillRunner.Policy(options),
         });
         return platform.WithActor(DrillRunner.Actor);
     }

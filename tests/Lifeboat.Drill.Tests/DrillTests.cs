@@ -30,7 +30,14 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         report.RtoSeconds.ShouldNotBeNull();
         report.Load!.Writes.ShouldBeGreaterThan(0);
         report.Load.During.Writes.ShouldBeGreaterThan(0, "the other sites kept writing while the restore ran");
+        report.Load.TargetedWrites.ShouldBeGreaterThan(0, "the targeted sites' customers wrote until their site was deleted; lost_writes counts those too");
+        var deletedAt = report.Sites.Where(s => s.DeletedAt is not null).Select(s => s.RecoveryPoint).ToList();
+        deletedAt.Distinct().Count().ShouldBe(deletedAt.Count, "each site went back to the instant before its own deletion");
+        report.Act3.RecoveryPoint.ShouldStartWith("per site, position:");
         report.Passed.ShouldBeTrue();
+        var policy = await platform.Policy.ReadAsync();
+        (policy.ProposedBy, policy.ApprovedBy).ShouldBe(DrillRunner.PolicyOperators, "the drill's policy is put in force by two people, as any policy is");
+        policy.Policy.AllowDrillOverride.ShouldBeTrue();
         foreach (var site in report.Sites.Where(s => s.State == "Restored"))
         {
             (await platform.Sites.GetAsync(Platform.SiteId.Parse(site.Site))).State.ShouldBe(Storage.TenantState.Active);

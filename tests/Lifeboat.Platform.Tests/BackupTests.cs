@@ -12,6 +12,8 @@ public sealed class BackupTests
 {
     private static readonly CollectionDefinition Issues = new("tracker.issues", "status");
     private static readonly CollectionDefinition Attachments = new("tracker.attachments");
+    private const UnixFileMode OthersAndGroup = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     [Fact]
     public async Task FullAndIncrementalSiteBackups_BringBackASiteWhoseRowsWereLost_ToAnExactPoint_WithTheSameIds_LeavingOtherSitesAlone()
@@ -50,6 +52,37 @@ public sealed class BackupTests
         (await p.Sites.GetAsync(site.Id)).Name.ShouldBe("Acme", "the site's directory entry comes back with it");
         (await VersionsAsync(env.Database.ConnectionString, other.Id)).ShouldBe(otherBefore);
         (await p.Audit.OfAsync(first.Id.Value)).Select(a => a.Step).ShouldContain("backup.restore-site");
+    }
+
+    [Fact]
+    public async Task RestoreSite_KeepsTheBlobFilesItCopies_WhenRetentionRunsBeforeItCommits()
+    {
+        await using var env = await BackupEnvironment.CreateAsync();
+        var p = env.Platform;
+        var site = await p.Sites.CreateAsync("Acme", "eu-west");
+        await p.Store.Blobs.PutAsync(site.Id.Tenant, Attachments, "logo", Bytes("the logo of a site that was lost"));
+        var full = await env.Backups.FullAsync(site.Id);
+        await LoseSiteAsync(env, site.Id);
+        // A long restore: while it copies blob files, retention runs twice past the grace period.
+        var retentionRuns = 0;
+        var copying = new InlineProgress(step =>
+        {
+            if (step.Step == "Copying blobs")
+            {
+                for (var i = 0; i < 2; i++)
+                {
+                    env.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+                    Task.Run(() => env.Store.Retention.RunAsync()).GetAwaiter().GetResult();
+                    retentionRuns++;
+                }
+            }
+        });
+
+        var report = await env.Backups.RestoreSiteAsync(site.Id, RecoveryPoint.AtPosition(full.UpToPosition), progress: copying);
+
+        retentionRuns.ShouldBe(2);
+        report.BlobsCopied.ShouldBe(1);
+        (await p.Store.Blobs.ReadAllBytesAsync(site.Id.Tenant, "tracker.attachments", "logo")).ShouldBe(Encoding.UTF8.GetBytes("the logo of a site that was lost"));
     }
 
     [Fact]
@@ -191,6 +224,85 @@ public sealed class BackupTests
     }
 
     [Fact]
+    public async Task AChainMissingABackupInItsMiddle_ListsTheGap_AndRestoresExactlyWhatTheListingSays()
+    {
+        await using var env = await BackupEnvironment.CreateAsync();
+        var site = await env.Platform.Sites.CreateAsync("Acme", "eu-west");
+        var chain = await TakeChainAsync(env, site.Id, 5);
+        var (full, kept, missing, after, last) = (chain[0], chain[1], chain[2], chain[3], chain[4]);
+        BackupFolders.Remove(Path.Combine(env.BackupFolder, missing.Id.Value));
+
+        var listed = (await env.Backups.ListAsync()).Chains.Single();
+
+        var gap = listed.Gaps.Single();
+        gap.Backup.ShouldBe(missing.Id);
+        gap.Kind.ShouldBe(BackupGapKind.Missing);
+        gap.Describe().ShouldBe("its folder is gone");
+        gap.Unrestorable.ShouldBe([after.Id, last.Id]);
+        (gap.AfterPosition, gap.UpToPosition).ShouldBe((kept.UpToPosition, missing.UpToPosition));
+        listed.LastRestorable!.Id.ShouldBe(kept.Id);
+        listed.Problems.Select(p => p.Backup).ShouldBe([after.Id, last.Id]);
+        listed.Problems.ShouldAllBe(p => p.Problem.Contains($"depends on missing backup {missing.Id}") && !p.Problem.Contains("fork"));
+        var refused = await Should.ThrowAsync<BackupIntegrityException>(() => env.Backups.RestoreSiteAsync(site.Id, RecoveryPoint.AtPosition(after.UpToPosition)));
+        refused.Message.ShouldContain($"it breaks at missing backup {missing.Id} (its folder is gone), and {after.Id}, {last.Id} depend on it");
+        refused.Message.ShouldContain($"Points up to position {kept.UpToPosition} ({kept.Id}) can still be restored");
+        (await env.Backups.RestoreSiteAsync(site.Id, RecoveryPoint.AtPosition(kept.UpToPosition))).BackupsUsed.ShouldBe([full.Id, kept.Id]);
+        (await Should.ThrowAsync<PlatformException>(() => env.Backups.IncrementalAsync(site.Id))).Message.ShouldContain("Take a full backup");
+    }
+
+    [Fact]
+    public async Task AGarbageManifest_IsReportedAsThatBackupsDamage_WithItsLine_AndTheLaterBackupsDependOnIt()
+    {
+        await using var env = await BackupEnvironment.CreateAsync();
+        var site = await env.Platform.Sites.CreateAsync("Acme", "eu-west");
+        var chain = await TakeChainAsync(env, site.Id, 4);
+        var damaged = chain[1].Id;
+        var manifest = Path.Combine(env.BackupFolder, damaged.Value, BackupManifest.FileName);
+        File.SetUnixFileMode(Path.GetDirectoryName(manifest)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(manifest, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await File.WriteAllTextAsync(manifest, "{\n  \"format\": \"lifeboat-backup/1\",\n  \"id\": \"bak_01jd8x2k9q4m7t6v5w3y1z0a8b\"\n  \"kind\": \"Full\"\n}");
+
+        var listing = await env.Backups.ListAsync();
+
+        listing.Unreadable.Single().Problem.ShouldBe($"altered: manifest of {damaged} is not valid JSON at line 4, byte 3");
+        var gap = listing.Chains.Single().Gaps.Single();
+        (gap.Backup, gap.Kind).ShouldBe((damaged, BackupGapKind.Damaged));
+        gap.Unrestorable.ShouldBe([chain[2].Id, chain[3].Id]);
+        listing.Chains.Single().Problems.ShouldAllBe(p => p.Problem.StartsWith($"unrestorable: ", StringComparison.Ordinal) && p.Problem.Contains($"depends on damaged backup {damaged}"));
+    }
+
+    [Fact]
+    public async Task ABackupThatTrulyForksTheChain_IsTheOnlyOneCalledAFork()
+    {
+        await using var env = await BackupEnvironment.CreateAsync();
+        var site = await env.Platform.Sites.CreateAsync("Acme", "eu-west");
+        var chain = await TakeChainAsync(env, site.Id, 3);
+        // A copy of the second backup under another ID: it follows the full backup, which the second already follows.
+        var fork = BackupId.Parse("bak_01jd8x2k9q4m7t6v5w3y1z0a8b");
+        var folder = Path.Combine(env.BackupFolder, fork.Value);
+        Directory.CreateDirectory(folder);
+        foreach (var file in chain[1].Files.Where(f => !f.Name.Contains('/', StringComparison.Ordinal)))
+        {
+            File.Copy(env.PathOf(chain[1], file.Name), Path.Combine(folder, file.Name));
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(folder, BackupManifest.FileName), (chain[1] with
+        {
+            Id = fork,
+            CreatedAt = chain[1].CreatedAt + TimeSpan.FromSeconds(1),
+            Files = [.. chain[1].Files.Where(f => !f.Name.Contains('/', StringComparison.Ordinal))],
+        }).Seal().Bytes);
+
+        var listed = (await env.Backups.ListAsync()).Chains.Single();
+
+        var gap = listed.Gaps.Single();
+        (gap.Backup, gap.Kind).ShouldBe((fork, BackupGapKind.Fork));
+        gap.Describe().ShouldBe($"backup {fork} forks the chain: another backup already follows {chain[0].Id}");
+        listed.Problems.Single().Backup.ShouldBe(fork);
+        listed.LastRestorable!.Id.ShouldBe(chain[2].Id, "the chain the links follow is whole");
+    }
+
+    [Fact]
     public async Task BackupFiles_AreReadOnly_HashedInTheManifest_AndNeverOverwrittenByLaterBackups()
     {
         await using var env = await BackupEnvironment.CreateAsync();
@@ -208,10 +320,14 @@ public sealed class BackupTests
         {
             var path = env.PathOf(full, file.Name);
             Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))).ShouldBe(file.Sha256);
-            (File.GetUnixFileMode(path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)).ShouldBe((UnixFileMode)0, path);
+            File.GetUnixFileMode(path).ShouldBe(UnixFileMode.UserRead, $"{path}: read-only, and for the owner alone");
         }
 
         (File.GetUnixFileMode(folder) & UnixFileMode.UserWrite).ShouldBe((UnixFileMode)0, "nothing can be added to a finished backup");
+        foreach (var inside in Directory.EnumerateDirectories(env.BackupFolder, "*", SearchOption.AllDirectories).Append(env.BackupFolder))
+        {
+            (File.GetUnixFileMode(inside) & OthersAndGroup).ShouldBe((UnixFileMode)0, inside);
+        }
         foreach (var (path, (bytes, written)) in files)
         {
             File.ReadAllBytes(path).ShouldBe(bytes);
@@ -318,6 +434,19 @@ public sealed class BackupTests
         tables.ShouldBe(carried, ignoreOrder: true);
     }
 
+    /// <summary>A full backup of the site and incrementals after it, each with a version of its own.</summary>
+    private static async Task<List<BackupManifest>> TakeChainAsync(BackupEnvironment env, SiteId site, int backups)
+    {
+        var chain = new List<BackupManifest>();
+        for (var i = 0; i < backups; i++)
+        {
+            await env.Platform.Store.Records.PutAsync(site.Tenant, Issues, "iss-1", new { title = $"v{i}", status = "open" });
+            chain.Add(i == 0 ? await env.Backups.FullAsync(site) : await env.Backups.IncrementalAsync(site));
+        }
+
+        return chain;
+    }
+
     private static MemoryStream Bytes(string text) => new(Encoding.UTF8.GetBytes(text));
 
     private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
@@ -372,5 +501,11 @@ public sealed class BackupTests
                 File.Delete(file);
             }
         }
+    }
+
+    /// <summary>Reports progress on the reporting thread, at once (Progress&lt;T&gt; would post it elsewhere, later).</summary>
+    private sealed class InlineProgress(Action<BackupProgress> report) : IProgress<BackupProgress>
+    {
+        public void Report(BackupProgress value) => report(value);
     }
 }

@@ -15,7 +15,7 @@ public sealed class ParticipantTests(PlatformFixture fixture) : IClassFixture<Pl
 
     public static TheoryData<Misbehaviour, string> Misbehaviours => new()
     {
-        { Misbehaviour.Sleeps, "participant:stub: participant stub did not answer restore of site {0} within 3 s." },
+        { Misbehaviour.Sleeps, "participant:stub: participant stub did not answer restore of site {0} within 2 s." },
         { Misbehaviour.AnswersWrongShape, "participant:stub: participant stub answered restore of site {0} with something that is not the protocol's JSON" },
         { Misbehaviour.AnswersForAnotherSite, "participant:stub: participant stub answered restore of site {0} with an answer about site 'site_01jd8x2k9q4m7t6v5w3y1z0a8b'" },
     };
@@ -29,8 +29,8 @@ public sealed class ParticipantTests(PlatformFixture fixture) : IClassFixture<Pl
         var (sites, point, before) = await DamagedSitesAsync(platform, 3);
         var bad = sites[1];
         await using var stub = await StubParticipant.StartAsync(bad, misbehaviour);
-        // Long enough for an answer on a busy machine; the sleeping stub sleeps for 30 s.
-        await platform.Restores.Participants.RegisterAsync("stub", stub.Url, TimeSpan.FromSeconds(3));
+        // Long enough for a loaded machine to answer a good site, short enough to wait out the sleeper.
+        await platform.Restores.Participants.RegisterAsync("stub", stub.Url, TimeSpan.FromSeconds(2));
 
         var job = await platform.Restores.StartAsync(new RestoreJobRequest("misbehaving participant") { Sites = sites, Point = point });
         await RunWorkerAsync(platform);

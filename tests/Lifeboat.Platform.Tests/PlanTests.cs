@@ -4,9 +4,14 @@ using Lifeboat.Storage;
 
 namespace Lifeboat.Platform.Tests;
 
-public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformFixture>
+public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformFixture>, IAsyncLifetime
 {
     private LifeboatPlatform Platform => fixture.Platform;
+
+    /// <summary>The policy is the environment's, shared by this class's tests: each starts from the defaults.</summary>
+    public async ValueTask InitializeAsync() => await fixture.PutInForceAsync(PlanPolicy.Default);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task April2022_UninstallAppGiven883SiteIds_IsRefusedNamingBothKinds_AndNothingChanges()
@@ -197,6 +202,38 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
         e.Message.ShouldContain($"plan {plan.Id} changed after it was approved");
         e.Message.ShouldContain("Nothing ran");
         (await Platform.Apps.InstalledAsync(sites[7].Site)).Count.ShouldBe(1);
+    }
+
+    [Theory]
+    [InlineData("ROOT")]
+    [InlineData("root ")]
+    [InlineData("ｒｏｏｔ")] // full width: the same name in Unicode compatibility form (NFKC)
+    public async Task APlanApprovedByItsRequesterSpelledOtherwise_IsRefused_AndDoesNotRun(string approver)
+    {
+        var sites = await SitesWithTheAppAsync(6);
+        var plan = await Platform.WithActor("root").Plans.SubmitAsync(Uninstall(sites.Select(s => s.Installation.Value).ToList()));
+
+        var refused = await Should.ThrowAsync<PlatformException>(() => Platform.WithActor(approver).Plans.ApproveAsync(plan.Id, plan.ContentHash));
+
+        refused.Kind.ShouldBe(PlatformErrorKind.Conflict);
+        refused.Message.ShouldBe($"{approver} (the same person as root: names that differ only in case, surrounding spaces or Unicode form name one person) requested plan {plan.Id} and cannot also approve it; a second person must.");
+        (await Platform.Plans.GetAsync(plan.Id)).ApprovedBy.ShouldBeNull();
+        (await Should.ThrowAsync<PlatformException>(() => Platform.WithActor("root").Plans.Runner.RunAsync(plan.Id))).Message.ShouldContain("needs a second approver");
+        foreach (var (site, installation) in sites)
+        {
+            (await Platform.Apps.InstalledAsync(site)).Select(a => a.Id).ShouldBe([installation]);
+        }
+    }
+
+    [Fact]
+    public async Task TheDatabase_RefusesAPlanApprovedByItsRequesterSpelledOtherwise_WhateverPathWritesIt()
+    {
+        var sites = await SitesWithTheAppAsync(6);
+        var plan = await Platform.WithActor("root").Plans.SubmitAsync(Uninstall(sites.Select(s => s.Installation.Value).ToList()));
+        await using var cmd = DatabaseSql.AsApplication(Platform.Options.Store).CreateCommand("UPDATE platform.plans SET approved_by = 'Root ', approved_hash = content_hash WHERE plan_id = $1");
+        cmd.Parameters.Add(new() { Value = plan.Id.Value });
+
+        (await Should.ThrowAsync<Npgsql.PostgresException>(() => cmd.ExecuteNonQueryAsync())).ConstraintName.ShouldBe("plans_second_person");
     }
 
     [Fact]

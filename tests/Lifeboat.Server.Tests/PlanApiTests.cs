@@ -8,37 +8,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifeboat.Server.Tests;
 
-/// <summary>
-/// The server with a policy file (through configuration) whose detector floor for site deletions
-/// is low enough for a test to provoke an alert, and the detector checking every second.
-/// </summary>
+/// <summary>The server with the anomaly detector checking every second.</summary>
 public sealed class PlanServerFixture : ServerFixture
 {
-    public string PolicyFile { get; } = Path.Combine(Path.GetTempPath(), $"lifeboat-test-policy-{Guid.NewGuid():n}.yaml");
-
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        ["Lifeboat:Policy"] = PolicyFile,
         [DetectorService.IntervalKey] = "1",
     };
-
-    public override async ValueTask InitializeAsync()
-    {
-        await File.WriteAllTextAsync(PolicyFile, "detector:\n  floors:\n    tenant.delete: 3\n");
-        await base.InitializeAsync();
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await base.DisposeAsync();
-        }
-        finally
-        {
-            File.Delete(PolicyFile);
-        }
-    }
 }
 
 public sealed class PlanApiTests(PlanServerFixture fixture) : IClassFixture<PlanServerFixture>
@@ -296,13 +272,12 @@ public sealed class PlanApiTests(PlanServerFixture fixture) : IClassFixture<Plan
     [Fact]
     public async Task ARunCutShortByAShutdown_LeavesThePlanRunning_AndTheNextRunContinuesWhereItStopped()
     {
-        var slowPolicy = Path.Combine(Path.GetTempPath(), $"lifeboat-test-policy-{Guid.NewGuid():n}.yaml");
-        await File.WriteAllTextAsync(slowPolicy, "waves:\n  pace-milliseconds: 60000\n");
         var sites = await SitesWithTheAppAsync(3);
         var id = (await (await Client.PostAsJsonAsync("/api/plans", Uninstall(sites.Select(s => s.Installation).ToList()))).ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
+        await fixture.PutPolicyInForceAsync("waves:\n  pace-milliseconds: 60000\n");
         try
         {
-            await using (var slow = fixture.WithWebHostBuilder(b => b.UseSetting("Lifeboat:Policy", slowPolicy).UseSetting(DetectorService.IntervalKey, "0")))
+            await using (var slow = fixture.WithWebHostBuilder(b => b.UseSetting(DetectorService.IntervalKey, "0")))
             {
                 using var client = slow.CreateClient();
                 (await client.PostAsync($"/api/plans/{id}/run", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
@@ -310,6 +285,7 @@ public sealed class PlanApiTests(PlanServerFixture fixture) : IClassFixture<Plan
             }
 
             (await Client.GetJsonAsync($"/api/plans/{id}")).Str("state").ShouldBe("Running", "a run stopped by a shutdown is not halted, only interrupted");
+            await fixture.PutPolicyInForceAsync("waves:\n  pace-milliseconds: 0\n");
             (await Client.GetJsonAsync($"/api/plans/{id}/targets")).AsArray().Select(t => t.Str("state")).ShouldBe(["Applied", "Pending", "Pending"]);
 
             var again = await Client.PostAsync($"/api/plans/{id}/run", null);
@@ -322,7 +298,7 @@ public sealed class PlanApiTests(PlanServerFixture fixture) : IClassFixture<Plan
         }
         finally
         {
-            File.Delete(slowPolicy);
+            await fixture.PutPolicyInForceAsync("# back to the defaults\n");
         }
     }
 

@@ -57,6 +57,37 @@ public sealed class RestoreApiTests(ServerFixture fixture) : IClassFixture<Serve
         (await (await Client.PostAsync($"/api/restore-jobs/{id}/retry", null)).ShouldBeJsonAsync())["retried"]!.GetValue<int>().ShouldBe(0);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task AJobThatWouldDiscardWrites_Is400UnlessAsked_ShowsItsDryRunAndPointsPerSite_AndIsUndoneOverHttp()
+    {
+        var (site, point, users) = await RestoreApi.SiteWrittenAfterAPointAsync(fixture);
+
+        var refused = await (await Client.PostAsJsonAsync("/api/restore-jobs", new { sites = new[] { site }, to = point, reason = "roll back" }))
+            .ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        refused.Detail.ShouldContain($"would discard what was written after: site {site} to position:{point[1..]}: 2 live records reverted or deleted (identity.users 2)");
+        refused.Detail.ShouldContain("over HTTP, discardLaterWrites: true");
+        (await (await Client.PostAsJsonAsync("/api/restore-jobs", new { sites = new[] { site, site }, to = point, reason = "twice", discardLaterWrites = true }))
+            .ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Detail.ShouldContain("listed more than once");
+
+        var job = await (await Client.PostAsJsonAsync("/api/restore-jobs", new { sites = new[] { site }, to = point, reason = "roll back", discardLaterWrites = true }))
+            .ShouldBeJsonAsync(HttpStatusCode.Created);
+        (job.Str("state"), job.Str("point"), job["dryRun"]!["recordsDiscarded"]!.GetValue<long>(), job["approval"]!["required"]!.GetValue<bool>())
+            .ShouldBe(("Running", $"position:{point[1..]}", 2L, false));
+        var id = job.Str("id");
+        (await RestoreApi.WaitUntilFinishedAsync(Client, id))["job"].Str("state").ShouldBe("Completed");
+        var restored = (await Client.GetJsonAsync($"/api/restore-jobs/{id}/sites")).AsArray().Single()!;
+        restored["point"]!["position"]!.GetValue<long>().ShouldBe(long.Parse(point[1..], CultureInfo.InvariantCulture));
+        (restored["foundAs"].Str("state"), restored["dryRun"]!["recordsDiscarded"]!.GetValue<int>()).ShouldBe(("Active", 2));
+        restored["dryRun"]!["changes"]![0].Str("collection").ShouldBe("identity.users");
+        restored["undoPoint"]!["position"]!.GetValue<long>().ShouldBeGreaterThan(long.Parse(point[1..], CultureInfo.InvariantCulture));
+        (await Client.GetJsonAsync($"/api/sites/{site}/users")).AsArray().ShouldBeEmpty();
+
+        var undo = await (await Client.PostAsJsonAsync($"/api/restore-jobs/{id}/undo", new { reason = "we were wrong" })).ShouldBeJsonAsync(HttpStatusCode.Created);
+        (undo.Str("source"), undo.Str("undoes")).ShouldBe(($"undo:{id}", id));
+        (await RestoreApi.WaitUntilFinishedAsync(Client, undo.Str("id")))["job"].Str("state").ShouldBe("Completed");
+        (await Client.GetJsonAsync($"/api/sites/{site}/users")).AsArray().Select(u => u.Str("email")).Order().ShouldBe(users);
+    }
+
     [Fact]
     public async Task UnknownJobs_Are404_AndIdsOfTheWrongKind400()
     {
@@ -72,6 +103,7 @@ public sealed class RestoreApiTests(ServerFixture fixture) : IClassFixture<Serve
         foreach (var path in new[]
         {
             "/api/restore-jobs", "/api/restore-jobs/{job}", "/api/restore-jobs/{job}/sites", "/api/restore-jobs/{job}/retry",
+            "/api/restore-jobs/{job}/approve", "/api/restore-jobs/{job}/cancel", "/api/restore-jobs/{job}/undo",
             "/api/participants", "/api/participants/{name}", "/api/participants/{name}/sites/{site}",
         })
         {
@@ -109,8 +141,71 @@ public sealed class RestoreRefusalApiTests(NoRestoreWorkersFixture fixture) : IC
     }
 }
 
+/// <summary>The server under a policy that wants a second approver for any job that discards a record.</summary>
+public sealed class StrictPolicyFixture : ServerFixture
+{
+    /// <summary>Puts "a second approver above 0 records" in force the only way there is: one person proposes it, another approves it.</summary>
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await PutPolicyInForceAsync("second-approver-above:\n  records: 0\n");
+    }
+}
+
+/// <summary>A job that discards writes above the policy's thresholds waits for someone else, over HTTP.</summary>
+public sealed class RestoreApprovalApiTests(StrictPolicyFixture fixture) : IClassFixture<StrictPolicyFixture>
+{
+    [Fact(Timeout = 120_000)]
+    public async Task AJobAboveTheThresholds_AwaitsApproval_ByAnotherPerson_AndOneCanBeCancelled()
+    {
+        var dana = fixture.ClientAs("dana");
+        var (site, point, _) = await RestoreApi.SiteWrittenAfterAPointAsync(fixture);
+        var (other, otherPoint, _) = await RestoreApi.SiteWrittenAfterAPointAsync(fixture);
+
+        var job = await (await dana.PostAsJsonAsync("/api/restore-jobs", new { sites = new[] { site }, to = point, reason = "roll back", discardLaterWrites = true }))
+            .ShouldBeJsonAsync(HttpStatusCode.Created);
+        var id = job.Str("id");
+        job.Str("state").ShouldBe("AwaitingApproval");
+        job["approval"]!["reasons"]![0]!.GetValue<string>().ShouldBe("it discards 2 records written after the points (more than 0)");
+        await Task.Delay(1000);
+        (await fixture.Client.GetJsonAsync($"/api/restore-jobs/{id}"))["sites"]!["pending"]!.GetValue<int>().ShouldBe(1, "the server's workers leave it alone");
+
+        (await (await fixture.ClientAs("Dana ").PostAsync($"/api/restore-jobs/{id}/approve", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict))
+            .Detail.ShouldContain($"asked for restore job {id} and cannot also approve it");
+        var approved = await (await fixture.ClientAs("lee").PostAsync($"/api/restore-jobs/{id}/approve", null)).ShouldBeJsonAsync();
+        (approved.Str("state"), approved["approval"].Str("approvedBy")).ShouldBe(("Running", "lee"));
+        (await RestoreApi.WaitUntilFinishedAsync(fixture.Client, id))["job"].Str("state").ShouldBe("Completed");
+
+        var second = (await (await dana.PostAsJsonAsync("/api/restore-jobs", new { sites = new[] { other }, to = otherPoint, reason = "roll back", discardLaterWrites = true }))
+            .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
+        var cancelled = await (await fixture.ClientAs("lee").PostAsJsonAsync($"/api/restore-jobs/{second}/cancel", new { reason = "not needed" })).ShouldBeJsonAsync();
+        (cancelled.Str("state"), cancelled.Str("cancelledBy"), cancelled.Str("cancelReason")).ShouldBe(("Cancelled", "lee", "not needed"));
+        var counts = (await fixture.Client.GetJsonAsync($"/api/restore-jobs/{second}"))["sites"]!;
+        (counts["cancelled"]!.GetValue<int>(), counts["pending"]!.GetValue<int>()).ShouldBe((1, 0));
+        (await (await fixture.Client.PostAsJsonAsync($"/api/restore-jobs/{second}/cancel", new { reason = "again" })).ShouldBeProblemAsync(HttpStatusCode.Conflict))
+            .Detail.ShouldContain("only a job awaiting approval can be cancelled");
+        (await fixture.Client.GetJsonAsync($"/api/sites/{other}/users")).AsArray().Count.ShouldBe(2, "a cancelled job changed nothing");
+    }
+}
+
 internal static class RestoreApi
 {
+    /// <summary>A new site, a point ("@N") after it was created, and two users added after that point (their e-mails, in order).</summary>
+    public static async Task<(string Site, string Point, List<string> Users)> SiteWrittenAfterAPointAsync(ServerFixture fixture)
+    {
+        var client = fixture.Client;
+        var site = (await fixture.NewSiteAsync()).Str("id");
+        var tenant = (await client.GetJsonAsync("/api/store/tenants")).AsArray().Single(t => t.Str("id") == site)!;
+        var point = $"@{tenant["createdPosition"]!.GetValue<long>()}";
+        var users = new List<string> { $"a-{Guid.NewGuid():n}@example.com", $"b-{Guid.NewGuid():n}@example.com" }.Order(StringComparer.Ordinal).ToList();
+        foreach (var email in users)
+        {
+            (await client.PostAsJsonAsync($"/api/sites/{site}/users", new { email, name = "Customer" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        }
+
+        return (site, point, users);
+    }
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     /// <summary>Sites with the app, and a plan (run to completion over HTTP) that uninstalled it from them: the damage.</summary>

@@ -12,7 +12,7 @@ namespace Lifeboat.Server.Tests;
 /// <summary>
 /// The API in memory on a database of its own (one per test class), with two products and one app
 /// registered through the API itself. The anomaly detector is off unless a derived fixture's
-/// <see cref="Settings"/> turn it on; the home is a fresh path, so no stray policy.yaml applies.
+/// <see cref="Settings"/> turn it on; the home is a fresh path, so no stray policy.yaml is found.
 /// </summary>
 public class ServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
 {
@@ -61,6 +61,18 @@ public class ServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
         var client = CreateClient();
         client.DefaultRequestHeaders.Add(Actors.Header, actor);
         return client;
+    }
+
+    /// <summary>Makes <paramref name="yaml"/> the environment's policy through the API: proposed by one person, approved by another.</summary>
+    public async Task PutPolicyInForceAsync(string yaml)
+    {
+        using var author = ClientAs("policy-author");
+        using var approver = ClientAs("policy-approver");
+        var proposed = await author.PostAsJsonAsync("/api/policy/proposals", new { yaml, reason = "the test's policy" });
+        proposed.StatusCode.ShouldBe(HttpStatusCode.Created, await proposed.Content.ReadAsStringAsync());
+        var version = (await proposed.Content.ReadFromJsonAsync<JsonNode>())!;
+        var approved = await approver.PostAsJsonAsync($"/api/policy/proposals/{version["version"]}/approve", new { contentHash = version["contentHash"]!.GetValue<string>() });
+        approved.StatusCode.ShouldBe(HttpStatusCode.OK, await approved.Content.ReadAsStringAsync());
     }
 
     /// <summary>A new site with a unique name; returns its JSON (id, name, region, …).</summary>

@@ -57,7 +57,7 @@ public sealed class SiteApiTests(ServerFixture fixture) : IClassFixture<ServerFi
 
         var response = await Client.PostAsync("/api/sites", body);
 
-        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Detail.ShouldContain("$.internal");
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Detail.ShouldBe("the request body's 'internal' must be true or false.");
     }
 
     [Fact]

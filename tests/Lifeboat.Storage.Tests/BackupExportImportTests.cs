@@ -73,6 +73,30 @@ public sealed class BackupExportImportTests(StoreFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task AnImport_KeepsTheBlobFilesItNeeds_FromRetentionRunsBeforeItCommits()
+    {
+        var t = await fixture.NewTenantAsync();
+        var bytes = Encoding.UTF8.GetBytes("an attachment whose record was lost " + t);
+        await Store.Blobs.PutAsync(t, Docs.Attachments, "f", new MemoryStream(bytes));
+        var full = await ExportAsync(0, t);
+        await LoseRowsAsync(t, everyRecord: true);
+        await using var import = await Store.Backups.BeginImportAsync(new ImportScope { Tenant = t, Point = RecoveryPoint.AtPosition(full.UpTo) });
+        await import.StageRowsAsync(new MemoryStream(full.Store), 0);
+        await import.StageVersionsAsync(new MemoryStream(full.VersionLines));
+        (await import.PrepareAsync()).ShouldBeEmpty("the file is still in the blob folder, though nothing committed refers to it");
+
+        // A long import: retention runs, twice past the grace period, before it commits.
+        for (var i = 0; i < 2; i++)
+        {
+            fixture.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+            await Store.Retention.RunAsync();
+        }
+
+        await import.CommitAsync();
+        (await Store.Blobs.ReadAllBytesAsync(t, "tracker.attachments", "f")).ShouldBe(bytes);
+    }
+
+    [Fact]
     public async Task Import_OfAPurgedTenant_IsRefused()
     {
         var t = await fixture.NewTenantAsync();
@@ -121,8 +145,8 @@ public sealed class BackupExportImportTests(StoreFixture fixture) : IClassFixtur
         e.Message.ShouldContain("Nothing was written");
     }
 
-    /// <summary>Simulates a damaged database: the tenant's history and record "b" are gone (the guard is passed as the retention job would).</summary>
-    private async Task LoseRowsAsync(TenantId t)
+    /// <summary>Simulates a damaged database: the tenant's history and record "b" (or every record) are gone (the guard is passed as the retention job would).</summary>
+    private async Task LoseRowsAsync(TenantId t, bool everyRecord = false)
     {
         // As the owner: the application role cannot remove rows at all; this stages a disaster, not a path of the product.
         await using var connection = new NpgsqlConnection(fixture.Database.OwnerConnectionString);
@@ -132,7 +156,7 @@ public sealed class BackupExportImportTests(StoreFixture fixture) : IClassFixtur
         {
             "SELECT set_config('lifeboat.removal', 'retention', true)",
             "DELETE FROM lifeboat.record_history WHERE tenant_id = $1",
-            "DELETE FROM lifeboat.records WHERE tenant_id = $1 AND record_id = 'b'",
+            everyRecord ? "DELETE FROM lifeboat.records WHERE tenant_id = $1" : "DELETE FROM lifeboat.records WHERE tenant_id = $1 AND record_id = 'b'",
         })
         {
             await using var cmd = new NpgsqlCommand(sql, connection, tx);

@@ -5,6 +5,9 @@ namespace Lifeboat.Storage.Tests;
 
 public sealed class BlobTests(StoreFixture fixture) : IClassFixture<StoreFixture>
 {
+    private const UnixFileMode OthersAndGroup = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
     private TenantStore Store => fixture.Store;
 
     [Fact]
@@ -22,7 +25,25 @@ public sealed class BlobTests(StoreFixture fixture) : IClassFixture<StoreFixture
         record.Document!.Value.GetProperty("name").GetString().ShouldBe("shot.png");
         var files = Directory.EnumerateFiles(fixture.BlobDirectory, record.Blob.Sha256, SearchOption.AllDirectories).ToList();
         files.Count.ShouldBe(1, "identical content is stored once");
-        (File.GetUnixFileMode(files[0]) & UnixFileMode.UserWrite).ShouldBe((UnixFileMode)0);
+        File.GetUnixFileMode(files[0]).ShouldBe(UnixFileMode.UserRead, "read-only, and for the owner alone");
+        for (var folder = Path.GetDirectoryName(files[0])!; folder.Length >= fixture.BlobDirectory.Length; folder = Path.GetDirectoryName(folder)!)
+        {
+            (File.GetUnixFileMode(folder) & OthersAndGroup).ShouldBe((UnixFileMode)0, folder);
+        }
+    }
+
+    [Fact]
+    public async Task FilesOfAWriteInFlight_AreTheOwnersAlone_FromTheMomentTheyAreCreated()
+    {
+        var modes = new List<UnixFileMode>();
+        var incoming = Path.Combine(fixture.BlobDirectory, "incoming");
+
+        // The stream is read while the file it is copied into is open: look at that file then.
+        await Store.Blobs.StoreContentAsync(new WatchingStream(Encoding.UTF8.GetBytes("bytes in flight " + Guid.NewGuid()),
+            () => modes.AddRange(Directory.EnumerateFiles(incoming).Append(incoming).Select(File.GetUnixFileMode))));
+
+        modes.Count.ShouldBeGreaterThanOrEqualTo(2, "the incoming file and its folder");
+        modes.ShouldAllBe(m => (m & OthersAndGroup) == UnixFileMode.None);
     }
 
     [Fact]
@@ -67,5 +88,22 @@ public sealed class BlobTests(StoreFixture fixture) : IClassFixture<StoreFixture
     {
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.AppendAllText(path, "!");
+    }
+
+    /// <summary>Bytes to store that call <paramref name="watch"/> once, after the first read, while the writer holds its file open.</summary>
+    private sealed class WatchingStream(byte[] bytes, Action watch) : MemoryStream(bytes)
+    {
+        private bool _watched;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Position > 0 && !_watched)
+            {
+                _watched = true;
+                watch();
+            }
+
+            return await base.ReadAsync(buffer, cancellationToken);
+        }
     }
 }

@@ -8,7 +8,9 @@ namespace Lifeboat.Storage.Tests;
 /// Model-based property test of the store. Random interleavings of puts, deletes, undeletes, blob
 /// writes, lifecycle changes and restores across six tenants run against the real store and an
 /// in-memory model. After every restore the restored tenant must equal the model at the point and
-/// every other tenant must equal the model now; at the end no version may be missing.
+/// every other tenant must equal the model now; at the end no version may be missing. Some restores
+/// are "jobs": several tenants, each to its own point, prepared first and restored in interleaved
+/// steps, as a restore job does; a tenant written after its job was prepared must be refused untouched.
 /// A failure names its seed: replay it with LIFEBOAT_MODEL_SEED=&lt;seed&gt;.
 /// </summary>
 public sealed class RestoreModelTests(StoreFixture fixture) : IClassFixture<StoreFixture>
@@ -130,9 +132,13 @@ public sealed class RestoreModelTests(StoreFixture fixture) : IClassFixture<Stor
                 log.Add($"{targetState} tenant {t.Id} (is {t.State})");
                 await ChangeStateAsync(store, t, targetState, target, points);
             }
-            else
+            else if (roll < 90)
             {
                 await RestoreAsync(store, random, t, tenants, points, log);
+            }
+            else
+            {
+                await RestoreAsOneJobAsync(store, random, tenants, points, log, $"job-{seed}-{op}");
             }
         }
 
@@ -226,6 +232,91 @@ public sealed class RestoreModelTests(StoreFixture fixture) : IClassFixture<Stor
         foreach (var other in tenants.Where(o => o != t))
         {
             await AssertEqualsModelAsync(store, other, other.At(long.MaxValue), "another tenant, now");
+        }
+    }
+
+    /// <summary>
+    /// Several tenants "as one job": each gets its own point and is prepared (its expectation taken) first; then, sometimes,
+    /// one of them is written; then every tenant's restore begins with its expectation and runs in steps interleaved across
+    /// the tenants. The tenant written after it was prepared must be refused and left as it is; every other one must equal
+    /// the model at its own point, and tenants outside the job the model now.
+    /// </summary>
+    private async Task RestoreAsOneJobAsync(TenantStore store, Random random, List<ModelTenant> tenants, List<(long Position, DateTimeOffset? Stamp)> points,
+        List<string> log, string job)
+    {
+        var members = tenants.OrderBy(_ => random.Next()).Take(random.Next(2, 5)).ToList();
+        var plan = members.Select(t =>
+        {
+            var own = points.Where(p => p.Position >= t.CreatedPosition).ToList();
+            var (position, stamp) = own[random.Next(own.Count)];
+            var point = random.Next(5) == 0 && stamp is { } time ? RecoveryPoint.AtTime(time) : RecoveryPoint.AtPosition(position);
+            return (Tenant: t, Position: position, Point: point);
+        }).ToList();
+        log.Add($"{job}: {string.Join(", ", plan.Select(p => $"{p.Tenant.Id} to {p.Point} (is {p.Tenant.State})"))}");
+        var expectations = new Dictionary<TenantId, RestoreExpectation>();
+        foreach (var (t, _, _) in plan)
+        {
+            expectations[t.Id] = await store.Restores.ExpectAsync(t.Id);
+            expectations[t.Id].State.ShouldBe(t.State, $"{job}: the state {t.Id} was prepared in");
+        }
+
+        ModelTenant? changed = null;
+        if (random.Next(3) == 0)
+        {
+            changed = plan[random.Next(plan.Count)].Tenant;
+            log.Add($"{job}: {changed.Id} changes after it was prepared (is {changed.State})");
+            if (changed.State == TenantState.Active)
+            {
+                var w = await store.Records.PutAsync(changed.Id, new CollectionDefinition(Collections[0]), "late", Docs.Json(new { v = $"late-{job}" }));
+                changed.Append(Collections[0], "late", w.Position, $"late-{job}", null);
+                points.Add((w.Position, w.Stamp));
+            }
+            else
+            {
+                await ChangeStateAsync(store, changed, changed.State == TenantState.Deleted ? "undelete" : "resume", TenantState.Active, points);
+            }
+        }
+
+        var restores = new List<(ModelTenant Tenant, long Position, TenantRestore Restore)>();
+        foreach (var (t, position, point) in plan)
+        {
+            if (t == changed)
+            {
+                var refused = await Should.ThrowAsync<TenantChangedException>(() => store.Restores.BeginAsync(t.Id, point, $"{job}/{t.Id}", expectations[t.Id]));
+                refused.Message.ShouldContain($"tenant {t.Id} changed after this restore was prepared");
+                refused.Message.ShouldContain(refused.State != expectations[t.Id].State ? $"it is {refused.State} now" : $"writes after position {expectations[t.Id].Position}");
+                (await store.Tenants.GetAsync(t.Id)).RestoreId.ShouldBeNull($"{job}: a refused restore does not take {t.Id}");
+                continue;
+            }
+
+            restores.Add((t, position, await store.Restores.BeginAsync(t.Id, point, $"{job}/{t.Id}", expectations[t.Id])));
+        }
+
+        // Steps interleaved across the tenants, as workers run them: one collection of each, then the rest of each.
+        foreach (var (_, _, restore) in restores)
+        {
+            await restore.RestoreRecordsAsync([Collections[1]]);
+        }
+
+        foreach (var (_, _, restore) in restores)
+        {
+            await restore.RestoreRecordsAsync(null);
+        }
+
+        // Every restore of the job began (and took its undo position) before any of them wrote.
+        var firstWrite = restores.Select(r => r.Restore.Info.UndoPoint.Position!.Value).DefaultIfEmpty().Max() + 1;
+        foreach (var (t, position, restore) in restores)
+        {
+            var result = await restore.CompleteAsync();
+            result.Records.ShouldBe(t.RestoreTo(position, result.UndoPoint.Position!.Value, firstWrite),
+                $"{job}: {t.Id} writes a version for exactly the records that differ at its own point");
+            result.StateAfter.ShouldBe(t.State);
+            points.Add((result.UndoPoint.Position!.Value, null));
+        }
+
+        foreach (var t in tenants)
+        {
+            await AssertEqualsModelAsync(store, t, t.At(long.MaxValue), restores.Any(r => r.Tenant == t) ? $"{job}: a tenant at its own point" : $"{job}: a tenant outside the job, or refused, now");
         }
     }
 
@@ -335,11 +426,11 @@ public sealed class RestoreModelTests(StoreFixture fixture) : IClassFixture<Stor
                 .ToDictionary(r => r.Key, r => r.Value.Last(v => v.Position <= position));
 
         /// <summary>Applies a restore to the model; returns how many records it had to write.</summary>
-        public int RestoreTo(long position, long undoPosition)
+        public int RestoreTo(long position, long undoPosition, long? firstWrite = null)
         {
             var target = At(position);
-            // The restore's writes come after its undo point and before any later operation.
-            var written = undoPosition + 1;
+            // The restore's writes come after its undo point (after every undo point of its job) and before any later operation.
+            var written = firstWrite ?? undoPosition + 1;
             var changes = 0;
             foreach (var (key, versions) in Records)
             {

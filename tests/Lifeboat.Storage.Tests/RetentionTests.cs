@@ -42,13 +42,21 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         var ownSha = (await Store.Records.GetAsync(gone, "tracker.attachments", "own"))!.Blob!.Sha256;
         await Store.Tenants.DeleteAsync(gone, "customer left");
         await Task.Delay(ShortWindow + TimeSpan.FromSeconds(1));
-        await using var later = await OpenWithWindowAsync(ShortWindow);
+        // The database purges by its own clock; the store's clock, a day ahead, is what lets the blob file's grace period pass.
+        await using var later = await OpenWithWindowAsync(ShortWindow, ahead: TimeSpan.FromDays(1));
 
         var report = await later.Retention.RunAsync();
 
         report.TenantsPurged.ShouldContain(gone);
         report.TenantsPurged.ShouldNotContain(kept);
         (await Store.Tenants.GetAsync(gone)).State.ShouldBe(TenantState.Purged);
+        File.Exists(Path.Combine(fixture.BlobDirectory, "sha256", ownSha[..2], ownSha[2..4], ownSha)).ShouldBeFalse("set aside by the run that purged its tenant");
+        await using (var graceLater = await OpenWithWindowAsync(ShortWindow, ahead: TimeSpan.FromDays(1) + TimeSpan.FromHours(2)))
+        {
+            (await graceLater.Retention.RunAsync()).BlobFilesRemoved.ShouldBeGreaterThanOrEqualTo(1);
+        }
+
+        Directory.EnumerateFiles(fixture.BlobDirectory, ownSha, SearchOption.AllDirectories).ShouldBeEmpty("removed a grace period later");
         (await Store.Blobs.ReadAllBytesAsync(kept, "tracker.attachments", "logo")).ShouldBe(shared);
         var created = (await Store.Tenants.GetAsync(gone)).CreatedPosition;
         (await Should.ThrowAsync<TenantStateException>(() => later.Restores.RestoreAsync(gone, RecoveryPoint.AtPosition(created))))
@@ -84,6 +92,54 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
         (await Should.ThrowAsync<ErasureException>(() => Store.WithActor("alice").Erasures.ApproveAsync(request.Id)))
             .Message.ShouldContain("alice requested erasure");
         (await Store.Records.GetAsync(t, "tracker.issues", "a")).ShouldNotBeNull();
+    }
+
+    [Theory]
+    [InlineData("Alice")]
+    [InlineData("alice ")]
+    [InlineData(" ALICE\t")]
+    [InlineData("ａｌｉｃｅ")] // full width: the same name in Unicode compatibility form (NFKC)
+    public async Task Erase_ApprovedByTheRequesterSpelledOtherwise_IsRefused_AndNothingIsRemoved(string approver)
+    {
+        var t = await fixture.NewTenantAsync();
+        await Store.Records.PutAsync(t, Docs.Issues, "a", Docs.Issue("personal data"));
+        var request = await Store.WithActor("alice").Erasures.RequestAsync(t, "GDPR art. 17 request #993");
+
+        var refused = await Should.ThrowAsync<ErasureException>(() => Store.WithActor(approver).Erasures.ApproveAsync(request.Id));
+
+        refused.Message.ShouldContain($"{approver} (the same person as alice");
+        refused.Message.ShouldContain("requested erasure");
+        (await Should.ThrowAsync<ErasureException>(() => Store.WithActor("alice").Erasures.ExecuteAsync(request.Id))).Message.ShouldContain("has no approval");
+        (await Store.Erasures.GetAsync(request.Id)).ApprovedBy.ShouldBeNull();
+        (await Store.Records.GetAsync(t, "tracker.issues", "a")).ShouldNotBeNull();
+        (await Store.Tenants.GetAsync(t)).State.ShouldBe(TenantState.Active);
+    }
+
+    [Fact]
+    public async Task TheDatabase_RefusesAnErasureApprovedByItsRequesterSpelledOtherwise_WhateverPathWritesIt()
+    {
+        var t = await fixture.NewTenantAsync();
+        var request = await Store.WithActor("root").Erasures.RequestAsync(t, "GDPR art. 17 request #994");
+        // As the owner: the application role may not update erasures at all (only lifeboat.approve_erasure does).
+        await using var owner = new NpgsqlConnection(fixture.Database.OwnerConnectionString);
+        await owner.OpenAsync();
+        await using var cmd = new NpgsqlCommand("UPDATE lifeboat.erasures SET approved_by = $2, approved_at = now() WHERE erasure_id = $1", owner);
+        cmd.Parameters.Add(new() { Value = request.Id.Value });
+        cmd.Parameters.Add(new() { Value = "ＲＯＯＴ " });
+
+        (await Should.ThrowAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync())).ConstraintName.ShouldBe("erasures_second_person");
+    }
+
+    [Theory]
+    [InlineData("root", "ＲＯＯＴ ", true)]
+    [InlineData("Dana", "\u00a0dana\n", true)]
+    [InlineData("ﬁona", "fiona", true)] // the ligature ﬁ is "fi" in compatibility form
+    [InlineData("root", "rooth", false)]
+    [InlineData("dana", "d ana", false)]
+    public async Task Principals_AreTheSame_WhenTheyDifferOnlyInCaseSurroundingSpaceOrUnicodeForm(string a, string b, bool same)
+    {
+        (await Store.Principals.SameAsync(a, b)).ShouldBe(same);
+        (await Store.Principals.SameAsync(b, a)).ShouldBe(same);
     }
 
     [Fact]
@@ -135,15 +191,20 @@ public sealed class RetentionTests(StoreFixture fixture) : IClassFixture<StoreFi
     private static readonly TimeSpan ShortWindow = TimeSpan.FromSeconds(3);
 
     /// <summary>A store that sets the database's retention window (as its owner) and runs on the real clock, as the database does.</summary>
-    private async Task<TenantStore> OpenWithWindowAsync(TimeSpan window) =>
-        await TenantStore.OpenAsync(new StoreOptions
+    private async Task<TenantStore> OpenWithWindowAsync(TimeSpan window, TimeSpan? ahead = null)
+    {
+        var clock = new TestClock();
+        clock.Pin(TimeProvider.System.GetUtcNow() + (ahead ?? TimeSpan.Zero));
+        return await TenantStore.OpenAsync(new StoreOptions
         {
             ConnectionString = fixture.Database.ConnectionString,
             OwnerConnectionString = fixture.Database.OwnerConnectionString,
             BlobDirectory = fixture.BlobDirectory,
             RetentionWindow = window,
+            TimeProvider = ahead is null ? TimeProvider.System : clock,
             Actor = "retention",
         });
+    }
 
     private async Task AssertAuditedAsync(string action, TenantId tenant)
     {

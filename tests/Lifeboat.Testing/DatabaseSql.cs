@@ -13,6 +13,10 @@ public static class DatabaseSql
 {
     private static readonly ConcurrentDictionary<string, NpgsqlDataSource> Sources = new();
 
+    /// <summary>A pool as the application role the product runs as: for tests that attack the database the way the product could.</summary>
+    public static NpgsqlDataSource AsApplication(StoreOptions options) =>
+        Sources.GetOrAdd(options.ConnectionString, connection => NpgsqlDataSource.Create(connection));
+
     /// <summary>A pool as the owner of the database <paramref name="options"/> reaches (shared per database, kept for the test run).</summary>
     public static NpgsqlDataSource AsOwner(StoreOptions options) =>
         Sources.GetOrAdd(options.OwnerConnectionString ?? throw new InvalidOperationException("these store options name no owner connection"),

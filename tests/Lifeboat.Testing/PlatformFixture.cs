@@ -33,7 +33,6 @@ public sealed class PlatformFixture : IAsyncLifetime
             TimeProvider = Clock,
             Actor = "test",
         },
-        Policy = WithoutBreaker,
     };
 
     /// <summary>
@@ -46,25 +45,45 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         _database = await PostgresServer.CreateDatabaseAsync("platform");
         Platform = await LifeboatPlatform.OpenAsync(Options);
+        await PutInForceAsync(WithoutBreaker);
         await Platform.Provisioning.RegisterProductAsync(Tracker, "Tracker");
         await Platform.Provisioning.RegisterProductAsync(Wiki, "Wiki");
         await Platform.Apps.RegisterAsync(LegacyApp, "Legacy Insights", "Example Vendor");
     }
 
-    /// <summary>Another platform on the same database: another process, with its own policy and clock.</summary>
-    public async Task<LifeboatPlatform> OpenAsync(PlanPolicy policy, TimeProvider? clock = null, string actor = "test") =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions
+    /// <summary>
+    /// Puts <paramref name="policy"/> in force in this fixture's environment (proposed and approved by
+    /// two people, as any policy is), then opens another platform on the same database: another
+    /// process, with its own clock.
+    /// </summary>
+    public async Task<LifeboatPlatform> OpenAsync(PlanPolicy policy, TimeProvider? clock = null, string actor = "test")
+    {
+        await PutInForceAsync(policy);
+        return await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
             Store = new StoreOptions
             {
                 ConnectionString = Database.ConnectionString,
-            OwnerConnectionString = Database.OwnerConnectionString,
+                OwnerConnectionString = Database.OwnerConnectionString,
                 BlobDirectory = BlobDirectory,
                 TimeProvider = clock ?? Clock,
                 Actor = actor,
             },
-            Policy = policy,
         });
+    }
+
+    /// <summary>Makes <paramref name="policy"/> the environment's policy, unless its rules are in force already.</summary>
+    public async Task PutInForceAsync(PlanPolicy policy)
+    {
+        var yaml = policy.ToYaml();
+        if ((await Platform.Policy.ReadAsync()).Policy.ToYaml() == yaml)
+        {
+            return;
+        }
+
+        var proposed = await Platform.WithActor("policy-author").Policy.ProposeAsync(yaml, "the test's policy");
+        await Platform.WithActor("policy-approver").Policy.ApproveAsync(proposed.Version, proposed.ContentHash);
+    }
 
     /// <summary>A site of its own for one test, with a unique name.</summary>
     public async Task<SiteProfile> NewSiteAsync(string region = "eu-west", bool isInternal = false) =>

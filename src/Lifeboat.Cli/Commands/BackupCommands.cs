@@ -70,12 +70,12 @@ internal static class BackupCommands
 
     private static Command List(BackupCommandContext c)
     {
-        var command = new Command("list", "List backups by chain, oldest first");
+        var command = new Command("list", "List backups by chain, oldest first: where a chain breaks, which backups can no longer be restored, and what to do");
         command.SetAction(async (parse, ct) =>
         {
             var listing = await c.DirectoryOf(parse).ListAsync(ct);
-            // One block per chain: its full backup, then each incremental in link order.
-            var table = new Table().AddColumns("Backup", "Kind", "Of", "Positions", "Started", "Versions", "Size");
+            // One block per chain: its full backup, then each incremental in link order; a break shows where it is.
+            var table = new Table().AddColumns("Backup", "Kind", "Of", "Positions", "Started", "Versions", "Size", "Restorable");
             foreach (var chain in listing.Chains)
             {
                 if (table.Rows.Count > 0)
@@ -83,23 +83,52 @@ internal static class BackupCommands
                     table.AddEmptyRow();
                 }
 
+                var restorable = chain.LastRestorable is { } last ? chain.Members.TakeWhile(m => m != last).Append(last).Select(m => m.Id).ToHashSet() : [];
                 foreach (var b in chain.Members)
                 {
+                    foreach (var gap in chain.Gaps.Where(g => g.Kind != BackupGapKind.Fork && g.Unrestorable[0] == b.Id))
+                    {
+                        table.AddRow(gap.Backup.Value, gap.Kind == BackupGapKind.Missing ? "[red]✗ missing[/]" : "[red]✗ damaged[/]", b.Site?.Value ?? "environment",
+                            $"{gap.AfterPosition}–{gap.UpToPosition}", "-", "-", "-", "[red]no[/]");
+                    }
+
                     table.AddRow(b.Id.Value, b.Kind == BackupKind.Full ? "full" : "└ incremental", b.Site?.Value ?? "environment",
-                        $"{b.AfterPosition}–{b.UpToPosition}", Time(b.StartedAt), N(b.Versions), Bytes(b.Bytes));
+                        $"{b.AfterPosition}–{b.UpToPosition}", Time(b.StartedAt), N(b.Versions), Bytes(b.Bytes), restorable.Contains(b.Id) ? "yes" : "[red]no[/]");
                 }
             }
 
             c.Console.Write(table);
             c.Console.MarkupLine($"{listing.Backups.Count} backup(s) in {listing.Chains.Count} chain(s), {Bytes(listing.Backups.Sum(b => b.Bytes))}, in {E(c.FolderOf(parse))}");
-            foreach (var problem in listing.Unreadable.Concat(listing.Chains.SelectMany(ch => ch.Problems)).DistinctBy(p => p.Path))
+            foreach (var chain in listing.Chains)
+            {
+                foreach (var gap in chain.Gaps)
+                {
+                    WriteGap(c.Console, chain, gap);
+                }
+            }
+
+            // What no break explains: unreadable backups no other backup follows, and links that do not match.
+            var explained = listing.Chains.SelectMany(ch => ch.Gaps).SelectMany(g => g.Unrestorable.Append(g.Backup)).ToHashSet();
+            var other = listing.Unreadable.Concat(listing.Chains.SelectMany(ch => ch.Problems)).Where(p => p.Backup is not { } b || !explained.Contains(b)).DistinctBy(p => p.Path).ToList();
+            foreach (var problem in other)
             {
                 c.Console.MarkupLine($"[red]{E(problem)}[/]");
             }
 
-            return LifeboatCli.Ok;
+            return listing.Unreadable.Count > 0 || listing.Chains.Any(ch => ch.Problems.Count > 0) ? LifeboatCli.ProblemsFound : LifeboatCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>Says what a break in a chain means: which backups it takes with it, which points still restore, and what to do.</summary>
+    private static void WriteGap(IAnsiConsole console, BackupChain chain, BackupChainGap gap)
+    {
+        var full = chain.Site is { } site ? $"lifeboat backup full --site {site}" : "lifeboat backup full";
+        var lost = string.Join(", ", gap.Unrestorable);
+        console.MarkupLine($"[red]Chain {chain.Id} of {E(chain.Describe())} is broken at {gap.Backup}:[/] {E(gap.Describe())}.");
+        console.MarkupLine($"  {lost} {(gap.Kind == BackupGapKind.Fork ? "" : "depend on it and ")}can no longer be restored; " +
+            (chain.LastRestorable is { } last ? $"points up to position {last.UpToPosition} ({last.Id}) still can." : "nothing in this chain can be restored."));
+        console.MarkupLine($"  Take a full backup now ({full}): an incremental backup cannot extend a broken chain.");
     }
 
     private static Command Verify(BackupCommandContext c)
@@ -172,18 +201,22 @@ internal static class BackupCommands
     private static Command RestoreAll(BackupCommandContext c)
     {
         var into = new Option<string>("--into") { Description = "Connection string of the new, empty database to fill", Required = true };
-        var blobs = new Option<string?>("--blobs") { Description = "The new environment's blob folder (default: LIFEBOAT_BLOBS, else <home>/blobs)" };
+        var blobs = new Option<string?>("--blobs") { Description = "The new environment's blob folder: a new folder (required; never the live one unless --allow-live-blobs)" };
+        var allowLive = new Option<bool>("--allow-live-blobs")
+        {
+            Description = "Let --blobs be the live environment's blob folder: only when the live database is gone for good and the new environment replaces it",
+        };
         var older = new Option<bool>("--allow-older-chain") { Description = "When the newest environment chain is damaged, use the newest intact older one" };
-        var command = new Command("restore-all", "Rebuild every site and the platform's tables in an empty database from the newest environment chain") { into, blobs, older };
+        var command = new Command("restore-all", "Rebuild every site and the platform's tables in an empty database from the newest environment chain") { into, blobs, allowLive, older };
         command.SetAction(async (parse, ct) =>
         {
-            // Never the live database: it may be gone.
+            // Never the live database (it may be gone), and never the live blob folder unless asked: checked before anything is created.
             var target = new PlatformOptions
             {
                 Store = new StoreOptions
                 {
                     ConnectionString = parse.GetValue(into)!,
-                    BlobDirectory = parse.GetValue(blobs) ?? c.Globals.HomeOf(parse).BlobDirectory,
+                    BlobDirectory = NewBlobFolder(parse.GetValue(blobs), c.Globals.HomeOf(parse).BlobDirectory, parse.GetValue(allowLive)),
                     Actor = c.Globals.ActorOf(parse),
                 },
             };
@@ -206,6 +239,50 @@ internal static class BackupCommands
             return LifeboatCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The blob folder a restore-all fills. Sharing the live one would mix two environments' files, and the
+    /// retention job of each would collect the files only the other refers to; so it must be named, and the
+    /// live one only on purpose.
+    /// </summary>
+    private static string NewBlobFolder(string? given, string live, bool allowLive)
+    {
+        live = Path.GetFullPath(live);
+        if (given is not { Length: > 0 })
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"restore-all needs --blobs <folder>: the new environment's blob folder, a new folder such as {Path.Combine(Path.GetDirectoryName(live) ?? live, "restored-blobs")}. " +
+                $"It is never the live environment's blob folder ({live}) unless you say so. Nothing was changed.");
+        }
+
+        if (SameFolder(given, live) && !allowLive)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"{live} is the live environment's blob folder: the new environment would share its files, and the retention of each would remove the files only the other refers to. " +
+                "Give a new folder to --blobs; or, only when the live database is gone for good and the new environment replaces it, add --allow-live-blobs. Nothing was changed.");
+        }
+
+        return Path.GetFullPath(given);
+    }
+
+    private static bool SameFolder(string a, string b) => string.Equals(RealPath(a), RealPath(b), StringComparison.Ordinal);
+
+    /// <summary>The absolute path with the symbolic links on the way resolved, as far as its folders exist.</summary>
+    private static string RealPath(string path)
+    {
+        var current = Path.GetPathRoot(Path.GetFullPath(path))!;
+        foreach (var part in Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            var folder = new DirectoryInfo(current);
+            if (folder.Exists && folder.LinkTarget is not null && folder.ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            {
+                current = Path.GetFullPath(target.FullName);
+            }
+        }
+
+        return Path.TrimEndingDirectorySeparator(current);
     }
 
     private static Command Rpo(BackupCommandContext c)

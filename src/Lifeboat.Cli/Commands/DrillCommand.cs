@@ -58,7 +58,6 @@ internal static class DrillCommand
                     {
                         ConnectionString = connections.Application, OwnerConnectionString = connections.Owner, BlobDirectory = blobs, Actor = DrillRunner.Actor,
                     },
-                    Policy = DrillRunner.Policy(options),
                 }, ct)).WithActor(DrillRunner.Actor);
                 var machine = await MachineAsync(connections.Application, ct);
                 var report = await RunWithProgressAsync(console, platform, options, machine, ct);

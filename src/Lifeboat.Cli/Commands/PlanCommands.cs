@@ -159,13 +159,6 @@ internal static class PlanCommands
             return LifeboatCli.Ok;
         }));
 
-        plan.Add(new Command("policy", "Show the policy plans are held to (from --policy, LIFEBOAT_POLICY, <home>/policy.yaml, or the defaults)").With(g, async (p, _, _) =>
-        {
-            var policy = g.PolicyOf(p);
-            console.Profile.Out.Writer.Write(new YamlDotNet.Serialization.SerializerBuilder()
-                .WithNamingConvention(YamlDotNet.Serialization.NamingConventions.HyphenatedNamingConvention.Instance).Build().Serialize(policy));
-            return await Task.FromResult(LifeboatCli.Ok);
-        }));
         return plan;
     }
 
@@ -233,7 +226,14 @@ internal static class PlanCommands
             throw new PlatformException(PlatformErrorKind.Invalid, $"plan file {file.FullName} does not exist.");
         }
 
-        return PlanFile.Parse(File.ReadAllText(file.FullName), file.Name, name => File.ReadAllText(Path.Combine(file.DirectoryName!, name)));
+        return PlanFile.Parse(File.ReadAllText(file.FullName), file.Name, name =>
+        {
+            var path = Path.Combine(file.DirectoryName!, name);
+            return File.Exists(path)
+                ? File.ReadAllText(path)
+                : throw new PlatformException(PlatformErrorKind.Invalid,
+                    $"plan {file.Name} names the targets-file '{name}', which does not exist (looked for {path}; a relative name is read next to the plan file).");
+        });
     }
 
     private static void Show(IAnsiConsole console, ChangePlan plan)
@@ -256,9 +256,10 @@ internal static class PlanCommands
         }
 
         console.Write(waves);
+        var under = plan.Decision.PolicyVersion is { } version ? $" (policy version {version}; it is checked again against the policy in force when the plan runs)" : "";
         console.MarkupLine(plan.Decision.NeedsSecondApprover
-            ? $"Needs a second approver: {E(string.Join("; ", plan.Decision.Reasons))}. Approved by: {E(plan.ApprovedBy ?? "nobody yet")}."
-            : "No second approver needed by policy.");
+            ? $"Needs a second approver{under}: {E(string.Join("; ", plan.Decision.Reasons))}. Approved by: {E(plan.ApprovedBy ?? "nobody yet")}."
+            : $"No second approver needed by policy{under}.");
         if (plan.Rehearsal is { } rehearsal)
         {
             console.MarkupLine($"Rollback rehearsal: {(rehearsal.Passed ? "[green]passed[/]" : "[red]failed[/]")} on {rehearsal.Targets} target(s) ({rehearsal.Seconds:0.0} s).");

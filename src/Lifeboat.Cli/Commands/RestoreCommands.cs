@@ -15,17 +15,18 @@ internal static class RestoreCommands
 
     private static Command Restore(GlobalOptions g, IAnsiConsole console)
     {
-        var restore = new Command("restore", "Restore jobs: many sites, every store, one recovery point, validated; shared by any number of workers");
+        var restore = new Command("restore", "Restore jobs: many sites, every store, each to its own recovery point, validated; shared by any number of workers");
 
-        var plan = new Option<string?>("--plan") { Description = "Every site this plan touched (point: the instant before its first destructive write)" };
-        var alert = new Option<string?>("--alert") { Description = "Every site this alert's burst touched (point: the instant before its first write)" };
+        var plan = new Option<string?>("--plan") { Description = "Every site this plan touched, each to the instant before the plan first changed it" };
+        var alert = new Option<string?>("--alert") { Description = "Every site this alert's burst touched, each to the instant before the burst's first write to it" };
         var sites = new Option<string[]>("--sites") { Description = "Sites to restore (site_…), space or comma separated", AllowMultipleArgumentsPerToken = true };
         var sitesFile = new Option<FileInfo?>("--sites-file") { Description = "A file of site IDs, one per line" };
-        var to = new Option<string?>("--to") { Description = "Recovery point: 'position:123', '@123' or a UTC time (default: the instant before the damage)" };
+        var to = new Option<string?>("--to") { Description = "Recovery point for every site: 'position:123', '@123' or a UTC time (default: the instant before each site's own damage)" };
         var reason = new Option<string>("--reason") { Description = "Why (the incident)", Required = true };
+        var discard = new Option<bool>("--discard-later-writes") { Description = "Allow the job to revert or tombstone live records, or close a live site, as its dry run shows" };
         var wait = new Option<bool>("--wait") { Description = "Work on the job here, with live progress, until it is done" };
         var concurrency = new Option<int>("--concurrency") { Description = "Steps at a time in this process", DefaultValueFactory = _ => 8 };
-        restore.Add(new Command("start", "Start a restore job") { plan, alert, sites, sitesFile, to, reason, wait, concurrency }.With(g, async (p, platform, ct) =>
+        restore.Add(new Command("start", "Start a restore job") { plan, alert, sites, sitesFile, to, reason, discard, wait, concurrency }.With(g, async (p, platform, ct) =>
         {
             var listed = (p.GetValue(sites) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 .Concat(p.GetValue(sitesFile) is { } f ? File.ReadAllLines(f.FullName).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0) : [])
@@ -36,16 +37,36 @@ internal static class RestoreCommands
                 Alert = p.GetValue(alert) is { } al ? AlertId.Parse(al) : null,
                 Sites = listed.Count > 0 ? listed : null,
                 Point = p.GetValue(to) is { } point ? RecoveryPoint.Parse(point) : null,
+                DiscardLaterWrites = p.GetValue(discard),
             }, ct);
-            console.MarkupLine($"Restore job [bold]{job.Id}[/]: {job.Sites} site(s) to {job.Point} ({E(job.Source)}).");
-            if (!p.GetValue(wait))
-            {
-                console.MarkupLine($"Workers pick it up: lifeboat restore worker (any number, anywhere). Watch it: lifeboat restore watch {job.Id}");
-                return LifeboatCli.Ok;
-            }
+            return await StartedAsync(console, platform, job, p.GetValue(wait), p.GetValue(concurrency), ct);
+        }));
 
-            await using var worker = platform.Restores.CreateWorker($"{Environment.MachineName}-{Environment.ProcessId}", p.GetValue(concurrency));
-            return await WatchAsync(console, platform, job.Id, worker.RunAsync(untilIdle: true, ct), ct);
+        var undoId = Arg("job", "The restore job to undo (rjob_…)");
+        var undoReason = new Option<string>("--reason") { Description = "Why", Required = true };
+        var undoDiscard = new Option<bool>("--discard-later-writes") { Description = "Allow the undo to revert or tombstone live records, or close live sites (it usually does)" };
+        var undoWait = new Option<bool>("--wait") { Description = "Work on the undo here until it is done" };
+        var undoConcurrency = new Option<int>("--concurrency") { Description = "Steps at a time in this process", DefaultValueFactory = _ => 8 };
+        restore.Add(new Command("undo", "Start the job that brings every site a finished job restored back to its undo point") { undoId, undoReason, undoDiscard, undoWait, undoConcurrency }
+            .With(g, async (p, platform, ct) =>
+            {
+                var job = await platform.Restores.UndoAsync(RestoreJobId.Parse(p.GetValue(undoId)), p.GetValue(undoReason)!, p.GetValue(undoDiscard), ct);
+                return await StartedAsync(console, platform, job, p.GetValue(undoWait), p.GetValue(undoConcurrency), ct);
+            }));
+
+        var approveId = Arg("job", "The restore job (rjob_…)");
+        restore.Add(new Command("approve", "Approve a job awaiting approval (as someone other than who asked for it: --as)") { approveId }.With(g, console, async (p, platform, ct) =>
+        {
+            var job = await platform.Restores.ApproveAsync(RestoreJobId.Parse(p.GetValue(approveId)), ct);
+            return $"Restore job {job.Id} approved by {E(job.Approval.ApprovedBy)}; the workers start it now. Watch it: lifeboat restore watch {job.Id}";
+        }));
+
+        var cancelId = Arg("job", "The restore job (rjob_…)");
+        var cancelReason = new Option<string>("--reason") { Description = "Why", Required = true };
+        restore.Add(new Command("cancel", "Cancel a job awaiting approval; its sites are left as they are") { cancelId, cancelReason }.With(g, console, async (p, platform, ct) =>
+        {
+            var job = await platform.Restores.CancelAsync(RestoreJobId.Parse(p.GetValue(cancelId)), p.GetValue(cancelReason)!, ct);
+            return $"Restore job {job.Id} cancelled by {E(job.CancelledBy)}; nothing of its {job.Sites} site(s) was touched.";
         }));
 
         var watchId = Arg("job", "The restore job (rjob_…)");
@@ -65,7 +86,7 @@ internal static class RestoreCommands
             var table = new Table().AddColumns("Job", "Source", "Point", "Sites", "State", "Created", "Finished");
             foreach (var j in await platform.Restores.ListAsync(ct))
             {
-                table.AddRow(j.Id.Value, E(j.Source), j.Point.ToString(), N(j.Sites), j.State.ToString(), StoreCommands.Time(j.CreatedAt), j.FinishedAt is { } f ? StoreCommands.Time(f) : "");
+                table.AddRow(j.Id.Value, E(j.Source), E(j.Point), N(j.Sites), j.State.ToString(), StoreCommands.Time(j.CreatedAt), j.FinishedAt is { } f ? StoreCommands.Time(f) : "");
             }
 
             console.Write(table);
@@ -141,6 +162,31 @@ internal static class RestoreCommands
         return participant;
     }
 
+    /// <summary>What a new job will do (its dry run, whether it waits for approval); then, with --wait, works on it here.</summary>
+    private static async Task<int> StartedAsync(IAnsiConsole console, LifeboatPlatform platform, RestoreJob job, bool wait, int concurrency, CancellationToken ct)
+    {
+        var d = job.DryRun;
+        console.MarkupLine($"Restore job [bold]{job.Id}[/]: {job.Sites} site(s) to {E(job.Point)} ({E(job.Source)}).");
+        console.MarkupLine($"Dry run: {N(d.RecordsChanged)} record(s) and {StoreCommands.Bytes(d.BlobBytes)} of blobs change on {N(d.SitesChanged)} site(s); " +
+            (d.DiscardsWrites
+                ? $"[yellow]it discards {N(d.RecordsDiscarded)} record(s) written after the points on {N(d.SitesDiscardingWrites)} site(s){(d.SitesClosed > 0 ? $" and closes {N(d.SitesClosed)} live site(s)" : "")}[/] (as asked). Per site: lifeboat restore status {job.Id}"
+                : "nothing written after the points is discarded."));
+        if (job.State == RestoreJobState.AwaitingApproval)
+        {
+            console.MarkupLine($"[yellow]It waits for a second person's approval[/] ({E(string.Join("; ", job.Approval.Reasons))}): lifeboat restore approve {job.Id} --as <someone other than {E(job.RequestedBy)}>");
+            return LifeboatCli.Ok;
+        }
+
+        if (!wait)
+        {
+            console.MarkupLine($"Workers pick it up: lifeboat restore worker (any number, anywhere). Watch it: lifeboat restore watch {job.Id}");
+            return LifeboatCli.Ok;
+        }
+
+        await using var worker = platform.Restores.CreateWorker($"{Environment.MachineName}-{Environment.ProcessId}", concurrency);
+        return await WatchAsync(console, platform, job.Id, worker.RunAsync(untilIdle: true, ct), ct);
+    }
+
     private static async Task<LifeboatPlatform> OpenWhenReachableAsync(GlobalOptions g, ParseResult parse, IAnsiConsole console, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
@@ -188,24 +234,43 @@ internal static class RestoreCommands
         }
 
         await SummaryAsync(console, platform, job, ct);
-        return (await platform.Restores.GetAsync(job, ct)).State == RestoreJobState.Completed ? LifeboatCli.Ok : LifeboatCli.ProblemsFound;
+        return (await platform.Restores.GetAsync(job, ct)).State is RestoreJobState.Completed or RestoreJobState.AwaitingApproval ? LifeboatCli.Ok : LifeboatCli.ProblemsFound;
     }
 
     private static async Task SummaryAsync(IAnsiConsole console, LifeboatPlatform platform, RestoreJobId job, CancellationToken ct)
     {
         var progress = await platform.Restores.ProgressAsync(job, ct);
         var sites = await platform.Restores.SitesAsync(job, ct);
-        var table = new Table().AddColumns("Site", "State", "Seconds", "Problem");
+        var table = new Table().AddColumns("Site", "State", "Point", "Dry run", "Undo point", "Seconds", "Problem");
         foreach (var s in sites.Where(s => s.State != SiteRestoreState.Restored).Concat(sites.Where(s => s.State == SiteRestoreState.Restored).Take(10)))
         {
             var seconds = s.StartedAt is { } a && s.FinishedAt is { } b ? (b - a).TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) : "";
-            table.AddRow(s.Site.Value, s.State == SiteRestoreState.Failed ? "[red]Failed[/]" : s.State.ToString(), seconds, E(s.Error ?? ""));
+            table.AddRow(s.Site.Value, s.State == SiteRestoreState.Failed ? "[red]Failed[/]" : s.State.ToString(), s.Point.ToString(), DryRun(s.DryRun),
+                s.UndoPoint?.ToString() ?? "", seconds, E(s.Error ?? ""));
         }
 
         console.Write(table);
-        console.MarkupLine($"Job {job} to {progress.Job.Point}: {progress.Job.State}; {progress.Restored} of {progress.Total} site(s) restored and validated, {progress.Failed} failed, in {progress.Elapsed.TotalSeconds:0.0} s" +
+        var j = progress.Job;
+        console.MarkupLine($"Job {job} to {E(j.Point)}: {j.State}; {progress.Restored} of {progress.Total} site(s) restored and validated, {progress.Failed} failed, in {progress.Elapsed.TotalSeconds:0.0} s" +
             (progress.Remaining is { } r && r > TimeSpan.Zero ? $", about {r.TotalSeconds:0} s left" : "") + ".");
+        if (j.State == RestoreJobState.AwaitingApproval)
+        {
+            console.MarkupLine($"It waits for approval ({E(string.Join("; ", j.Approval.Reasons))}): lifeboat restore approve {job} --as <someone other than {E(j.RequestedBy)}>; or lifeboat restore cancel {job} --reason \"…\"");
+        }
+        else if (j.Approval.ApprovedBy is { } approver)
+        {
+            console.MarkupLine($"Approved by {E(approver)}.");
+        }
+
+        if (progress.Restored > 0 && j.State is RestoreJobState.Completed or RestoreJobState.CompletedWithFailures)
+        {
+            console.MarkupLine($"To undo it (each restored site back to its undo point): [bold]{E(j.UndoCommand)}[/]");
+        }
     }
+
+    private static string DryRun(SiteDryRun? d) => d is null ? ""
+        : $"{N(d.Records)} record(s){(d.RecordsDiscarded > 0 ? $", [yellow]{N(d.RecordsDiscarded)} discarded[/]" : "")}" +
+          (d.StateNow != d.StateAtPoint ? $", {d.StateNow} → {(d.ClosesSite ? $"[yellow]{d.StateAtPoint}[/]" : d.StateAtPoint.ToString())}" : "");
 
     private static string N(long n) => StoreCommands.N(n);
 }

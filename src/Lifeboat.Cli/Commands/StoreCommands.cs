@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Lifeboat.Platform;
+using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 using Spectre.Console;
 
@@ -45,7 +47,7 @@ internal static class StoreCommands
         var tenant = new Argument<string>("tenant") { Description = "The tenant to restore" };
         var to = new Option<string>("--to") { Description = "Recovery point: a commit position ('position:123' or '@123') or a UTC time ('2026-04-05T07:38:00Z')", Required = true };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would change and change nothing" };
-        var resume = new Option<string?>("--resume") { Description = "Resume an interrupted restore by its ID (rst_…)" };
+        var resume = new Option<string?>("--resume") { Description = "Resume an interrupted restore by its ID (rst_…; a restore job's sites are retried with lifeboat restore retry)" };
         var command = new Command("restore", "Bring one tenant's records and blobs back to a point in time; no other tenant is touched") { tenant, to, dryRun, resume };
         command.SetAction(async (parse, ct) =>
         {
@@ -61,15 +63,24 @@ internal static class StoreCommands
             }
 
             RestoreResult result;
-            if (parse.GetValue(resume) is { } restoreId)
+            try
             {
-                var restore = await s.Restores.BeginAsync(id, point, restoreId, ct);
-                await restore.RestoreRecordsAsync(null, ct);
-                result = await restore.CompleteAsync(ct);
+                if (parse.GetValue(resume) is { } restoreId)
+                {
+                    RefuseJobsRestore(restoreId);
+                    var restore = await s.Restores.BeginAsync(id, point, restoreId, ct);
+                    await restore.RestoreRecordsAsync(null, ct);
+                    result = await restore.CompleteAsync(ct);
+                }
+                else
+                {
+                    result = await s.Restores.RestoreAsync(id, point, ct);
+                }
             }
-            else
+            catch (RestoreInProgressException busy) when (RestoreJobs.JobOfRestore(busy.RestoreId) is not null)
             {
-                result = await s.Restores.RestoreAsync(id, point, ct);
+                RefuseJobsRestore(busy.RestoreId);
+                throw;
             }
 
             console.MarkupLine($"Restored [bold]{id}[/] to [bold]{point}[/] in {result.Duration.TotalSeconds:0.00} s ({result.RestoreId}): {result.Records} record(s), {Bytes(result.BlobBytes)} of blobs; state {StateMarkup(result.StateBefore)} → {StateMarkup(result.StateAfter)}.");
@@ -78,6 +89,20 @@ internal static class StoreCommands
             return LifeboatCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A restore job's site ("&lt;job&gt;/&lt;site&gt;") is reopened only by the job's own steps, after its validation;
+    /// reopening it here would skip that and leave the job ending with failures.
+    /// </summary>
+    private static void RefuseJobsRestore(string restoreId)
+    {
+        if (RestoreJobs.JobOfRestore(restoreId) is { } job)
+        {
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                $"restore {restoreId} belongs to restore job {job}, which restores, validates and reopens the site itself; it is not resumed here. " +
+                $"See why the site stopped: lifeboat restore status {job}; once the cause is fixed, retry the job's failed sites: lifeboat restore retry {job}. Nothing was changed.");
+        }
     }
 
     private static Command Verify(GlobalOptions globals, IAnsiConsole console)
@@ -122,7 +147,8 @@ internal static class StoreCommands
         {
             await using var s = await globals.OpenStoreAsync(parse, ct);
             var report = await s.Retention.RunAsync(new InlineProgress<string>(m => console.MarkupLine($"[grey]{Markup.Escape(m)}[/]")), ct);
-            console.MarkupLine($"Retention window starts {Time(report.Cutoff)}: {report.VersionsCompacted} old version(s) compacted, {report.TenantsPurged.Count} tenant(s) purged, {report.BlobFilesRemoved} blob file(s) removed ({Bytes(report.BlobBytesRemoved)}).");
+            console.MarkupLine($"Retention window starts {Time(report.Cutoff)}: {report.VersionsCompacted} old version(s) compacted, {report.TenantsPurged.Count} tenant(s) purged, " +
+                $"{report.BlobFilesQuarantined} unreferenced blob file(s) set aside, {report.BlobFilesRemoved} set aside a grace period ago removed ({Bytes(report.BlobBytesRemoved)}).");
             return LifeboatCli.Ok;
         });
         return command;

@@ -34,7 +34,7 @@ public sealed record DrillReport
 
     public double? RtoSeconds { get; init; }
 
-    /// <summary>Data lost, in seconds before the first deletion: 0 when every restored site equals its state before the damage.</summary>
+    /// <summary>Data lost, in seconds before the deletion: 0 when every restored site equals its state at the instant before its own deletion.</summary>
     public double? RpoSeconds { get; init; }
 
     public long LostWrites { get; init; }
@@ -100,7 +100,7 @@ public sealed record Act2Figures(
     string? Alert,
     bool Halted);
 
-/// <summary>Act 3: one restore job for every affected site, to the instant before the first deletion.</summary>
+/// <summary>Act 3: one restore job for every affected site, each to the instant before its own deletion (RecoveryPoint: the range of them).</summary>
 public sealed record Act3Figures(
     string Job,
     string RecoveryPoint,
@@ -114,11 +114,20 @@ public sealed record Act3Figures(
 
 public sealed record LatencyFigures(long Writes, double P50Ms, double P99Ms, double MaxMs);
 
-/// <summary>The background load on the sites the script never touched: every acknowledged write must survive.</summary>
-public sealed record LoadFigures(int Sites, long Writes, long Errors, long LostWrites, LatencyFigures Before, LatencyFigures Damage, LatencyFigures During, LatencyFigures After);
+/// <summary>
+/// The background load: on the sites the script never touched (Sites), and on the targeted sites until each was deleted
+/// (TargetedWrites acknowledged by them); every acknowledged write must survive.
+/// </summary>
+public sealed record LoadFigures(int Sites, long Writes, long Errors, long LostWrites, LatencyFigures Before, LatencyFigures Damage, LatencyFigures During, LatencyFigures After)
+{
+    public int TargetedSites { get; init; }
 
+    public long TargetedWrites { get; init; }
+}
+
+/// <summary>A targeted site; RecoveryPoint is the one its restore went to (the instant before its own deletion).</summary>
 public sealed record SiteTiming(string Site, bool Internal, DateTimeOffset? DeletedAt, DateTimeOffset? RestoreStartedAt, DateTimeOffset? RestoredAt, double? RestoreSeconds,
-    string State, string? Problem);
+    string State, string? Problem, string? RecoveryPoint = null);
 
 /// <summary>Points for the charts: seconds since the first deletion.</summary>
 public sealed record Timeline(IReadOnlyList<ProgressPoint> Progress, IReadOnlyList<LatencyPoint> Latency);

@@ -7,12 +7,52 @@ public sealed record BackupFileProblem(BackupId? Backup, string Path, string Pro
 }
 
 /// <summary>
-/// A full backup and the incrementals that follow it, in link order. <see cref="Problems"/> holds
-/// what breaks the links (a manifest missing, or not the one the next backup was chained to).
+/// Where a chain breaks: <see cref="Backup"/> is missing, cannot be read, or forks the chain, so the
+/// backups of <see cref="Unrestorable"/>, which depend on it, can no longer be restored.
+/// <see cref="AfterPosition"/> and <see cref="UpToPosition"/> are the positions the backups after the
+/// break lack (those the missing backup held, as far as the backups around it tell).
 /// </summary>
-public sealed record BackupChain(BackupId Id, BackupScope Scope, SiteId? Site, IReadOnlyList<BackupManifest> Members, IReadOnlyList<BackupFileProblem> Problems)
+public sealed record BackupChainGap(BackupId Backup, BackupGapKind Kind, BackupFileProblem Cause, long AfterPosition, long UpToPosition, IReadOnlyList<BackupId> Unrestorable)
+{
+    /// <summary>What is wrong with <see cref="Backup"/>, in words: "its folder is gone", "manifest of bak_… is not valid JSON at line 3, byte 5"…</summary>
+    public string Describe() => DetailOf(Cause);
+
+    /// <summary>"missing backup bak_…", "damaged backup bak_…" or "forking backup bak_…".</summary>
+    public string Name() => $"{Kind switch { BackupGapKind.Missing => "missing", BackupGapKind.Damaged => "damaged", _ => "forking" }} backup {Backup}";
+
+    /// <summary>A problem's text without its leading kind ("missing: ", "altered: "…).</summary>
+    internal static string DetailOf(BackupFileProblem problem) => problem.Problem[(problem.Problem.IndexOf(": ", StringComparison.Ordinal) + 2)..];
+}
+
+public enum BackupGapKind
+{
+    /// <summary>Its folder or its manifest is gone.</summary>
+    Missing,
+
+    /// <summary>Its manifest cannot be read (not JSON, not a manifest, or altered since it was sealed).</summary>
+    Damaged,
+
+    /// <summary>It follows a backup another backup of the chain already follows.</summary>
+    Fork,
+}
+
+/// <summary>
+/// A full backup and the incrementals that follow it, in link order; backups that follow a break come
+/// last. <see cref="Problems"/> holds, for each backup that cannot be restored, why (a manifest it
+/// depends on missing or unreadable, or not the one it was chained to); <see cref="Gaps"/> the breaks
+/// themselves.
+/// </summary>
+public sealed record BackupChain(BackupId Id, BackupScope Scope, SiteId? Site, IReadOnlyList<BackupManifest> Members, IReadOnlyList<BackupFileProblem> Problems,
+    IReadOnlyList<BackupChainGap> Gaps)
 {
     public BackupManifest? Full => Members.Count > 0 && Members[0].Kind == BackupKind.Full && Members[0].Id == Id ? Members[0] : null;
+
+    /// <summary>
+    /// The last backup a restore can still go through: it and every backup before it are linked without a
+    /// break. Null when none is (the full backup is gone). This reads the manifests only; verifying checks the files.
+    /// </summary>
+    public BackupManifest? LastRestorable =>
+        Full is null || Problems.Any(p => p.Backup == Id) ? null : Members.TakeWhile(m => !Problems.Any(p => p.Backup == m.Id)).LastOrDefault();
 
     public BackupManifest Tip => Members[^1];
 
@@ -80,17 +120,17 @@ internal sealed class BackupCatalog
 
                 try
                 {
-                    var manifest = BackupManifest.Parse(await File.ReadAllBytesAsync(path, ct), path);
+                    var manifest = BackupManifest.Parse(await File.ReadAllBytesAsync(path, ct));
                     if (manifest.Id != id)
                     {
-                        throw new FormatException($"{path} describes backup {manifest.Id}, not {id}.");
+                        throw new FormatException($"describes backup {manifest.Id}, not {id}");
                     }
 
                     backups.Add(manifest);
                 }
                 catch (FormatException e)
                 {
-                    unreadable.Add(new BackupFileProblem(id, path, $"altered: {e.Message}"));
+                    unreadable.Add(new BackupFileProblem(id, path, $"altered: manifest of {id} {e.Message}"));
                 }
             }
         }
@@ -117,11 +157,7 @@ internal sealed class BackupCatalog
             var problems = new List<BackupFileProblem>();
             var byPrevious = group.Where(b => b.Previous is not null).ToLookup(b => b.Previous!.Value);
             var full = group.FirstOrDefault(b => b.Id == group.Key && b.Kind == BackupKind.Full && b.Previous is null && b.AfterPosition == 0);
-            if (full is null)
-            {
-                problems.Add(Gone(catalog, unreadable, group.Key, group.Key, "missing: the full backup that starts this chain is gone"));
-            }
-            else
+            if (full is not null)
             {
                 members.Add(full);
                 var current = full;
@@ -138,26 +174,66 @@ internal sealed class BackupCatalog
                 }
             }
 
-            // Members the links do not reach follow a backup that is missing or unreadable (or fork the chain).
-            foreach (var stray in group.Except(members).OrderBy(b => b.AfterPosition))
+            // The links do not reach the others: each follows a break (a backup missing or unreadable, or a
+            // fork), directly or through backups that follow the same break.
+            var linked = members.Count;
+            var gaps = new Dictionary<BackupId, Gap>();
+            var breakOf = new Dictionary<BackupId, Gap>();
+            foreach (var stray in group.Except(members).OrderBy(b => b.AfterPosition).ThenBy(b => b.CreatedAt))
             {
                 var previous = stray.Previous ?? stray.Chain;
-                problems.Add(members.Any(m => m.Id == previous)
-                    ? new BackupFileProblem(stray.Id, catalog.PathOf(stray.Id, BackupManifest.FileName), $"backup {stray.Id} forks the chain: another backup already follows {previous}")
-                    : Gone(catalog, unreadable, stray.Id, previous, $"missing: backup {stray.Id} follows {previous}, which is gone"));
+                if (!breakOf.TryGetValue(previous, out var gap))
+                {
+                    gap = members.Take(linked).Any(m => m.Id == previous)
+                        ? new Gap(stray.Id, BackupGapKind.Fork, new BackupFileProblem(stray.Id, catalog.PathOf(stray.Id, BackupManifest.FileName),
+                            $"fork: backup {stray.Id} forks the chain: another backup already follows {previous}"), stray.AfterPosition, stray.UpToPosition)
+                        : gaps.GetValueOrDefault(previous) ?? Missing(catalog, unreadable, previous, members.Take(linked), stray);
+                    gaps[gap.Backup] = gap;
+                }
+
+                gap.Unrestorable.Add(stray.Id);
+                if (gap.Kind == BackupGapKind.Fork && gap.Backup == stray.Id)
+                {
+                    problems.Add(gap.Cause);
+                }
+                else
+                {
+                    problems.Add(new BackupFileProblem(stray.Id, gap.Cause.Path,
+                        $"unrestorable: {stray.Id} depends on {gap.Name()} ({gap.Describe()}), so it cannot be restored"));
+                }
+
+                breakOf[stray.Id] = gap;
                 members.Add(stray);
             }
 
             var first = members[0];
-            chains.Add(new BackupChain(group.Key, first.Scope, first.Site, members, problems));
+            chains.Add(new BackupChain(group.Key, first.Scope, first.Site, members, problems,
+                [.. gaps.Values.Select(g => new BackupChainGap(g.Backup, g.Kind, g.Cause, g.AfterPosition, g.UpToPosition, g.Unrestorable))]));
         }
 
         return [.. chains.OrderBy(c => c.StartedAt)];
     }
 
-    /// <summary>A problem of <paramref name="affected"/>: the manifest of <paramref name="gone"/> is missing or unreadable.</summary>
-    private static BackupFileProblem Gone(BackupCatalog catalog, List<BackupFileProblem> unreadable, BackupId affected, BackupId gone, string otherwise) =>
-        unreadable.FirstOrDefault(u => u.Backup == gone) is { } known
-            ? known with { Backup = affected }
-            : new BackupFileProblem(affected, catalog.PathOf(gone, BackupManifest.FileName), otherwise);
+    /// <summary>
+    /// The break a backup makes when its predecessor <paramref name="gone"/> is not among the readable
+    /// backups: its manifest is unreadable (damaged) or missing, or its folder is gone.
+    /// </summary>
+    private static Gap Missing(BackupCatalog catalog, List<BackupFileProblem> unreadable, BackupId gone, IEnumerable<BackupManifest> linked, BackupManifest first)
+    {
+        var after = linked.Where(m => m.UpToPosition <= first.AfterPosition).Select(m => m.UpToPosition).DefaultIfEmpty(0).Max();
+        return unreadable.FirstOrDefault(u => u.Backup == gone) is { } known
+            ? new Gap(gone, known.Problem.StartsWith("missing", StringComparison.Ordinal) ? BackupGapKind.Missing : BackupGapKind.Damaged, known, after, first.AfterPosition)
+            : new Gap(gone, BackupGapKind.Missing, new BackupFileProblem(gone, catalog.PathOf(gone, BackupManifest.FileName), "missing: its folder is gone"), after,
+                first.AfterPosition);
+    }
+
+    /// <summary>A break being found: its backups that cannot be restored are added as the strays are read.</summary>
+    private sealed record Gap(BackupId Backup, BackupGapKind Kind, BackupFileProblem Cause, long AfterPosition, long UpToPosition)
+    {
+        public List<BackupId> Unrestorable { get; } = [];
+
+        public string Describe() => BackupChainGap.DetailOf(Cause);
+
+        public string Name() => new BackupChainGap(Backup, Kind, Cause, AfterPosition, UpToPosition, Unrestorable).Name();
+    }
 }

@@ -66,9 +66,11 @@ public sealed class BackupDirectory
         await BackupRetention.ApplyAsync(await BackupCatalog.ReadAsync(Path, cancellationToken), retention, _time, cancellationToken);
 
     /// <summary>
-    /// Fills an empty environment (a new database, and the blob folder of <paramref name="target"/>)
-    /// from the newest environment backup chain, as it was at its last backup. A damaged chain is
-    /// refused naming its files, unless <paramref name="allowOlderChain"/>.
+    /// Fills an empty environment (a new database, and the blob folder of <paramref name="target"/>: a
+    /// folder of its own, since two environments sharing one would collect each other's files) from the
+    /// newest environment backup chain, as it was at its last backup. A damaged chain is refused naming
+    /// its files, unless <paramref name="allowOlderChain"/>; a database that is not empty is refused
+    /// before anything is created.
     /// </summary>
     public async Task<EnvironmentRestoreReport> RestoreEnvironmentAsync(PlatformOptions target, bool allowOlderChain = false, IProgress<BackupProgress>? progress = null,
         CancellationToken cancellationToken = default) =>

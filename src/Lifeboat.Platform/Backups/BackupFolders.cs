@@ -1,8 +1,26 @@
 namespace Lifeboat.Platform.Backups;
 
-/// <summary>Removes a backup folder whose files and folders were made read-only.</summary>
+/// <summary>Creates backup folders for their owner alone, and removes one whose files and folders were made read-only.</summary>
 internal static class BackupFolders
 {
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Creates a folder, and the parents it lacks, for the owner alone (existing folders are left as they are).</summary>
+    public static void CreateOwnerOnly(string path)
+    {
+        // Directory.CreateDirectory(path, mode) gives the mode to the last folder only, its new parents get the default.
+        var missing = new Stack<string>();
+        for (var folder = Path.GetFullPath(path); !Directory.Exists(folder); folder = Path.GetDirectoryName(folder)!)
+        {
+            missing.Push(folder);
+        }
+
+        while (missing.TryPop(out var folder))
+        {
+            Directory.CreateDirectory(folder, OwnerOnly);
+        }
+    }
+
     public static long Remove(string folder)
     {
         long bytes = 0;

@@ -106,31 +106,51 @@ public sealed record BackupManifest
         return (withHash, JsonSerializer.SerializeToUtf8Bytes(withHash, Json));
     }
 
-    /// <summary>Reads a manifest, refusing one whose bytes are not exactly what was written or whose hash does not match.</summary>
-    internal static BackupManifest Parse(byte[] bytes, string path)
+    /// <summary>
+    /// Reads a manifest, refusing one whose bytes are not exactly what was written or whose hash does not
+    /// match. The <see cref="FormatException"/> says what is wrong in words that finish "manifest of bak_… ",
+    /// with the line where the JSON breaks, and nothing of the JSON library's own text.
+    /// </summary>
+    internal static BackupManifest Parse(byte[] bytes)
     {
+        try
+        {
+            using var syntax = JsonDocument.Parse(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"is not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}", e);
+        }
+
         BackupManifest? manifest;
         try
         {
             manifest = JsonSerializer.Deserialize<BackupManifest>(bytes, Json);
         }
-        catch (Exception e) when (e is JsonException or PlatformException)
+        catch (JsonException e)
         {
-            throw new FormatException($"{path} is not a backup manifest ({e.Message}).", e);
+            throw new FormatException($"is not a {CurrentFormat} manifest: a field is missing or holds the wrong kind of value{Where(e)}", e);
+        }
+        catch (PlatformException e)
+        {
+            throw new FormatException($"is not a {CurrentFormat} manifest: {e.Message.TrimEnd('.')}", e);
         }
 
         if (manifest is null || manifest.Format != CurrentFormat)
         {
-            throw new FormatException($"{path} is not a {CurrentFormat} manifest.");
+            throw new FormatException($"is not a {CurrentFormat} manifest (its format is '{manifest?.Format}')");
         }
 
         if (manifest.Sha256 != manifest.ContentHash() || !JsonSerializer.SerializeToUtf8Bytes(manifest, Json).AsSpan().SequenceEqual(bytes))
         {
-            throw new FormatException($"{path} was altered: its content no longer matches the hash it was sealed with.");
+            throw new FormatException("was altered: its content no longer matches the hash it was sealed with");
         }
 
         return manifest;
     }
+
+    private static string Where(JsonException e) =>
+        e.Path is { Length: > 1 } path ? $" (at {path}, line {e.LineNumber + 1})" : e.LineNumber is { } line ? $" (line {line + 1})" : "";
 
     private string ContentHash() =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this with { Sha256 = null }, Json)));

@@ -6,12 +6,14 @@ namespace Lifeboat.Platform.Backups;
 /// Writes one backup's folder, once. Files go into a hidden staging folder, each created new (never
 /// over an existing file), flushed to disk and made read-only; the manifest is written last, and the
 /// folder is renamed into place and made read-only too. A crash leaves only a staging folder, which
-/// no listing shows and retention removes.
+/// no listing shows and retention removes. Every file and folder is the owner's alone from the moment
+/// it is created: a backup holds every tenant's data.
 /// </summary>
 internal sealed class BackupWriter : IAsyncDisposable
 {
-    internal const UnixFileMode ReadOnlyFile = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-    internal const UnixFileMode ReadOnlyFolder = ReadOnlyFile | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    internal const UnixFileMode ReadOnlyFile = UnixFileMode.UserRead;
+    internal const UnixFileMode ReadOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserExecute;
+    private const UnixFileMode WritableFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly string _root;
     private readonly string _staging;
@@ -31,7 +33,7 @@ internal sealed class BackupWriter : IAsyncDisposable
     public static BackupWriter Create(string root, BackupId id)
     {
         root = Path.GetFullPath(root);
-        Directory.CreateDirectory(root);
+        BackupFolders.CreateOwnerOnly(root);
         var final = Path.Combine(root, id.Value);
         var staging = Path.Combine(root, $".{id.Value}.partial");
         if (Directory.Exists(final) || Directory.Exists(staging))
@@ -39,7 +41,7 @@ internal sealed class BackupWriter : IAsyncDisposable
             throw new PlatformException(PlatformErrorKind.Conflict, $"backup {id} already exists in {root}; a backup is written once and never overwritten.");
         }
 
-        Directory.CreateDirectory(staging);
+        BackupFolders.CreateOwnerOnly(staging);
         return new BackupWriter(root, staging, final);
     }
 
@@ -47,9 +49,9 @@ internal sealed class BackupWriter : IAsyncDisposable
     public async Task<T> WriteCompressedAsync<T>(string name, Func<Stream, Task<T>> write, CancellationToken ct)
     {
         var path = PathOf(name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        BackupFolders.CreateOwnerOnly(Path.GetDirectoryName(path)!);
         T result;
-        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        await using (var file = Create(path, 1 << 16))
         {
             await using var hashing = new HashingStream(file);
             await using (var gzip = new GZipStream(hashing, CompressionLevel.Fastest, leaveOpen: true))
@@ -71,7 +73,7 @@ internal sealed class BackupWriter : IAsyncDisposable
     {
         var (sealedManifest, bytes) = (manifest with { Files = [.. _files] }).Seal();
         var path = PathOf(BackupManifest.FileName);
-        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        await using (var file = Create(path, 4096))
         {
             await file.WriteAsync(bytes, ct);
             file.Flush(flushToDisk: true);
@@ -104,6 +106,17 @@ internal sealed class BackupWriter : IAsyncDisposable
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>A new file (never over an existing one), the owner's alone from the start.</summary>
+    private static FileStream Create(string path, int bufferSize) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.CreateNew,
+        Access = FileAccess.Write,
+        Share = FileShare.None,
+        BufferSize = bufferSize,
+        Options = FileOptions.Asynchronous,
+        UnixCreateMode = WritableFile,
+    });
 
     private string PathOf(string name)
     {

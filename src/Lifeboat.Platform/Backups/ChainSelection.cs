@@ -88,9 +88,23 @@ internal sealed record ChainSelection(BackupChain Chain, IReadOnlyList<BackupMan
         await BackupVerifier.VerifyAsync(catalog, chain, through.Id,
             progress is null ? null : new Reporter<(int Done, int Total)>(p => progress.Report(new BackupProgress($"Verifying chain {chain.Id}", p.Done, p.Total))), ct);
 
-    private static BackupIntegrityException Damaged(BackupChain chain, IReadOnlyList<BackupFileProblem> problems, string hint) =>
-        new($"backup chain {chain.Id} of {chain.Describe()} is damaged, so nothing was restored: {string.Join("; ", problems.Take(5))}{(problems.Count > 5 ? $"; and {problems.Count - 5} more" : "")}.{hint}",
-            problems);
+    /// <summary>
+    /// Refuses a damaged chain, naming each break once (with the backups that depend on it) and each
+    /// missing or altered file, and saying up to which point the chain still restores.
+    /// </summary>
+    private static BackupIntegrityException Damaged(BackupChain chain, IReadOnlyList<BackupFileProblem> problems, string hint)
+    {
+        var breaks = chain.Gaps.Where(g => problems.Any(p => p.Backup is { } b && g.Unrestorable.Contains(b))).ToList();
+        var files = problems.Where(p => !breaks.Any(g => p.Backup is { } b && g.Unrestorable.Contains(b))).ToList();
+        var said = breaks.Select(g => $"it breaks at {g.Name()} ({g.Describe()}), and {string.Join(", ", g.Unrestorable)} depend on it")
+            .Concat(files.Take(5).Select(p => p.ToString()))
+            .Append(files.Count > 5 ? $"and {files.Count - 5} more" : null)
+            .OfType<string>();
+        var still = breaks.Count > 0 && chain.LastRestorable is { } last
+            ? $" Points up to position {last.UpToPosition} ({last.Id}) can still be restored from this chain."
+            : "";
+        return new($"backup chain {chain.Id} of {chain.Describe()} is damaged, so nothing was restored: {string.Join("; ", said)}.{still}{hint}", problems);
+    }
 
     private static string NotCovered(IReadOnlyList<BackupChain> chains, string what, RecoveryPoint point)
     {

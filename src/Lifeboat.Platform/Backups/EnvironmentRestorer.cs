@@ -23,6 +23,7 @@ internal static class EnvironmentRestorer
 
         ImportResult import;
         int blobs;
+        await RequireEmptyAsync(target.Store.ConnectionString, ct);
         await using (var store = await OpenTargetAsync(target, ct))
         {
             await RequireCompatibleAsync(store, last, ct);
@@ -58,9 +59,48 @@ internal static class EnvironmentRestorer
         catch (NpgsqlException e)
         {
             await dataSource.DisposeAsync();
-            throw new PlatformException(PlatformErrorKind.Invalid, $"cannot open the target database ({e.Message}); create an empty database and pass its connection string. Nothing was restored.");
+            throw CannotOpen(e);
         }
     }
+
+    /// <summary>
+    /// Refuses a target that holds tenants or sites, before its schema is migrated or its blob folder
+    /// created, so that a refusal leaves nothing behind.
+    /// </summary>
+    private static async Task RequireEmptyAsync(string connectionString, CancellationToken ct)
+    {
+        long rows = 0;
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(ct);
+            foreach (var table in new[] { "lifeboat.tenants", "platform.site_directory" })
+            {
+                await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection);
+                exists.Parameters.Add(new() { Value = table });
+                if ((bool)(await exists.ExecuteScalarAsync(ct))!)
+                {
+#pragma warning disable CA2100 // the table name is one of the two constants above
+                    await using var count = new NpgsqlCommand($"SELECT count(*) FROM {table}", connection);
+#pragma warning restore CA2100
+                    rows += (long)(await count.ExecuteScalarAsync(ct))!;
+                }
+            }
+        }
+        catch (NpgsqlException e)
+        {
+            throw CannotOpen(e);
+        }
+
+        if (rows > 0)
+        {
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                "the target database is not empty: restore-all fills only an empty environment (a new database). To bring back one site of a live environment, use `lifeboat backup restore --site`.");
+        }
+    }
+
+    private static PlatformException CannotOpen(NpgsqlException e) =>
+        new(PlatformErrorKind.Invalid, $"cannot open the target database ({e.Message}); create an empty database and pass its connection string. Nothing was restored.");
 
     private static async Task RequireCompatibleAsync(TenantStore store, BackupManifest last, CancellationToken ct)
     {
@@ -69,13 +109,6 @@ internal static class EnvironmentRestorer
         {
             throw new PlatformException(PlatformErrorKind.Invalid,
                 $"backup {last.Id} was taken from a newer Lifeboat ({module.Name} schema {module.Value}; this one has {versions.GetValueOrDefault(module.Name)}); restore it with that version or newer.");
-        }
-
-        await using var cmd = store.DataSource.CreateCommand("SELECT (SELECT count(*) FROM lifeboat.tenants) + (SELECT count(*) FROM platform.site_directory)");
-        if ((long)(await cmd.ExecuteScalarAsync(ct))! > 0)
-        {
-            throw new PlatformException(PlatformErrorKind.Conflict,
-                "the target database is not empty: restore-all fills only an empty environment (a new database). To bring back one site of a live environment, use `lifeboat backup restore --site`.");
         }
     }
 }

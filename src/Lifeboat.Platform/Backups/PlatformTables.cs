@@ -27,5 +27,7 @@ internal static class PlatformTables
         new("platform.restore_job_sites"),
         new("platform.restore_steps"),
         new("platform.participants"),
+        new("platform.policy_versions"),
+        new("platform.policy_approvals"),
     ];
 }

@@ -43,18 +43,23 @@ public sealed class AnomalyDetector
     private long? _cursor;
     private long? _tripCursor;
 
-    internal AnomalyDetector(PlatformContext context, AuditLog audit)
+    private readonly PolicyStore _policies;
+
+    internal AnomalyDetector(PlatformContext context, AuditLog audit, PolicyStore policies)
     {
         _context = context;
         _audit = audit;
         _feed = context.Store.DestructiveWrites.Feed();
+        _policies = policies;
     }
 
-    private PlanPolicy.DetectorPolicy Policy => _context.Options.Policy.Detector;
+    /// <summary>The detector's part of the policy in force, as read at the start of the current check.</summary>
+    private PlanPolicy.DetectorPolicy Policy { get; set; } = PlanPolicy.Default.Detector;
 
     /// <summary>Reads the destructive writes since the last check and raises an alert for each unusual rate.</summary>
     public async Task<IReadOnlyList<Alert>> CheckAsync(CancellationToken cancellationToken = default)
     {
+        Policy = (await _policies.CurrentAsync(cancellationToken)).Policy.Detector;
         var now = _context.Time.GetUtcNow();
         _cursor ??= await LoadCursorAsync(cancellationToken);
         // Only up to the IDs that have settled: a write whose ID is below one already read may still commit.

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lifeboat.Platform.Catalog;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -7,7 +8,7 @@ using NpgsqlTypes;
 namespace Lifeboat.Platform.Internal;
 
 /// <summary>What every part of the platform shares: the store (acting as someone), the options, the clock.</summary>
-internal sealed class PlatformContext(TenantStore store, PlatformOptions options)
+internal sealed class PlatformContext(TenantStore store, PlatformOptions options, PolicyCache? policyCache = null)
 {
     private const long OutboxLockKey = 0x4C42_4F55_5442_4F58; // "LBOUTBOX"
 
@@ -15,11 +16,14 @@ internal sealed class PlatformContext(TenantStore store, PlatformOptions options
 
     public PlatformOptions Options { get; } = options;
 
+    /// <summary>The policy in force as last read, shared by every actor's view of one opened platform.</summary>
+    public PolicyCache PolicyCache { get; } = policyCache ?? new();
+
     public TimeProvider Time => Options.Store.TimeProvider;
 
     public string Actor => Store.Actor;
 
-    public PlatformContext WithActor(string actor) => new(Store.WithActor(actor), Options);
+    public PlatformContext WithActor(string actor) => new(Store.WithActor(actor), Options, PolicyCache);
 
     public NpgsqlCommand Command(string sql)
     {

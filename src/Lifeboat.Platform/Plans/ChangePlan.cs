@@ -51,8 +51,9 @@ public sealed record BlastRadius(
 /// <summary>A site a plan touches, and the people to tell.</summary>
 public sealed record AffectedCustomer(SiteId Site, string Name, bool Internal, IReadOnlyList<Contact> Contacts);
 
-/// <summary>The policy's verdict on a plan.</summary>
-public sealed record PolicyDecision(bool Allowed, bool NeedsSecondApprover, IReadOnlyList<string> Reasons, IReadOnlyList<string> Violations, string? Exception);
+/// <summary>The policy's verdict on a plan, and the version of the policy that gave it.</summary>
+public sealed record PolicyDecision(bool Allowed, bool NeedsSecondApprover, IReadOnlyList<string> Reasons, IReadOnlyList<string> Violations, string? Exception,
+    int? PolicyVersion = null);
 
 /// <summary>The result of undoing the first wave, checking it equals its state before the plan, and applying it again.</summary>
 public sealed record RehearsalResult(bool Passed, int Targets, int Verified, int Reapplied, double Seconds, IReadOnlyList<string> Problems, DateTimeOffset At);

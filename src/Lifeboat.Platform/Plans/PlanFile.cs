@@ -1,3 +1,4 @@
+using Lifeboat.Platform.Internal;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -27,8 +28,10 @@ public static class PlanFile
         }
         catch (YamlException e)
         {
-            throw new PlatformException(PlatformErrorKind.Invalid,
-                $"plan {source}, line {e.Start.Line}: {(e.InnerException ?? e).Message} A plan has: action, target, targets (or targets-file), reason, and optionally parameters.");
+            var problem = YamlErrors.Describe(e, typeof(Model));
+            throw new PlatformException(PlatformErrorKind.Invalid, problem.StartsWith("unknown key", StringComparison.Ordinal)
+                ? $"plan {source}, line {e.Start.Line}: {problem}"
+                : $"plan {source}, line {e.Start.Line}: {problem} A plan has: action, target, targets (or targets-file), reason, and optionally parameters.");
         }
 
         var missing = new[] { ("action", model.Action), ("target", model.Target), ("reason", model.Reason) }.Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1).ToList();
@@ -41,7 +44,15 @@ public static class PlanFile
         if (model.TargetsFile is { } file)
         {
             var content = (readTargetsFile ?? File.ReadAllText)(file);
-            targets.AddRange(content.Split('\n').Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0));
+            var listed = content.Split('\n').Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0).ToList();
+            if (listed.Count == 0)
+            {
+                // A plan that names a file of IDs means those IDs; an empty file is a mistake, not "no targets".
+                throw new PlatformException(PlatformErrorKind.Invalid,
+                    $"plan {source} names the targets-file '{file}', and that file is empty: it lists no ID (one per line; # starts a comment). Put the IDs in it, or list them under 'targets'.");
+            }
+
+            targets.AddRange(listed);
         }
 
         if (targets.Count == 0)

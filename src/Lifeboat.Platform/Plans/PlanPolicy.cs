@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+using Lifeboat.Platform.Internal;
 using Lifeboat.Storage;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -6,8 +9,9 @@ using YamlDotNet.Serialization.NamingConventions;
 namespace Lifeboat.Platform.Plans;
 
 /// <summary>
-/// The rules every plan is held to, read from a YAML file. Every rule has a safe default, so no
-/// file at all is the strictest sensible policy; a file can only change what it names.
+/// The rules every plan is held to, written as YAML. Every rule has a safe default, so an empty
+/// policy is the strictest sensible one; a policy can only change what it names. The environment's
+/// policy is kept, versioned and changed by two people, in <see cref="PolicyStore"/>.
 /// </summary>
 public sealed class PlanPolicy
 {
@@ -53,7 +57,10 @@ public sealed class PlanPolicy
         }
         catch (YamlException e)
         {
-            throw new PlatformException(PlatformErrorKind.Invalid, $"policy {source}, line {e.Start.Line}: {(e.InnerException ?? e).Message} Keys are written like 'second-approver-above'.");
+            var problem = YamlErrors.Describe(e, typeof(PlanPolicy));
+            throw new PlatformException(PlatformErrorKind.Invalid, problem.StartsWith("unknown key", StringComparison.Ordinal)
+                ? $"policy {source}, line {e.Start.Line}: {problem}"
+                : $"policy {source}, line {e.Start.Line}: {problem} Keys are written like 'second-approver-above'.");
         }
 
         // A file changes only the limits it names; the defaults of the others stay.
@@ -86,8 +93,13 @@ public sealed class PlanPolicy
         return policy;
     }
 
-    public static PlanPolicy Load(string path) =>
-        File.Exists(path) ? Parse(File.ReadAllText(path), path) : throw new PlatformException(PlatformErrorKind.Invalid, $"policy file {path} does not exist.");
+    /// <summary>The policy as a YAML file that <see cref="Parse"/> reads back to the same rules.</summary>
+    public string ToYaml() =>
+        new SerializerBuilder().WithNamingConvention(HyphenatedNamingConvention.Instance)
+            .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull).Build().Serialize(this);
+
+    /// <summary>The SHA-256 of a policy's text, as proposed: the hash its approver names.</summary>
+    public static string ContentHashOf(string yaml) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml)));
 
     private void Validate(string source)
     {

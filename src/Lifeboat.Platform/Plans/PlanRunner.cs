@@ -14,24 +14,30 @@ public sealed record PlanProgress(int Wave, int Waves, string WaveKind, int Done
 /// Runs a plan wave by wave. Each target is applied in one transaction with the record that it was
 /// applied, so a run that stops anywhere resumes without applying a target twice. Between waves a
 /// health gate halts the plan on failures, health signals or alerts; before the second wave may
-/// run, the undo of the first is rehearsed and verified.
+/// run, the undo of the first is rehearsed and verified. The plan is held to the policy in force
+/// when it starts and when each wave starts (not only to the one it was submitted under): a policy
+/// that now refuses it, or needs an approver it lacks, stops it naming the policy version.
 /// </summary>
 public sealed class PlanRunner
 {
     private readonly PlatformContext _context;
-    private readonly ChangePlans _plans;
+    private readonly PlanStore _plans;
+    private readonly PlanStates _states;
     private readonly PlanActions _actions;
     private readonly AuditLog _audit;
+    private readonly PolicyStore _policies;
+    private readonly PlanPolicyCheck _check;
 
-    internal PlanRunner(PlatformContext context, ChangePlans plans, PlanActions actions, AuditLog audit)
+    internal PlanRunner(PlatformContext context, PlanStore plans, PlanStates states, PlanActions actions, AuditLog audit, PolicyStore policies, PlanPolicyCheck check)
     {
         _context = context;
         _plans = plans;
+        _states = states;
         _actions = actions;
         _audit = audit;
+        _policies = policies;
+        _check = check;
     }
-
-    private PlanPolicy Policy => _context.Options.Policy;
 
     /// <summary>Runs (or continues) the plan until it completes, or stops because it was paused, halted or aborted. Returns it as it ended.</summary>
     public async Task<ChangePlan> RunAsync(PlanId id, IProgress<PlanProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -63,15 +69,23 @@ public sealed class PlanRunner
     private async Task<ChangePlan> RunLockedAsync(PlanId id, IProgress<PlanProgress>? progress, CancellationToken cancellationToken)
     {
         var plan = await _plans.GetAsync(id, cancellationToken);
-        await CheckCanRunAsync(plan, cancellationToken);
+        var policy = await CheckCanRunAsync(plan, cancellationToken);
         if (plan.State == PlanState.Verified)
         {
-            plan = await _plans.TransitionAsync(id, [PlanState.Verified], PlanState.Running, null, null, "started", cancellationToken);
+            plan = await _states.TransitionAsync(id, [PlanState.Verified], PlanState.Running, null, null, "started", cancellationToken,
+                new { policyVersion = policy.Version, policyHash = policy.ContentHash });
         }
 
         var targets = await _plans.TargetsAsync(id, cancellationToken);
         foreach (var wave in plan.Waves.Where(w => w.State != "Done"))
         {
+            // The policy may have changed since the plan was submitted, or since the last wave.
+            policy = await _policies.ReadAsync(cancellationToken);
+            if (await _check.RefusalAsync(plan, policy, cancellationToken) is { } refusal)
+            {
+                return await HaltAsync(id, $"policy:v{policy.Version}", $"before wave {wave.Wave}: {refusal.Message}", cancellationToken);
+            }
+
             await MarkWaveAsync(id, wave.Wave, "Running", cancellationToken);
             var started = _context.Time.GetUtcNow();
             var inWave = targets.Where(t => t.Wave == wave.Wave).ToList();
@@ -83,9 +97,10 @@ public sealed class PlanRunner
                     return stopped;
                 }
 
-                if (plan.Override is null && await OverHourlyCapAsync(target, cancellationToken))
+                if (plan.Override is null && await OverHourlyCapAsync(target, policy.Policy.HardCaps.SitesPerHour, cancellationToken))
                 {
-                    return await HaltAsync(id, "cap:sites-per-hour", $"plans have touched {Policy.HardCaps.SitesPerHour} sites in the last hour, the policy's cap.", cancellationToken);
+                    return await HaltAsync(id, "cap:sites-per-hour",
+                        $"plans have touched {policy.Policy.HardCaps.SitesPerHour} sites in the last hour, the cap of {policy.Describe()}.", cancellationToken);
                 }
 
                 var outcome = await ApplyAsync(plan, target, cancellationToken);
@@ -106,9 +121,9 @@ public sealed class PlanRunner
                 }
 
                 progress?.Report(new PlanProgress(wave.Wave, plan.Waves.Count, wave.Kind, ++done, inWave.Count, null));
-                if (Policy.Waves.PaceMilliseconds > 0)
+                if (policy.Policy.Waves.PaceMilliseconds > 0)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Policy.Waves.PaceMilliseconds), _context.Time, cancellationToken);
+                    await Task.Delay(TimeSpan.FromMilliseconds(policy.Policy.Waves.PaceMilliseconds), _context.Time, cancellationToken);
                 }
             }
 
@@ -138,14 +153,15 @@ public sealed class PlanRunner
             targets = await _plans.TargetsAsync(id, cancellationToken);
         }
 
-        return await _plans.TransitionAsync(id, [PlanState.Running], PlanState.Completed, null, null, "completed", cancellationToken,
+        return await _states.TransitionAsync(id, [PlanState.Running], PlanState.Completed, null, null, "completed", cancellationToken,
             new { applied = targets.Count(t => t.State == TargetState.Applied), unchanged = targets.Count(t => t.State == TargetState.Unchanged) });
     }
 
     /// <summary>
     /// Throws the conflict <see cref="RunAsync"/> would stop at before touching any target (paused,
-    /// halted, finished, awaiting approval, changed since approval), so a caller that runs the plan
-    /// in the background can refuse at once. Returns the plan.
+    /// halted, finished, changed since approval, refused by the policy in force now or awaiting the
+    /// approval it asks for), so a caller that runs the plan in the background can refuse at once.
+    /// Returns the plan.
     /// </summary>
     public async Task<ChangePlan> CheckCanRunAsync(PlanId id, CancellationToken cancellationToken = default)
     {
@@ -202,11 +218,12 @@ public sealed class PlanRunner
             throw new PlatformException(PlatformErrorKind.Conflict, $"rollback of plan {id} left {problems.Count} target(s) unlike their state before the plan: {string.Join("; ", problems.Take(3))}");
         }
 
-        return await _plans.TransitionAsync(id, [PlanState.Paused, PlanState.Halted, PlanState.Aborted, PlanState.Completed], PlanState.RolledBack, null, null, "rolled-back",
+        return await _states.TransitionAsync(id, [PlanState.Paused, PlanState.Halted, PlanState.Aborted, PlanState.Completed], PlanState.RolledBack, null, null, "rolled-back",
             cancellationToken, new { undone = applied.Count });
     }
 
-    private async Task CheckCanRunAsync(ChangePlan plan, CancellationToken ct)
+    /// <summary>Refuses what the run must not start with; returns the policy in force, which the plan may run under.</summary>
+    private async Task<PolicyInForce> CheckCanRunAsync(ChangePlan plan, CancellationToken ct)
     {
         switch (plan.State)
         {
@@ -226,21 +243,19 @@ public sealed class PlanRunner
                 $"plan {plan.Id} changed after it was {(plan.ApprovedHash is null ? "verified" : "approved")}: its content hashes to {stored}, but {plan.ApprovedHash ?? plan.ContentHash} was {(plan.ApprovedHash is null ? "verified" : "approved")}. Nothing ran. Review it and approve it again.");
         }
 
-        if (plan.Override is not null)
+        var policy = await _policies.ReadAsync(ct);
+        if (await _check.RefusalAsync(plan, policy, ct) is { } refusal)
         {
-            if (!Policy.AllowDrillOverride)
+            // A plan that merely awaits its approval is not news; one the policy now refuses is.
+            if (!refusal.NeedsApprover)
             {
-                throw new PlatformException(PlatformErrorKind.Conflict, $"plan {plan.Id} overrides the guardrails, and the policy no longer allows it (allow-drill-override is false).");
+                await _audit.WriteAsync(plan.Id.Value, "refused-by-policy", plan.ContentHash, [], new { policyVersion = policy.Version, policyHash = policy.ContentHash, refusal.Message }, ct);
             }
 
-            return;
+            throw new PlatformException(PlatformErrorKind.Conflict, $"{refusal.Message} Nothing ran.");
         }
 
-        if (plan.Decision.NeedsSecondApprover && plan.ApprovedBy is null)
-        {
-            throw new PlatformException(PlatformErrorKind.Conflict,
-                $"plan {plan.Id} needs a second approver ({string.Join("; ", plan.Decision.Reasons)}): someone other than {plan.RequestedBy} must run lifeboat plan approve {plan.Id} --hash {plan.ContentHash}");
-        }
+        return policy;
     }
 
     /// <summary>Applies one target; the plan's state is checked in the same transaction, so nothing is applied after a halt commits.</summary>
@@ -423,14 +438,14 @@ public sealed class PlanRunner
         return plan.State == PlanState.Running ? null : plan;
     }
 
-    private async Task<bool> OverHourlyCapAsync(PlanTarget target, CancellationToken ct)
+    private async Task<bool> OverHourlyCapAsync(PlanTarget target, int sitesPerHour, CancellationToken ct)
     {
         await using var cmd = _context.Command("""
             SELECT count(DISTINCT site_id) FILTER (WHERE site_id <> $2) FROM platform.plan_targets WHERE applied_at > $1 AND state = 'Applied'
             """);
         cmd.Parameters.Add(new() { Value = _context.Time.GetUtcNow() - TimeSpan.FromHours(1) });
         cmd.Parameters.Add(new() { Value = target.Site.Value });
-        return (long)(await cmd.ExecuteScalarAsync(ct))! >= Policy.HardCaps.SitesPerHour;
+        return (long)(await cmd.ExecuteScalarAsync(ct))! >= sitesPerHour;
     }
 
     /// <summary>Halts a running plan; a plan someone else stopped meanwhile (the detector, an operator) keeps their reason.</summary>
@@ -438,7 +453,7 @@ public sealed class PlanRunner
     {
         try
         {
-            return await _plans.TransitionAsync(id, [PlanState.Running], PlanState.Halted, code, reason, "halted", ct);
+            return await _states.TransitionAsync(id, [PlanState.Running], PlanState.Halted, code, reason, "halted", ct);
         }
         catch (PlatformException e) when (e.Kind == PlatformErrorKind.Conflict)
         {

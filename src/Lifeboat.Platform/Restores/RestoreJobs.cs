@@ -1,17 +1,20 @@
 using System.Text.Json;
-using Lifeboat.Platform.Catalog;
 using Lifeboat.Platform.Internal;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Lifeboat.Platform.Restores;
 
 public enum RestoreJobState
 {
+    /// <summary>Its dry run discards writes above the policy's thresholds: a second person must approve it before any worker starts it.</summary>
+    AwaitingApproval,
     Running,
     Completed,
     CompletedWithFailures,
+
+    /// <summary>Cancelled before it started (only a job awaiting approval can be).</summary>
     Cancelled,
 }
 
@@ -22,12 +25,14 @@ public enum SiteRestoreState
     Validating,
     Restored,
     Failed,
+    Cancelled,
 }
 
 /// <summary>
 /// What to restore. Sites come from a plan (every site it touched), an alert (every site the burst
-/// touched) or a list; the recovery point defaults to the instant before the first destructive write
-/// of the plan or alert, and may be given explicitly (never after the damage).
+/// touched) or a list. Each site goes back to the instant before ITS OWN first damage (a plan's first
+/// change to it, the burst's first write to it); a point given explicitly applies to every site and
+/// must be before each one's damage; a list of sites needs one.
 /// </summary>
 public sealed record RestoreJobRequest(string Reason)
 {
@@ -38,24 +43,111 @@ public sealed record RestoreJobRequest(string Reason)
     public IReadOnlyList<SiteId>? Sites { get; init; }
 
     public RecoveryPoint? Point { get; init; }
+
+    /// <summary>
+    /// Asks, in so many words, for a restore whose dry run discards writes made after a site's point
+    /// (reverts or tombstones live records, or closes a live site). Without it such a job is refused.
+    /// </summary>
+    public bool DiscardLaterWrites { get; init; }
 }
 
-public sealed record RestoreJob(RestoreJobId Id, string Source, RecoveryPoint Point, DateTimeOffset? PointTime, string Reason, string RequestedBy, RestoreJobState State,
-    int Sites, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt);
+/// <summary>
+/// A restore job. <see cref="Point"/> says where its sites go: the one point they share, or the range of
+/// their own points ("per site, position:100 to position:180"); each site's is in <see cref="SiteRestore.Point"/>.
+/// </summary>
+public sealed record RestoreJob(
+    RestoreJobId Id,
+    string Source,
+    string Point,
+    RecoveryPoint EarliestPoint,
+    RecoveryPoint LatestPoint,
+    string Reason,
+    string RequestedBy,
+    RestoreJobState State,
+    int Sites,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt,
+    RestoreDryRun DryRun,
+    RestoreApproval Approval,
+    RestoreJobId? Undoes,
+    string? CancelledBy,
+    string? CancelReason)
+{
+    /// <summary>How to undo the job once it has finished: every restored site back to its undo point, as a job of its own.</summary>
+    public string UndoCommand => $"lifeboat restore undo {Id} --reason \"…\"";
+}
 
-public sealed record SiteRestore(SiteId Site, SiteRestoreState State, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, JsonElement? Validation);
+/// <summary>The job's dry run, summed over its sites: what it changes, and what it discards (writes made after a site's point).</summary>
+public sealed record RestoreDryRun(int SitesChanged, long RecordsChanged, long BlobBytes, int SitesDiscardingWrites, long RecordsDiscarded, int SitesClosed)
+{
+    public bool DiscardsWrites => SitesDiscardingWrites > 0;
+}
+
+/// <summary>Why a second person must approve the job (none: it needs no approval), and who did.</summary>
+public sealed record RestoreApproval(IReadOnlyList<string> Reasons, string? ApprovedBy, DateTimeOffset? ApprovedAt)
+{
+    public bool Required => Reasons.Count > 0;
+}
+
+/// <summary>
+/// The dry run of one site's restore, taken when the job was created. Records it would revert or tombstone
+/// were written after the point: restoring discards them (they stay in history; the undo brings them back).
+/// Undeleting records and reopening a deleted site undo damage and discard nothing.
+/// </summary>
+public sealed record SiteDryRun(TenantState StateNow, TenantState StateAtPoint, IReadOnlyList<CollectionChange> Changes)
+{
+    public int Records => Changes.Sum(c => c.Total);
+
+    public long BlobBytes => Changes.Sum(c => c.BlobBytes);
+
+    /// <summary>Live records the restore would revert to an older version or tombstone.</summary>
+    public int RecordsDiscarded => Changes.Sum(c => c.Reverted + c.Deleted);
+
+    /// <summary>A live (Active) site would be closed: Deleted or Suspended at the point.</summary>
+    public bool ClosesSite => StateNow == TenantState.Active && StateAtPoint is TenantState.Deleted or TenantState.Suspended;
+
+    public bool DiscardsWrites => RecordsDiscarded > 0 || ClosesSite;
+
+    internal static SiteDryRun Of(RestorePreview preview) => new(preview.StateNow, preview.StateAtPoint, preview.Changes);
+}
+
+/// <summary>
+/// One site of a job: its own recovery point (and its time, for participants), the state and commit position
+/// the job found it in, the dry run, progress, validation, and once restored its undo point.
+/// </summary>
+public sealed record SiteRestore(SiteId Site, SiteRestoreState State, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, JsonElement? Validation)
+{
+    public RecoveryPoint Point { get; init; }
+
+    public DateTimeOffset? PointTime { get; init; }
+
+    /// <summary>The site as the job found it; its first write to the site refuses to start if the site changed since.</summary>
+    public RestoreExpectation? FoundAs { get; init; }
+
+    public SiteDryRun? DryRun { get; init; }
+
+    /// <summary>Restoring the site to this point undoes the job for it (participants: to <see cref="UndoTime"/>).</summary>
+    public RecoveryPoint? UndoPoint { get; init; }
+
+    public DateTimeOffset? UndoTime { get; init; }
+}
 
 public sealed record RestoreProgress(RestoreJob Job, int Pending, int Restoring, int Validating, int Restored, int Failed, TimeSpan Elapsed, TimeSpan? Remaining)
 {
-    public int Total => Pending + Restoring + Validating + Restored + Failed;
+    /// <summary>Sites of a job cancelled before it started.</summary>
+    public int Cancelled { get; init; }
+
+    public int Total => Pending + Restoring + Validating + Restored + Failed + Cancelled;
 
     public double ShareRestored => Total == 0 ? 1 : (double)Restored / Total;
 }
 
 /// <summary>
 /// Restore jobs: many sites, every store of each (catalog, configuration, identity, flags, product
-/// records, blobs, participants), one recovery point, the same IDs; validated per site. Run by any
-/// number of <see cref="RestoreWorker"/>s, which coordinate through PostgreSQL alone.
+/// records, blobs, participants), each site to its own recovery point, the same IDs; validated per
+/// site. A job that would discard writes is asked for explicitly and, above the policy's thresholds,
+/// approved by a second person; every job can be undone by another. Run by any number of
+/// <see cref="RestoreWorker"/>s, which coordinate through PostgreSQL alone.
 /// </summary>
 public sealed class RestoreJobs
 {
@@ -66,14 +158,19 @@ public sealed class RestoreJobs
     internal const string Complete = "complete";
     internal const string ParticipantPrefix = "participant:";
 
-    private const string JobColumns = "job_id, source, target_position, target_time, point_time, reason, requested_by, state, sites, created_at, finished_at";
+    private const string JobColumns = """
+        job_id, source, target_position, target_time, latest_position, latest_time, reason, requested_by, state, sites, created_at, finished_at,
+        dry_run::text, approval_reasons::text, approved_by, approved_at, undoes, cancelled_by, cancel_reason
+        """;
 
     private readonly PlatformContext _context;
+    private readonly RestoreJobCreator _creator;
 
-    internal RestoreJobs(PlatformContext context, Participants participants)
+    internal RestoreJobs(PlatformContext context, Participants participants, PolicyStore policies)
     {
         _context = context;
         Participants = participants;
+        _creator = new RestoreJobCreator(context, participants, policies);
     }
 
     public Participants Participants { get; }
@@ -82,111 +179,66 @@ public sealed class RestoreJobs
     public async Task<RestoreJob> StartAsync(RestoreJobRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrWhiteSpace(request.Reason))
-        {
-            throw new PlatformException(PlatformErrorKind.Invalid, "a restore job needs a reason (the incident it answers, say).");
-        }
+        var reason = RequireReason(request.Reason);
+        var (source, sites) = await new RestorePointResolver(_context).ResolveAsync(request, cancellationToken);
+        var id = await _creator.CreateAsync(source, sites, reason, request.DiscardLaterWrites, null, cancellationToken);
+        return await GetAsync(id, cancellationToken);
+    }
 
-        var (source, sites, point, pointTime) = await ResolveAsync(request, cancellationToken);
-        var problems = new List<string>();
-        var entries = new List<SiteDirectoryEntry>();
-        foreach (var site in sites.Distinct())
-        {
-            var entry = await _context.FindSiteAsync(site, cancellationToken);
-            if (entry is null)
-            {
-                problems.Add($"site {site} does not exist in this environment");
-                continue;
-            }
-
-            if (entry.State == TenantState.Restoring)
-            {
-                problems.Add($"site {site} is being restored already{await RestoredByAsync(site, cancellationToken)}");
-                continue;
-            }
-
-            try
-            {
-                await _context.Store.Restores.CheckPointAsync(site.Tenant, point, cancellationToken);
-                entries.Add(entry);
-            }
-            catch (StoreException e)
-            {
-                problems.Add(e.Message);
-            }
-        }
-
-        if (problems.Count > 0)
+    /// <summary>
+    /// Undoes a finished job: a new job that brings each site it restored back to that site's undo point
+    /// (participants to the time just before the job touched the site). It is held to the same rules as any
+    /// job: a dry run, and an explicit ask (and approval above the thresholds) when it discards writes.
+    /// </summary>
+    public async Task<RestoreJob> UndoAsync(RestoreJobId job, string reason, bool discardLaterWrites = false, CancellationToken cancellationToken = default)
+    {
+        var why = RequireReason(reason);
+        var current = await GetAsync(job, cancellationToken);
+        if (current.State is not (RestoreJobState.Completed or RestoreJobState.CompletedWithFailures))
         {
             throw new PlatformException(PlatformErrorKind.Conflict,
-                $"restore job refused, nothing was started: {problems.Count} of {sites.Count} site(s) cannot be restored to {point}: {string.Join("; ", problems.Take(5))}{(problems.Count > 5 ? " …" : "")}.");
+                $"restore job {job} is {current.State}; a job can be undone once it has finished (follow it: lifeboat restore watch {job}).");
         }
 
-        var participants = await Participants.ListAsync(cancellationToken);
-        if (participants.Count > 0 && pointTime is null)
+        var restored = (await SitesAsync(job, cancellationToken)).Where(s => s.State == SiteRestoreState.Restored && s.UndoPoint is not null).ToList();
+        if (restored.Count == 0)
         {
-            throw new PlatformException(PlatformErrorKind.Invalid,
-                $"participants ({string.Join(", ", participants.Select(p => p.Name))}) restore to a time, and {point} is a position with no known time: give the recovery point as a time (2026-04-05T07:38:00Z), or restore from a plan or an alert.");
+            throw new PlatformException(PlatformErrorKind.Conflict, $"restore job {job} restored no site; there is nothing to undo.");
         }
 
-        var id = TypedId.New<RestoreJobId>(_context.Time);
-        var now = _context.Time.GetUtcNow();
-        await using var tx = await _context.Store.BeginTransactionAsync(cancellationToken);
-        await using (var job = tx.Command($"""
-            INSERT INTO platform.restore_jobs (job_id, source, target_position, target_time, point_time, reason, requested_by, state, sites, created_at)
-            VALUES ($1, $2, $3, $4, $9, $5, $6, 'Running', $7, $8)
-            """))
-        {
-            job.Parameters.Add(new() { Value = id.Value });
-            job.Parameters.Add(new() { Value = source });
-            job.Parameters.Add(new() { Value = (object?)point.Position ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-            job.Parameters.Add(new() { Value = (object?)point.Time ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            job.Parameters.Add(new() { Value = request.Reason.Trim() });
-            job.Parameters.Add(new() { Value = _context.Actor });
-            job.Parameters.Add(new() { Value = entries.Count });
-            job.Parameters.Add(new() { Value = now });
-            job.Parameters.Add(new() { Value = (object?)pointTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            await job.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var siteIds = entries.Select(e => e.Id.Value).ToArray();
-        await using (var rows = tx.Command("INSERT INTO platform.restore_job_sites (job_id, site_id, state) SELECT $1, unnest($2::text[]), 'Pending'"))
-        {
-            rows.Parameters.Add(new() { Value = id.Value });
-            rows.Parameters.Add(new() { Value = siteIds });
-            try
-            {
-                await rows.ExecuteNonQueryAsync(cancellationToken);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                throw new PlatformException(PlatformErrorKind.Conflict, $"restore job refused, nothing was started: {await ActiveElsewhereAsync(siteIds, cancellationToken)}");
-            }
-        }
-
-        // catalog first, then the rest in parallel, then validation (while the site is still closed to writes), then completion.
-        var middle = new List<string> { Identity, Products };
-        middle.AddRange(participants.Select(p => ParticipantPrefix + p.Name));
-        var steps = new List<(string Step, string[] DependsOn)> { (Catalog, []) };
-        steps.AddRange(middle.Select(m => (m, new[] { Catalog })));
-        steps.Add((Validate, middle.ToArray()));
-        steps.Add((Complete, [Validate]));
-        await using (var stepRows = tx.Command("""
-            INSERT INTO platform.restore_steps (job_id, site_id, step, depends_on, state)
-            SELECT $1, s.site, st.step, string_to_array(st.deps, ',')::text[], 'Pending'
-            FROM unnest($2::text[]) AS s(site), unnest($3::text[], $4::text[]) AS st(step, deps)
-            """))
-        {
-            stepRows.Parameters.Add(new() { Value = id.Value });
-            stepRows.Parameters.Add(new() { Value = siteIds });
-            stepRows.Parameters.Add(new() { Value = steps.Select(s => s.Step).ToArray() });
-            stepRows.Parameters.Add(new() { Value = steps.Select(s => string.Join(',', s.DependsOn)).ToArray() });
-            await stepRows.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await _context.AppendAsync(tx, _context.Event("restore.started", null, id.Value, new { source, point = point.ToString(), sites = siteIds.Length, request.Reason }), cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        var points = restored.Select(s => new SitePoint(s.Site, s.UndoPoint!.Value, s.UndoTime)).ToList();
+        var id = await _creator.CreateAsync($"undo:{job}", points, why, discardLaterWrites, job, cancellationToken);
         return await GetAsync(id, cancellationToken);
+    }
+
+    /// <summary>Approval of a job awaiting it, by someone other than who asked for it; the workers then start it.</summary>
+    public async Task<RestoreJob> ApproveAsync(RestoreJobId job, CancellationToken cancellationToken = default)
+    {
+        var current = await GetAsync(job, cancellationToken);
+        if (await _context.Store.Principals.SameAsync(current.RequestedBy, _context.Actor, cancellationToken))
+        {
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                $"{_context.Actor} asked for restore job {job} and cannot also approve it; a second person must: lifeboat restore approve {job} --as <someone else>.");
+        }
+
+        await TransitionAsync(job, current, "approve", """
+            UPDATE platform.restore_jobs SET state = 'Running', approved_by = $2, approved_at = $3
+            WHERE job_id = $1 AND state = 'AwaitingApproval'
+            """, null, "restore.approved", new { requestedBy = current.RequestedBy, current.Approval.Reasons }, cancellationToken);
+        return await GetAsync(job, cancellationToken);
+    }
+
+    /// <summary>Cancels a job awaiting approval: its sites are free for another job; nothing of them was touched.</summary>
+    public async Task<RestoreJob> CancelAsync(RestoreJobId job, string reason, CancellationToken cancellationToken = default)
+    {
+        var why = RequireReason(reason);
+        var current = await GetAsync(job, cancellationToken);
+        await TransitionAsync(job, current, "cancel", """
+            WITH j AS (UPDATE platform.restore_jobs SET state = 'Cancelled', cancelled_by = $2, finished_at = $3, cancel_reason = $4
+                       WHERE job_id = $1 AND state = 'AwaitingApproval' RETURNING job_id)
+            UPDATE platform.restore_job_sites s SET state = 'Cancelled', finished_at = $3 FROM j WHERE s.job_id = j.job_id
+            """, why, "restore.cancelled", new { reason = why }, cancellationToken);
+        return await GetAsync(job, cancellationToken);
     }
 
     public async Task<RestoreJob> GetAsync(RestoreJobId job, CancellationToken cancellationToken = default)
@@ -215,7 +267,9 @@ public sealed class RestoreJobs
     public async Task<IReadOnlyList<SiteRestore>> SitesAsync(RestoreJobId job, CancellationToken cancellationToken = default)
     {
         await using var cmd = _context.Command("""
-            SELECT site_id, state, started_at, finished_at, error, validation::text FROM platform.restore_job_sites WHERE job_id = $1 ORDER BY site_id
+            SELECT site_id, state, started_at, finished_at, error, validation::text, target_position, target_time, point_time,
+                   expected_state, expected_position, dry_run::text, undo_position, undo_time
+            FROM platform.restore_job_sites WHERE job_id = $1 ORDER BY site_id
             """);
         cmd.Parameters.Add(new() { Value = job.Value });
         var list = new List<SiteRestore>();
@@ -230,8 +284,15 @@ public sealed class RestoreJobs
             }
 
             list.Add(new SiteRestore(SiteId.Parse(reader.GetString(0)), Enum.Parse<SiteRestoreState>(reader.GetString(1)),
-                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), validation));
+                Time(reader, 2), Time(reader, 3), reader.IsDBNull(4) ? null : reader.GetString(4), validation)
+            {
+                Point = PointOf(reader, 6, 7),
+                PointTime = Time(reader, 8),
+                FoundAs = reader.IsDBNull(9) ? null : new RestoreExpectation(Enum.Parse<TenantState>(reader.GetString(9)), reader.GetInt64(10)),
+                DryRun = reader.IsDBNull(11) ? null : JsonSerializer.Deserialize<SiteDryRun>(reader.GetString(11), PlatformJson.Options),
+                UndoPoint = reader.IsDBNull(12) ? null : RecoveryPoint.AtPosition(reader.GetInt64(12)),
+                UndoTime = Time(reader, 13),
+            });
         }
 
         return list;
@@ -256,9 +317,14 @@ public sealed class RestoreJobs
         var elapsed = (info.FinishedAt ?? _context.Time.GetUtcNow()) - info.CreatedAt;
         var finished = Of(SiteRestoreState.Restored) + Of(SiteRestoreState.Failed);
         var left = info.Sites - finished;
-        TimeSpan? remaining = info.State != RestoreJobState.Running ? TimeSpan.Zero : finished == 0 ? null : elapsed / finished * left;
+        TimeSpan? remaining = info.State switch
+        {
+            RestoreJobState.AwaitingApproval => null,
+            not RestoreJobState.Running => TimeSpan.Zero,
+            _ => finished == 0 ? null : elapsed / finished * left,
+        };
         return new RestoreProgress(info, Of(SiteRestoreState.Pending), Of(SiteRestoreState.Restoring), Of(SiteRestoreState.Validating),
-            Of(SiteRestoreState.Restored), Of(SiteRestoreState.Failed), elapsed, remaining);
+            Of(SiteRestoreState.Restored), Of(SiteRestoreState.Failed), elapsed, remaining) { Cancelled = Of(SiteRestoreState.Cancelled) };
     }
 
     /// <summary>Tries the failed sites of a job again (after the cause was fixed: a blob file put back, a participant up again).</summary>
@@ -297,142 +363,59 @@ public sealed class RestoreJobs
     /// <summary>A worker for this process: it joins every running job until cancelled (or, with untilIdle, until nothing is left to do).</summary>
     public RestoreWorker CreateWorker(string name, int concurrency) => new(_context, this, name, concurrency);
 
-    private async Task<(string Source, IReadOnlyList<SiteId> Sites, RecoveryPoint Point, DateTimeOffset? PointTime)> ResolveAsync(RestoreJobRequest request, CancellationToken ct)
+    /// <summary>The job a store restore ID belongs to: a job restores each of its sites as "&lt;job&gt;/&lt;site&gt;".</summary>
+    public static RestoreJobId? JobOfRestore(string? restoreId)
     {
-        if (new object?[] { request.Plan, request.Alert }.Count(x => x is not null) > 1)
-        {
-            throw new PlatformException(PlatformErrorKind.Invalid, "a restore job takes its sites from one plan, or one alert, or a list — not several.");
-        }
+        var parts = restoreId?.Split('/') ?? [];
+        return parts.Length == 2 && TypedId.TryParse<RestoreJobId>(parts[0], out var job, out _) && TypedId.TryParse<SiteId>(parts[1], out _, out _)
+            ? job
+            : null;
+    }
 
-        if (request.Plan is { } planId)
+    private static string RequireReason(string? reason) =>
+        string.IsNullOrWhiteSpace(reason)
+            ? throw new PlatformException(PlatformErrorKind.Invalid, "a restore job needs a reason (the incident it answers, say).")
+            : reason.Trim();
+
+    private async Task TransitionAsync(RestoreJobId job, RestoreJob current, string verb, string sql, string? reason, string eventType, object payload, CancellationToken ct)
+    {
+        await using var tx = await _context.Store.BeginTransactionAsync(ct);
+        await using (var cmd = tx.Command(sql))
         {
-            var touched = (await new PlanTargetsReader(_context).TouchedAsync(planId, ct));
-            if (touched.Count == 0)
+            cmd.Parameters.Add(new() { Value = job.Value });
+            cmd.Parameters.Add(new() { Value = _context.Actor });
+            cmd.Parameters.Add(new() { Value = _context.Time.GetUtcNow() });
+            if (reason is not null)
             {
-                throw new PlatformException(PlatformErrorKind.Invalid, $"plan {planId} has not changed any site; there is nothing to restore.");
+                cmd.Parameters.Add(new() { Value = reason });
             }
 
-            var firstWrite = touched.Min(t => t.BeforePosition) + 1;
-            var firstWriteAt = await StampOfAsync(firstWrite, ct);
-            var point = request.Point ?? RecoveryPoint.AtPosition(firstWrite - 1);
-            RequireBefore(point, firstWrite, firstWriteAt, $"plan {planId}'s first destructive write");
-            var sites = request.Sites ?? touched.Select(t => t.Site).Distinct().ToList();
-            var stray = sites.Except(touched.Select(t => t.Site)).ToList();
-            if (stray.Count > 0)
+            if (await cmd.ExecuteNonQueryAsync(ct) == 0)
             {
-                throw new PlatformException(PlatformErrorKind.Invalid,
-                    $"plan {planId} did not touch {stray.Count} of the sites given: {string.Join(", ", stray.Take(5))}{(stray.Count > 5 ? " …" : "")}. Restore them in a job of their own.");
+                throw new PlatformException(PlatformErrorKind.Conflict,
+                    $"restore job {job} is {(await GetAsync(job, ct)).State}; only a job awaiting approval can be {(verb == "approve" ? "approved" : "cancelled")}." +
+                    (verb == "cancel" && current.State != RestoreJobState.AwaitingApproval ? $" A job that has started is retried or undone instead: lifeboat restore retry {job}, lifeboat restore undo {job}." : ""));
             }
-
-            return ($"plan:{planId}", sites, point, point.Time ?? JustBefore(firstWriteAt));
         }
 
-        if (request.Alert is { } alertId)
-        {
-            var (actor, action, firstPosition, firstStamp) = await AlertAsync(alertId, ct);
-            var burst = (await _context.Store.DestructiveWrites.SinceAsync(firstPosition, ct))
-                .Where(w => w.Actor == actor && w.Key == action && w.Tenant.Value.StartsWith("site_", StringComparison.Ordinal)).ToList();
-            var point = request.Point ?? RecoveryPoint.AtPosition(firstPosition - 1);
-            RequireBefore(point, firstPosition, firstStamp, $"alert {alertId}'s first write");
-            return ($"alert:{alertId}", request.Sites ?? burst.Select(b => SiteId.Parse(b.Tenant.Value)).Distinct().ToList(), point, point.Time ?? JustBefore(firstStamp));
-        }
-
-        if (request.Sites is not { Count: > 0 } listed)
-        {
-            throw new PlatformException(PlatformErrorKind.Invalid, "name the sites to restore: a plan, an alert, or a list of site IDs.");
-        }
-
-        var given = request.Point ?? throw new PlatformException(PlatformErrorKind.Invalid, "a restore job of listed sites needs a recovery point (a position or a time).");
-        return ("list", listed, given, given.Time);
-    }
-
-    private static void RequireBefore(RecoveryPoint point, long firstWrite, DateTimeOffset firstWriteAt, string what)
-    {
-        if (point.Position >= firstWrite || point.Time >= firstWriteAt)
-        {
-            throw new PlatformException(PlatformErrorKind.Invalid,
-                $"{point} is at or after {what} (position {firstWrite}, {firstWriteAt:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}): restoring there would keep the damage. Leave the point out to use the instant before it.");
-        }
-    }
-
-    /// <summary>One microsecond before a commit: the last instant it had not happened.</summary>
-    private static DateTimeOffset? JustBefore(DateTimeOffset at) => at == DateTimeOffset.MaxValue ? null : at.AddTicks(-10);
-
-    private async Task<(string Actor, string Action, long FirstPosition, DateTimeOffset FirstStamp)> AlertAsync(AlertId alert, CancellationToken ct)
-    {
-        await using var cmd = _context.Command("SELECT actor, action, first_position, first_stamp FROM platform.alerts WHERE alert_id = $1");
-        cmd.Parameters.Add(new() { Value = alert.Value });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? (reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3))
-            : throw new PlatformException(PlatformErrorKind.NotFound, $"alert {alert} does not exist in this environment.");
-    }
-
-    /// <summary>The database time of the commit at a position: a destructive write's stamp (plans and alerts start at one).</summary>
-    private async Task<DateTimeOffset> StampOfAsync(long position, CancellationToken ct)
-    {
-        var writes = await _context.Store.DestructiveWrites.SinceAsync(position, ct);
-        return writes.FirstOrDefault(w => w.Position == position)?.Stamp ?? DateTimeOffset.MaxValue;
-    }
-
-    /// <summary>Who owns a site's restore: a job's steps restore it as "job/site", anything else under the store's restore ID.</summary>
-    private async Task<string> RestoredByAsync(SiteId site, CancellationToken ct)
-    {
-        var owner = (await _context.Store.Tenants.GetAsync(site.Tenant, ct)).RestoreId;
-        return owner is null ? ""
-            : TypedId.TryParse<RestoreJobId>(owner.Split('/')[0], out var job, out _) ? $" by restore job {job} (follow it, or retry it once its failure is fixed)"
-            : $" by restore {owner}";
-    }
-
-    private async Task<string> ActiveElsewhereAsync(string[] sites, CancellationToken ct)
-    {
-        await using var cmd = _context.Command("""
-            SELECT site_id, job_id FROM platform.restore_job_sites WHERE site_id = ANY($1) AND state IN ('Pending', 'Restoring', 'Validating') LIMIT 5
-            """);
-        cmd.Parameters.Add(new() { Value = sites });
-        var busy = new List<string>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            busy.Add($"site {reader.GetString(0)} is already in restore job {reader.GetString(1)}");
-        }
-
-        return string.Join("; ", busy) + ". Wait for that job, or restore the other sites alone.";
+        await _context.AppendAsync(tx, _context.Event(eventType, null, job.Value, payload), ct);
+        await tx.CommitAsync(ct);
     }
 
     private static RestoreJob ReadJob(NpgsqlDataReader r)
     {
-        var point = r.IsDBNull(2) ? RecoveryPoint.AtTime(r.GetFieldValue<DateTimeOffset>(3)) : RecoveryPoint.AtPosition(r.GetInt64(2));
-        return new RestoreJob(RestoreJobId.Parse(r.GetString(0)), r.GetString(1), point, r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4),
-            r.GetString(5), r.GetString(6), Enum.Parse<RestoreJobState>(r.GetString(7)), r.GetInt32(8), r.GetFieldValue<DateTimeOffset>(9),
-            r.IsDBNull(10) ? null : r.GetFieldValue<DateTimeOffset>(10));
+        var earliest = PointOf(r, 2, 3);
+        var latest = r.IsDBNull(4) && r.IsDBNull(5) ? earliest : PointOf(r, 4, 5);
+        return new RestoreJob(RestoreJobId.Parse(r.GetString(0)), r.GetString(1), earliest == latest ? earliest.ToString() : $"per site, {earliest} to {latest}",
+            earliest, latest, r.GetString(6), r.GetString(7), Enum.Parse<RestoreJobState>(r.GetString(8)), r.GetInt32(9), r.GetFieldValue<DateTimeOffset>(10),
+            Time(r, 11),
+            r.IsDBNull(12) ? new RestoreDryRun(0, 0, 0, 0, 0, 0) : JsonSerializer.Deserialize<RestoreDryRun>(r.GetString(12), PlatformJson.Options)!,
+            new RestoreApproval(JsonSerializer.Deserialize<List<string>>(r.GetString(13))!, r.IsDBNull(14) ? null : r.GetString(14), Time(r, 15)),
+            r.IsDBNull(16) ? null : RestoreJobId.Parse(r.GetString(16)), r.IsDBNull(17) ? null : r.GetString(17), r.IsDBNull(18) ? null : r.GetString(18));
     }
 
-    /// <summary>The sites a plan changed, and the position just before it changed each.</summary>
-    private sealed class PlanTargetsReader(PlatformContext context)
-    {
-        public async Task<List<(SiteId Site, long BeforePosition)>> TouchedAsync(PlanId plan, CancellationToken ct)
-        {
-            await using var cmd = context.Command("SELECT site_id, before_position FROM platform.plan_targets WHERE plan_id = $1 AND state = 'Applied' AND before_position IS NOT NULL");
-            cmd.Parameters.Add(new() { Value = plan.Value });
-            var list = new List<(SiteId, long)>();
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add((SiteId.Parse(reader.GetString(0)), reader.GetInt64(1)));
-            }
+    private static RecoveryPoint PointOf(NpgsqlDataReader r, int position, int time) =>
+        r.IsDBNull(position) ? RecoveryPoint.AtTime(r.GetFieldValue<DateTimeOffset>(time)) : RecoveryPoint.AtPosition(r.GetInt64(position));
 
-            if (list.Count == 0)
-            {
-                await using var exists = context.Command("SELECT 1 FROM platform.plans WHERE plan_id = $1");
-                exists.Parameters.Add(new() { Value = plan.Value });
-                if (await exists.ExecuteScalarAsync(ct) is null)
-                {
-                    throw new PlatformException(PlatformErrorKind.NotFound, $"plan {plan} does not exist in this environment.");
-                }
-            }
-
-            return list;
-        }
-    }
+    private static DateTimeOffset? Time(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetFieldValue<DateTimeOffset>(ordinal);
 }

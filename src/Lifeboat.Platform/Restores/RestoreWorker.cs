@@ -92,7 +92,8 @@ public sealed class RestoreWorker : IAsyncDisposable
         _leaseGate.Dispose();
     }
 
-    private sealed record Step(RestoreJobId Job, SiteId Site, string Name, int Attempts, RecoveryPoint Point, DateTimeOffset? PointTime)
+    /// <summary>A step of one site: the site's own point (and its time, for participants), and the site as the job found it.</summary>
+    private sealed record Step(RestoreJobId Job, SiteId Site, string Name, int Attempts, RecoveryPoint Point, DateTimeOffset? PointTime, RestoreExpectation? FoundAs)
     {
         public string RestoreId => $"{Job}/{Site}";
     }
@@ -107,7 +108,7 @@ public sealed class RestoreWorker : IAsyncDisposable
             await using var tx = await leases.BeginTransactionAsync(ct);
             var candidates = new List<Step>();
             await using (var cmd = new NpgsqlCommand("""
-                SELECT s.job_id, s.site_id, s.step, s.attempts, j.target_position, j.target_time, j.point_time
+                SELECT s.job_id, s.site_id, s.step, s.attempts, js.target_position, js.target_time, js.point_time, js.expected_state, js.expected_position
                 FROM platform.restore_steps s
                 JOIN platform.restore_jobs j ON j.job_id = s.job_id AND j.state = 'Running'
                 JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state <> 'Restored'
@@ -125,7 +126,8 @@ public sealed class RestoreWorker : IAsyncDisposable
                 {
                     var point = reader.IsDBNull(4) ? RecoveryPoint.AtTime(reader.GetFieldValue<DateTimeOffset>(5)) : RecoveryPoint.AtPosition(reader.GetInt64(4));
                     candidates.Add(new Step(RestoreJobId.Parse(reader.GetString(0)), SiteId.Parse(reader.GetString(1)), reader.GetString(2), reader.GetInt32(3), point,
-                        reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
+                        reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+                        reader.IsDBNull(7) ? null : new RestoreExpectation(Enum.Parse<TenantState>(reader.GetString(7)), reader.GetInt64(8))));
                 }
             }
 
@@ -222,7 +224,7 @@ public sealed class RestoreWorker : IAsyncDisposable
         switch (step.Name)
         {
             case RestoreJobs.Catalog or RestoreJobs.Identity or RestoreJobs.Products:
-                var restore = await store.Restores.BeginAsync(step.Site.Tenant, step.Point, step.RestoreId, ct);
+                var restore = step.Name == RestoreJobs.Catalog ? await BeginFirstAsync(step, ct) : await store.Restores.BeginAsync(step.Site.Tenant, step.Point, step.RestoreId, ct);
                 var collections = (await restore.CollectionsAsync(ct)).Where(c => step.Name switch
                 {
                     RestoreJobs.Catalog => c.StartsWith("site.", StringComparison.Ordinal),
@@ -246,6 +248,44 @@ public sealed class RestoreWorker : IAsyncDisposable
                 return await _participants.RestoreAsync(participant, step.Job, step.Site, ParticipantPointOf(step)
                     ?? throw new PlatformException(PlatformErrorKind.Invalid, "participants restore to a time; this job's point has none."), ct);
         }
+    }
+
+    /// <summary>
+    /// The job's first write to a site (the catalog step): the store restore begins only if the site is still as the job
+    /// found it (same state, no write since), checked under the site's exclusive lock. Nothing is reverted that the job
+    /// did not see. Once begun, the site's undo point is recorded: its position, and the database time now, before any
+    /// of the job's writes (participants undo to a time).
+    /// </summary>
+    private async Task<TenantRestore> BeginFirstAsync(Step step, CancellationToken ct)
+    {
+        TenantRestore restore;
+        try
+        {
+            restore = await _context.Store.Restores.BeginAsync(step.Site.Tenant, step.Point, step.RestoreId, step.FoundAs, ct);
+        }
+        catch (TenantChangedException changed)
+        {
+            var what = new List<string>();
+            if (changed.State != changed.Expected.State)
+            {
+                what.Add($"it is {changed.State} now (the job found it {changed.Expected.State})");
+            }
+
+            what.Add($"it {(changed.State != changed.Expected.State ? "was changed" : "has writes")} after position {changed.Expected.Position}, when the job was created");
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                $"site {step.Site} changed after restore job {step.Job} was created for it: {string.Join(", and ", what)}. The job restored nothing of the site, so nothing written since was reverted. " +
+                $"If it still needs restoring, start a new job for it, which takes a new dry run of what it would discard: lifeboat restore start --sites {step.Site} --to {step.Point} --reason \"…\"");
+        }
+
+        await using var undo = _context.Command("""
+            UPDATE platform.restore_job_sites SET undo_position = coalesce(undo_position, $3), undo_time = coalesce(undo_time, clock_timestamp())
+            WHERE job_id = $1 AND site_id = $2
+            """);
+        undo.Parameters.Add(new() { Value = step.Job.Value });
+        undo.Parameters.Add(new() { Value = step.Site.Value });
+        undo.Parameters.Add(new() { Value = restore.Info.UndoPoint.Position!.Value });
+        await undo.ExecuteNonQueryAsync(ct);
+        return restore;
     }
 
     private static ParticipantPoint? ParticipantPointOf(Step step) => step.PointTime is { } t ? new ParticipantPoint(step.Point.Position, t) : null;

@@ -1,3 +1,5 @@
+using Lifeboat.Platform;
+
 namespace Lifeboat.Server.Endpoints;
 
 /// <summary>Whether a call changed anything: repeating a change that already holds is not an error.</summary>
@@ -16,5 +18,14 @@ internal static class Api
         group.ProducesProblem(StatusCodes.Status404NotFound);
         group.ProducesProblem(StatusCodes.Status409Conflict);
         return group;
+    }
+
+    /// <summary>Refuses a number outside [<paramref name="min"/>, <paramref name="max"/>] with a 400 that says the range, instead of quietly using another.</summary>
+    public static void RequireInRange(int value, string name, int min, int max, string meaning)
+    {
+        if (value < min || value > max)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, $"the query parameter '{name}' is {value}; it must be from {min} to {max} ({meaning}).");
+        }
     }
 }

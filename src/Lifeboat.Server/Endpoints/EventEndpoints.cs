@@ -25,17 +25,22 @@ public static class EventEndpoints
         return app;
     }
 
-    public static async Task<Ok<IReadOnlyList<LifecycleEvent>>> Peek(string consumer, LifeboatPlatform platform, CancellationToken cancellationToken, int max = 100) =>
-        TypedResults.Ok(await platform.Events.PeekAsync(consumer, Math.Clamp(max, 1, MaxBatch), cancellationToken));
+    public static async Task<Ok<IReadOnlyList<LifecycleEvent>>> Peek(string consumer, LifeboatPlatform platform, CancellationToken cancellationToken, int max = 100)
+    {
+        Api.RequireInRange(max, "max", 1, MaxBatch, "how many events to return; 100 when not given");
+        return TypedResults.Ok(await platform.Events.PeekAsync(consumer, max, cancellationToken));
+    }
 
     public static async Task<Ok<IReadOnlyList<LifecycleEvent>>> Consume(string consumer, LifeboatPlatform platform, CancellationToken cancellationToken, int max = 100)
     {
+        // A consume moves the cursor: a max it did not ask for would hand over events it will not handle.
+        Api.RequireInRange(max, "max", 1, MaxBatch, "how many events to hand over; 100 when not given");
         IReadOnlyList<LifecycleEvent> handed = [];
         await platform.Events.ConsumeAsync(consumer, events =>
         {
             handed = events;
             return Task.CompletedTask;
-        }, Math.Clamp(max, 1, MaxBatch), cancellationToken);
+        }, max, cancellationToken);
         return TypedResults.Ok(handed);
     }
 }

@@ -82,7 +82,7 @@ public static class PlanEndpoints
         var audit = app.MapArea("/api/audit", "Audit");
         audit.MapGet("/", ListAudit).WithName("ListAudit")
             .WithSummary("The audit log: the latest max entries, newest first, or with subject the last max entries of one subject, oldest first")
-            .WithDescription("A subject is a plan ID, an alert ID, a site ID (health signals) or plan-refused. max is 1 to 1000 (default 100).");
+            .WithDescription("A subject is a plan ID, an alert ID, a site ID (health signals), plan-refused or policy. max is 1 to 1000 (default 100); outside that, 400.");
         return app;
     }
 
@@ -168,7 +168,7 @@ public static class PlanEndpoints
 
     public static async Task<Ok<IReadOnlyList<AuditEntry>>> ListAudit(LifeboatPlatform platform, CancellationToken cancellationToken, string? subject = null, int max = 100)
     {
-        max = Math.Clamp(max, 1, MaxAudit);
+        Api.RequireInRange(max, "max", 1, MaxAudit, "how many entries to list; 100 when not given");
         return TypedResults.Ok(subject is null
             ? await platform.Audit.RecentAsync(max, cancellationToken)
             : (await platform.Audit.OfAsync(subject, cancellationToken)).TakeLast(max).ToList());
@@ -200,9 +200,8 @@ public static class PlanEndpoints
         }
 
         // Routing (Accepts) turns away other types; a body without a Content-Type gets here.
-        throw new BadHttpRequestException(
-            "Send the plan as JSON (Content-Type: application/json) or as a plan file (Content-Type: text/yaml, application/x-yaml or application/yaml).",
-            StatusCodes.Status415UnsupportedMediaType);
+        throw new UnsupportedBodyException(
+            "Send the plan as JSON (Content-Type: application/json) or as a plan file (Content-Type: text/yaml, application/x-yaml or application/yaml).");
     }
 }
 

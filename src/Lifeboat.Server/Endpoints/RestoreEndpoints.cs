@@ -6,9 +6,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Lifeboat.Server.Endpoints;
 
 /// <summary>
-/// Restore jobs (many sites, every store, one recovery point, validated per site), worked on by the
-/// server's own restore workers and any `lifeboat restore worker`; and the participants that take
-/// part in them (docs/participants.md).
+/// Restore jobs (many sites, every store, each site to its own recovery point, validated per site;
+/// approved, cancelled and undone like other destructive work), worked on by the server's own restore
+/// workers and any `lifeboat restore worker`; and the participants that take part in them (docs/participants.md).
 /// </summary>
 public static class RestoreEndpoints
 {
@@ -16,22 +16,37 @@ public static class RestoreEndpoints
     {
         var jobs = app.MapArea("/api/restore-jobs", "Restores");
         jobs.MapPost("/", Start).WithName("StartRestoreJob")
-            .WithSummary("Start a restore job: the sites of a plan, of an alert, or a list, to one recovery point")
+            .WithSummary("Start a restore job: the sites of a plan, of an alert, or a list, each to its own recovery point")
             .WithDescription("""
-                Body {plan?, alert?, sites?, to?, reason}. The point (to: 'position:123', '@123' or a UTC time) defaults to the
-                instant before the plan's or the alert's first destructive write, and may not be at or after it (400); a list of
-                sites needs one. A job is refused whole, with every problem named and nothing started: an unknown plan or alert
-                is a 404; sites that do not exist, cannot be restored to the point, or are being restored already (named with the
-                job that restores them) are a 409. 201 with the job; the server's restore workers (Lifeboat:Restore:Workers) and
-                any `lifeboat restore worker` work on it.
+                Body {plan?, alert?, sites?, to?, reason, discardLaterWrites?}. Each site goes back to the instant before its own
+                first damage (the plan's first change to it, the alert's first write to it); 'to' ('position:123', '@123' or a UTC
+                time) applies to every site and may not be at or after any one's damage (400); a list of sites needs it. A site
+                listed twice is a 400. A job whose dry run would revert or tombstone live records, or close a live site, is a 400
+                unless discardLaterWrites is true; above the policy's second-approver thresholds it is created AwaitingApproval and
+                no worker starts it until someone else approves it. A job is refused whole, with every problem named and nothing
+                started: an unknown plan or alert is a 404; sites that do not exist, cannot be restored to their point, or are
+                being restored already (named with the job that restores them) are a 409. 201 with the job (its dryRun and
+                approval); the server's restore workers (Lifeboat:Restore:Workers) and any `lifeboat restore worker` work on it.
                 """);
         jobs.MapGet("/", List).WithName("ListRestoreJobs").WithSummary("Restore jobs, newest first (at most 100)");
         jobs.MapGet("/{job}", Get).WithName("GetRestoreJob")
             .WithSummary("A job with its progress: sites per state, the share restored, the time elapsed and an estimate of the time left");
         jobs.MapGet("/{job}/sites", Sites).WithName("ListRestoreJobSites")
-            .WithSummary("Every site of a job: state, when it started and finished, the error of a failed one, its validation");
+            .WithSummary("Every site of a job: its own recovery point, the state the job found it in, its dry run, state, timings, error, validation and undo point");
         jobs.MapPost("/{job}/retry", Retry).WithName("RetryRestoreJob")
             .WithSummary("Try a job's failed sites again, once their cause is fixed (a blob file put back, a participant up again)");
+        jobs.MapPost("/{job}/approve", Approve).WithName("ApproveRestoreJob")
+            .WithSummary("Approve a job awaiting approval; by someone other than who asked for it (409 otherwise)");
+        jobs.MapPost("/{job}/cancel", Cancel).WithName("CancelRestoreJob")
+            .WithSummary("Cancel a job awaiting approval, with a reason; its sites are free for another job (409 once it has started)");
+        jobs.MapPost("/{job}/undo", Undo).WithName("UndoRestoreJob")
+            .WithSummary("Start the job that undoes a finished job: each site it restored back to its undo point")
+            .WithDescription("""
+                Body {reason, discardLaterWrites?}. The undo is a job like any other (201 with it): a dry run, and when it would
+                discard writes (it usually closes the sites again and tombstones what the job brought back) it needs
+                discardLaterWrites, and a second approver above the policy's thresholds. 409 while the job runs, or when it
+                restored no site.
+                """);
 
         var participants = app.MapArea("/api/participants", "Restores");
         participants.MapGet("/", ListParticipants).WithName("ListParticipants").WithSummary("Services with stores of their own that take part in every new restore job");
@@ -53,8 +68,21 @@ public static class RestoreEndpoints
             Alert = request.Alert,
             Sites = request.Sites is { Count: > 0 } sites ? sites : null,
             Point = request.To is { } to ? RecoveryPoint.Parse(to) : null,
+            DiscardLaterWrites = request.DiscardLaterWrites,
         }, cancellationToken);
         return TypedResults.Created($"/api/restore-jobs/{job.Id}", job);
+    }
+
+    public static async Task<Ok<RestoreJob>> Approve(string job, LifeboatPlatform platform, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await platform.Restores.ApproveAsync(RestoreJobId.Parse(job), cancellationToken));
+
+    public static async Task<Ok<RestoreJob>> Cancel(string job, CancelRestoreRequest request, LifeboatPlatform platform, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await platform.Restores.CancelAsync(RestoreJobId.Parse(job), request.Reason, cancellationToken));
+
+    public static async Task<Created<RestoreJob>> Undo(string job, UndoRestoreRequest request, LifeboatPlatform platform, CancellationToken cancellationToken)
+    {
+        var undo = await platform.Restores.UndoAsync(RestoreJobId.Parse(job), request.Reason, request.DiscardLaterWrites, cancellationToken);
+        return TypedResults.Created($"/api/restore-jobs/{undo.Id}", undo);
     }
 
     public static async Task<Ok<IReadOnlyList<RestoreJob>>> List(LifeboatPlatform platform, CancellationToken cancellationToken) =>
@@ -92,17 +120,29 @@ public static class RestoreEndpoints
     }
 }
 
-/// <summary>to: a commit position ('position:123', '@123') or a UTC time; sites: with a plan or an alert, a subset of the sites it touched.</summary>
-public sealed record StartRestoreRequest(string Reason, PlanId? Plan = null, AlertId? Alert = null, IReadOnlyList<SiteId>? Sites = null, string? To = null);
+/// <summary>
+/// to: a commit position ('position:123', '@123') or a UTC time; sites: with a plan or an alert, a subset of the sites it touched;
+/// discardLaterWrites: the job may revert or tombstone live records (or close a live site), as its dry run shows.
+/// </summary>
+public sealed record StartRestoreRequest(string Reason, PlanId? Plan = null, AlertId? Alert = null, IReadOnlyList<SiteId>? Sites = null, string? To = null,
+    bool DiscardLaterWrites = false);
 
-/// <summary>Sites of a job per state; remainingSeconds is null until a first site is finished (there is no pace yet), 0 once the job is.</summary>
+public sealed record CancelRestoreRequest(string Reason);
+
+public sealed record UndoRestoreRequest(string Reason, bool DiscardLaterWrites = false);
+
+/// <summary>
+/// Sites of a job per state; remainingSeconds is null until a first site is finished (there is no pace yet) and while the job
+/// awaits approval, 0 once the job is finished or cancelled.
+/// </summary>
 public sealed record RestoreJobProgress(RestoreJob Job, RestoreSiteCounts Sites, double ShareRestored, double ElapsedSeconds, double? RemainingSeconds)
 {
     public static RestoreJobProgress Of(RestoreProgress p) =>
-        new(p.Job, new RestoreSiteCounts(p.Total, p.Pending, p.Restoring, p.Validating, p.Restored, p.Failed), p.ShareRestored, p.Elapsed.TotalSeconds, p.Remaining?.TotalSeconds);
+        new(p.Job, new RestoreSiteCounts(p.Total, p.Pending, p.Restoring, p.Validating, p.Restored, p.Failed, p.Cancelled), p.ShareRestored, p.Elapsed.TotalSeconds,
+            p.Remaining?.TotalSeconds);
 }
 
-public sealed record RestoreSiteCounts(int Total, int Pending, int Restoring, int Validating, int Restored, int Failed);
+public sealed record RestoreSiteCounts(int Total, int Pending, int Restoring, int Validating, int Restored, int Failed, int Cancelled);
 
 public sealed record RetryResult(int Retried);
 

@@ -24,6 +24,7 @@ public sealed class ImportSession : IAsyncDisposable
     private int _tenantsCreated;
     private long _lifecycleChanges;
     private List<TenantId> _purged = [];
+    private BlobPin? _pin;
 
     private ImportSession(StoreContext context, ImportScope scope, NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
@@ -127,7 +128,9 @@ public sealed class ImportSession : IAsyncDisposable
     /// <summary>
     /// Adds the tenants and lifecycle history the import lacks (inside the transaction, not yet
     /// committed) and returns the SHA-256 of every blob the imported versions refer to whose file is
-    /// not in the blob directory: put those in place before <see cref="CommitAsync"/>.
+    /// not in the blob directory: put those in place before <see cref="CommitAsync"/>. Every blob the
+    /// versions refer to is pinned first, so the retention job takes none of their files (those there
+    /// already, or copied in) before the import commits; the pins go when the session is disposed.
     /// </summary>
     public async Task<IReadOnlyList<string>> PrepareAsync(CancellationToken cancellationToken = default)
     {
@@ -206,6 +209,7 @@ public sealed class ImportSession : IAsyncDisposable
             _purged = purged;
         }
 
+        _pin = await _context.BlobFiles.PinAsync(await BlobsAsync(cancellationToken), cancellationToken);
         return await MissingBlobsAsync(cancellationToken);
     }
 
@@ -263,6 +267,7 @@ public sealed class ImportSession : IAsyncDisposable
     {
         await _transaction.DisposeAsync();
         await _connection.DisposeAsync();
+        _pin?.Dispose();
     }
 
     /// <summary>Refuses, before anything is staged, an import the store must not take.</summary>
@@ -308,25 +313,25 @@ public sealed class ImportSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Blobs the versions to import refer to whose file is not in the blob directory (purged tenants' blobs stay out).</summary>
-    private async Task<List<string>> MissingBlobsAsync(CancellationToken ct)
+    /// <summary>Blobs the versions to import refer to whose file is not in the blob directory (a file the retention job set aside is brought back).</summary>
+    private async Task<List<string>> MissingBlobsAsync(CancellationToken ct) =>
+        [.. (await BlobsAsync(ct)).Where(sha => !_context.BlobFiles.IsInPlace(sha))];
+
+    /// <summary>Every blob the versions to import refer to (purged tenants' blobs stay out).</summary>
+    private async Task<List<string>> BlobsAsync(CancellationToken ct)
     {
-        var missing = new List<string>();
-        await using var blobs = Command("""
+        var blobs = new List<string>();
+        await using var cmd = Command("""
             SELECT DISTINCT v.blob_sha256 FROM lb_import_versions v JOIN lb_import_allowed a ON a.tenant_id = v.tenant_id AND NOT a.purged
             WHERE v.blob_sha256 IS NOT NULL
             """);
-        await using var reader = await blobs.ExecuteReaderAsync(ct);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var sha = Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0));
-            if (!_context.BlobFiles.Exists(sha))
-            {
-                missing.Add(sha);
-            }
+            blobs.Add(Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(0)));
         }
 
-        return missing;
+        return blobs;
     }
 
     private async Task<long> InsertTablesAsync(CancellationToken ct)

@@ -43,7 +43,10 @@ public sealed class StoreBackups
     public Task<ImportSession> BeginImportAsync(ImportScope scope, CancellationToken cancellationToken = default) =>
         ImportSession.BeginAsync(_context, scope, cancellationToken);
 
-    /// <summary>Opens the bytes of a blob by its SHA-256 (lowercase hex) for copying, or null when the file is missing. The caller checks the hash.</summary>
+    /// <summary>
+    /// Opens the bytes of a blob by its SHA-256 (lowercase hex) for copying, or null when the file is missing
+    /// (a file the retention job set aside is brought back). The caller checks the hash.
+    /// </summary>
     public Stream? OpenBlob(string sha256)
     {
         if (sha256 is not { Length: 64 } || !sha256.All(char.IsAsciiHexDigitLower))
@@ -52,7 +55,7 @@ public sealed class StoreBackups
         }
 
         var path = _context.BlobFiles.PathOf(sha256);
-        return File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true) : null;
+        return _context.BlobFiles.IsInPlace(sha256) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true) : null;
     }
 
     /// <summary>The schema version of every module applied to this database ("store" → 1, …).</summary>

@@ -17,7 +17,7 @@ public sealed record DatabaseConnections(string Application, string? Owner)
 /// <summary>
 /// The two roles of a Lifeboat database: <see cref="Owner"/> owns the schemas, migrates them and
 /// imports backups; <see cref="Application"/> is what the product runs as, and holds only what the
-/// migrations grant it (0006_roles.sql). Created with an administrator's connection.
+/// migrations grant it (0007_roles.sql). Created with an administrator's connection.
 /// </summary>
 public static class DatabaseRoles
 {

@@ -10,7 +10,7 @@ internal static class Errors
 {
     public static bool IsGateError(PostgresException e) => e.SqlState.StartsWith("LB", StringComparison.Ordinal) || e.SqlState == TooOld;
 
-    /// <summary>The gate's refusal of a write to a tenant that changed after the transaction took its position (0006_roles.sql).</summary>
+    /// <summary>The gate's refusal of a write to a tenant that changed after the transaction took its position (0007_roles.sql).</summary>
     private const string TooOld = "40001";
 
     public static StoreException Translate(PostgresException e, TenantId tenant)

@@ -17,7 +17,7 @@ internal sealed class StoreContext(NpgsqlDataSource dataSource, NpgsqlDataSource
 
     public CollectionRegistry Collections { get; } = collections;
 
-    public BlobFiles BlobFiles { get; } = new(options.BlobDirectory);
+    public BlobFiles BlobFiles { get; } = new(options.BlobDirectory, options.TimeProvider);
 
     public TimeProvider Time => Options.TimeProvider;
 

@@ -283,9 +283,6 @@ CREATE TABLE lifeboat.settings (
 );
 INSERT INTO lifeboat.settings DEFAULT VALUES;
 
-CREATE FUNCTION lifeboat.normalized_name(p text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$ SELECT lower(btrim(normalize(p, NFKC))) $$;
-
 -- Removal happens only inside the functions below: they run as the schema's owner and set the
 -- reason while they remove. The application role has no DELETE privilege at all; this guard keeps
 -- any other role (a superuser's session included) from removing rows by setting the reason itself.
@@ -390,7 +387,7 @@ BEGIN
     IF v_approved IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'LB409', MESSAGE = format('erasure %s was already approved by %s', p_erasure, v_approved);
     END IF;
-    IF lifeboat.normalized_name(p_approver) = lifeboat.normalized_name(v_requester) THEN
+    IF lifeboat.principal_key(p_approver) = lifeboat.principal_key(v_requester) THEN
         RAISE EXCEPTION USING ERRCODE = 'LB403', MESSAGE = format('%s requested erasure %s and cannot also approve it; a second person must', p_approver, p_erasure);
     END IF;
     UPDATE lifeboat.erasures SET approved_by = p_approver, approved_at = clock_timestamp() WHERE erasure_id = p_erasure;
@@ -407,7 +404,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'LB404', MESSAGE = format('erasure %s does not exist', p_erasure);
     END IF;
-    IF e.approved_by IS NULL OR lifeboat.normalized_name(e.approved_by) = lifeboat.normalized_name(e.requested_by) THEN
+    IF e.approved_by IS NULL OR lifeboat.principal_key(e.approved_by) = lifeboat.principal_key(e.requested_by) THEN
         RAISE EXCEPTION USING ERRCODE = 'LB403', MESSAGE = format('erasure %s has no approval by a second person', p_erasure);
     END IF;
     IF e.executed_at IS NOT NULL THEN
@@ -425,9 +422,6 @@ BEGIN
     RETURN v_removed;
 END $$;
 
-ALTER TABLE lifeboat.erasures DROP CONSTRAINT IF EXISTS erasures_check;
-ALTER TABLE lifeboat.erasures ADD CONSTRAINT erasures_second_person
-    CHECK (approved_by IS NULL OR lifeboat.normalized_name(approved_by) <> lifeboat.normalized_name(requested_by));
 
 -- The breaker's limits and resets change through functions that write the audit log.
 CREATE FUNCTION lifeboat.set_breaker_limits(p_limits jsonb, p_actor text, p_reason text) RETURNS void

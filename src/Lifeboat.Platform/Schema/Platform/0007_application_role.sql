@@ -1,4 +1,4 @@
--- The application role (see the store's 0006_roles.sql) works the platform's own tables: their
+-- The application role (see the store's 0007_roles.sql) works the platform's own tables: their
 -- guards are triggers (the audit log is append-only for every role), not privileges. Tables later
 -- migrations create get the same rights.
 DO $$
