@@ -56,6 +56,15 @@ internal sealed class BackgroundLoad(LifeboatPlatform platform, IReadOnlyList<Si
 
     public void Dispose() => _stop.Dispose();
 
+    /// <summary>No more writes to <paramref name="sites"/>: the script deleted them, and their customers stopped there.</summary>
+    public void Close(IEnumerable<SiteId> sites)
+    {
+        foreach (var site in sites)
+        {
+            _closed[site] = true;
+        }
+    }
+
     /// <summary>Acknowledged writes whose content is not what the store holds now (each writer owns its records, so the last acknowledgement is the truth).</summary>
     public async Task<long> CountLostAsync(CancellationToken ct)
     {

@@ -173,6 +173,9 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         var targets = await platform.Plans.TargetsAsync(plan.Id, ct);
         state.Deleted = targets.Count(t => t.State == TargetState.Applied);
         state.DeletedAt = targets.Where(t => t.AppliedAt is not null).ToDictionary(t => t.Site, t => t.AppliedAt!.Value);
+        // The deleted sites' customers stopped at the deletion (a writer that has not tried one since would not know):
+        // none of them writes again before the check that each restored site equals its own point.
+        state.Load?.Close(state.DeletedAt.Keys);
         var first = targets.Where(t => t.BeforePosition is not null).MinBy(t => t.BeforePosition);
         if (first is not null)
         {

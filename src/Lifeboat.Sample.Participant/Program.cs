@@ -29,9 +29,11 @@ SearchIndex opened;
 try
 {
     opened = await SearchIndex.OpenAsync(connection,
-        builder.Configuration["Participant:Blobs"] is { Length: > 0 } blobs ? blobs : Path.Combine(Path.GetTempPath(), "lifeboat-sample-search-blobs"));
+        builder.Configuration["Participant:Blobs"] is { Length: > 0 } blobs ? blobs : Path.Combine(Path.GetTempPath(), "lifeboat-sample-search-blobs"),
+        // The owner role's connection, which migrates the index's schema; the index itself runs as the application role.
+        builder.Configuration["Participant:OwnerConnection"] is { Length: > 0 } owner ? owner : null);
 }
-catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException)
+catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException or Lifeboat.Storage.StoreException)
 {
     await Console.Error.WriteLineAsync($"The search index cannot open its store: {e.Message}");
     return 2;

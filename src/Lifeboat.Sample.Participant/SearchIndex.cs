@@ -31,7 +31,7 @@ public sealed class SearchIndex : IAsyncDisposable
     private SearchIndex(TenantStore store) => _store = store;
 
     /// <summary>Opens the index on a database of its own (never Lifeboat's: the same site IDs would collide).</summary>
-    public static async Task<SearchIndex> OpenAsync(string connectionString, string blobDirectory, CancellationToken ct = default)
+    public static async Task<SearchIndex> OpenAsync(string connectionString, string blobDirectory, string? ownerConnectionString = null, CancellationToken ct = default)
     {
         await using (var connection = new NpgsqlConnection(connectionString))
         {
@@ -44,7 +44,13 @@ public sealed class SearchIndex : IAsyncDisposable
             }
         }
 
-        return new SearchIndex(await TenantStore.OpenAsync(new StoreOptions { ConnectionString = connectionString, BlobDirectory = blobDirectory, Actor = "search" }, ct));
+        return new SearchIndex(await TenantStore.OpenAsync(new StoreOptions
+        {
+            ConnectionString = connectionString,
+            OwnerConnectionString = ownerConnectionString,
+            BlobDirectory = blobDirectory,
+            Actor = "search",
+        }, ct));
     }
 
     public async Task IndexAsync(TenantId site, IndexedDocument document, CancellationToken ct)

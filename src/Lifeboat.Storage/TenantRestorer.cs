@@ -161,16 +161,36 @@ public sealed class TenantRestorer
         await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await Exec(connection, tx, "SELECT pg_advisory_xact_lock(lifeboat.tenant_lock_key($1))", cancellationToken, tenant.Value);
-        await using var cmd = new NpgsqlCommand("""
+        RestoreExpectation? expectation = null;
+        await using (var cmd = new NpgsqlCommand("""
             SELECT CASE WHEN restore_id IS NULL THEN state ELSE 'Restoring' END,
                    (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM lifeboat.commit_position)
             FROM lifeboat.tenants WHERE tenant_id = $1
-            """, connection, tx);
-        cmd.Parameters.Add(new() { Value = tenant.Value });
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new RestoreExpectation(Enum.Parse<TenantState>(reader.GetString(0)), reader.GetInt64(1))
-            : throw new TenantNotFoundException(tenant, $"tenant {tenant} does not exist. Check the tenant ID.");
+            """, connection, tx))
+        {
+            cmd.Parameters.Add(new() { Value = tenant.Value });
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                expectation = new RestoreExpectation(Enum.Parse<TenantState>(reader.GetString(0)), reader.GetInt64(1));
+            }
+        }
+
+        if (expectation is null)
+        {
+            throw new TenantNotFoundException(tenant, $"tenant {tenant} does not exist. Check the tenant ID.");
+        }
+
+        if (expectation.State != TenantState.Purged)
+        {
+            // The fence moves to the expectation's position: a transaction that took an older position (it wrote another
+            // tenant first) is refused when it comes to write this one, and retries with a position above the expectation.
+            await Exec(connection, tx, "UPDATE lifeboat.tenants SET fence_position = greatest(fence_position, $2) WHERE tenant_id = $1", cancellationToken,
+                tenant.Value, expectation.Position);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return expectation;
     }
 
     /// <summary>Throws the error a restore of the tenant to the point would meet (future, before the tenant, outside retention, purged).</summary>

@@ -38,11 +38,11 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
         uncovered.ShouldContain("error:");
 
         await using var empty = await PostgresServer.CreateDatabaseAsync("cli-restore-all");
-        var (allExit, all) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--blobs", Path.Combine(cli.Home, "restored-blobs"));
+        var (allExit, all) = await cli.RunAsync("backup", "restore-all", "--into", empty.OwnerConnectionString, "--blobs", Path.Combine(cli.Home, "restored-blobs"));
         allExit.ShouldBe(0, all);
         all.ShouldContain("The environment is back as of");
         var unused = Path.Combine(cli.Home, "never-created-blobs");
-        var (againExit, again) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--blobs", unused);
+        var (againExit, again) = await cli.RunAsync("backup", "restore-all", "--into", empty.OwnerConnectionString, "--blobs", unused);
         againExit.ShouldBe(2);
         again.ShouldContain("the target database is not empty");
         Directory.Exists(unused).ShouldBeFalse("a refused restore creates nothing, not even its blob folder");
@@ -112,8 +112,8 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
         var live = Path.Combine(cli.Home, "blobs");
         var liveFiles = Directory.EnumerateFiles(live, "*", SearchOption.AllDirectories).Count();
 
-        var (noBlobsExit, noBlobs) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--backups", folder);
-        var (liveExit, intoLive) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--backups", folder,
+        var (noBlobsExit, noBlobs) = await cli.RunAsync("backup", "restore-all", "--into", empty.OwnerConnectionString, "--backups", folder);
+        var (liveExit, intoLive) = await cli.RunAsync("backup", "restore-all", "--into", empty.OwnerConnectionString, "--backups", folder,
             "--blobs", Path.Combine(cli.Home, "blobs", "..", "blobs") + "/");
         (noBlobs, intoLive) = (Flat(noBlobs), Flat(intoLive));
 
@@ -131,7 +131,7 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
         Directory.EnumerateFiles(live, "*", SearchOption.AllDirectories).Count().ShouldBe(liveFiles);
         (await TablesAsync(empty.ConnectionString)).ShouldBe(0, "the target database was not touched");
 
-        var (forcedExit, forced) = await cli.RunAsync("backup", "restore-all", "--into", empty.ConnectionString, "--backups", folder, "--blobs", live, "--allow-live-blobs");
+        var (forcedExit, forced) = await cli.RunAsync("backup", "restore-all", "--into", empty.OwnerConnectionString, "--backups", folder, "--blobs", live, "--allow-live-blobs");
         forcedExit.ShouldBe(0, forced);
         forced.ShouldContain("The environment is back as of");
     }

@@ -1,3 +1,5 @@
+using Lifeboat.Platform;
+using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
 using Spectre.Console;
 
@@ -15,7 +17,22 @@ public sealed class CliFixture : IAsyncLifetime
     /// <summary>The database as the product reaches it: the application role, and the owner that migrates it.</summary>
     public DatabaseConnections Connections => new(_database!.ConnectionString, _database.OwnerConnectionString);
 
-    public async ValueTask InitializeAsync() => _database = await PostgresServer.CreateDatabaseAsync("cli");
+    /// <summary>A database of its own, under the default policy without the breaker: tests of other things delete many sites a minute.</summary>
+    public async ValueTask InitializeAsync()
+    {
+        _database = await PostgresServer.CreateDatabaseAsync("cli");
+        await using var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
+        {
+            Store = new StoreOptions
+            {
+                ConnectionString = _database.ConnectionString,
+                OwnerConnectionString = _database.OwnerConnectionString,
+                BlobDirectory = Path.Combine(Home, "blobs"),
+                Actor = "test",
+            },
+        });
+        await PlatformFixture.PutInForceAsync(platform, PlatformFixture.WithoutBreaker);
+    }
 
     public Task<(int Exit, string Output)> RunAsync(params string[] args) => RunAsAsync("tester", args);
 

@@ -15,7 +15,9 @@ public sealed partial class RestoreCommandTests(CliFixture cli) : IClassFixture<
     {
         await using var platform = await OpenAsync();
         var site = (await platform.Sites.CreateAsync($"Held {Guid.NewGuid():n}", "eu-west")).Id;
-        var point = RecoveryPoint.AtTime((await platform.Store.Records.PutAsync(site.Tenant, Issues, "iss-1", new { title = "before", status = "open" })).Stamp);
+        var written = await platform.Store.Records.PutAsync(site.Tenant, Issues, "iss-1", new { title = "before", status = "open" });
+        // A time means what had committed by then: the write's commit time, not its stamp.
+        var point = RecoveryPoint.AtTime((await platform.Store.Restores.CommittedAtAsync(written.Position))!.Value);
         await platform.Sites.DeleteAsync(site, "the script");
 
         // A participant that is down fails the site after the job's own steps took it: it stays Restoring, owned by the job.
@@ -108,7 +110,13 @@ public sealed partial class RestoreCommandTests(CliFixture cli) : IClassFixture<
 
     private async Task<LifeboatPlatform> OpenAsync() => await LifeboatPlatform.OpenAsync(new PlatformOptions
     {
-        Store = new StoreOptions { ConnectionString = cli.ConnectionString, BlobDirectory = Path.Combine(cli.Home, "blobs"), Actor = "test" },
+        Store = new StoreOptions
+        {
+            ConnectionString = cli.ConnectionString,
+            OwnerConnectionString = cli.Connections.Owner,
+            BlobDirectory = Path.Combine(cli.Home, "blobs"),
+            Actor = "test",
+        },
     });
 
     private static string JobIdIn(string output) => JobId().Match(output).Value;

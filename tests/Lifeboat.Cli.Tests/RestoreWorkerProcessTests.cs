@@ -100,6 +100,7 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
             RestoreJobId job;
             await using (var platform = await OpenAsync(connection, home))
             {
+                await PlatformFixture.PutInForceAsync(platform, PlatformFixture.WithoutBreaker);
                 sites = await DamagedSitesAsync(platform, 40);
                 job = (await platform.Restores.StartAsync(new RestoreJobRequest("crash test") { Sites = sites.Sites, Point = sites.Point })).Id;
             }

@@ -36,18 +36,22 @@ internal sealed class BackupEnvironment : IAsyncDisposable
     public static async Task<BackupEnvironment> CreateAsync()
     {
         var env = new BackupEnvironment(await PostgresServer.CreateDatabaseAsync("backup"));
-        env.Platform = await LifeboatPlatform.OpenAsync(env.Options(env.Database.ConnectionString, "blobs"));
+        env.Platform = await LifeboatPlatform.OpenAsync(env.Options(env.Database, "blobs"));
         await env.Platform.Provisioning.RegisterProductAsync(PlatformFixture.Tracker, "Tracker");
         await env.Platform.Apps.RegisterAsync(PlatformFixture.LegacyApp, "Legacy Insights", "Example Vendor");
         return env;
     }
 
+    /// <summary>Options for a platform on <paramref name="database"/> (as the product reaches it: the application role, and the owner that migrates).</summary>
+    public PlatformOptions Options(TestDatabase database, string blobFolder) => Options(database.ConnectionString, blobFolder, database.OwnerConnectionString);
+
     /// <summary>Options for a platform on <paramref name="connectionString"/>, with its own blob folder, sharing this environment's backups and clock.</summary>
-    public PlatformOptions Options(string connectionString, string blobFolder) => new()
+    public PlatformOptions Options(string connectionString, string blobFolder, string? ownerConnectionString = null) => new()
     {
         Store = new StoreOptions
         {
             ConnectionString = connectionString,
+            OwnerConnectionString = ownerConnectionString,
             BlobDirectory = Path.Combine(_folder, blobFolder),
             TimeProvider = Clock,
             Actor = "test",

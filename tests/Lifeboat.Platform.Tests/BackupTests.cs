@@ -112,10 +112,10 @@ public sealed class BackupTests
         var sitesBefore = await p.Sites.ListAsync();
 
         // The live database is lost: its versions are gone.
-        await BackupEnvironment.ExecuteAsync(env.Database.ConnectionString, "DROP TABLE lifeboat.record_history, lifeboat.records");
+        await BackupEnvironment.ExecuteAsync(env.Database.OwnerConnectionString, "DROP TABLE lifeboat.record_history, lifeboat.records");
         await Should.ThrowAsync<PostgresException>(() => p.Identity.UsersAsync(acme.Id));
         var empty = await env.EmptyDatabaseAsync();
-        var target = env.Options(empty.ConnectionString, "restored-blobs");
+        var target = env.Options(empty, "restored-blobs");
 
         var report = await new BackupDirectory(env.BackupFolder, env.Clock).RestoreEnvironmentAsync(target);
 
@@ -354,10 +354,10 @@ public sealed class BackupTests
         notCovered.Message.ShouldContain($"{full.Id}: from");
         (await env.Platform.Store.Records.GetAsync(site.Id.Tenant, "tracker.issues", "iss-1")).ShouldNotBeNull();
         (await Should.ThrowAsync<PlatformException>(() => env.Backups.FullAsync(SiteId.Parse("site_01jd8x2k9q4m7t6v5w3y1z0a8b")))).Kind.ShouldBe(PlatformErrorKind.NotFound);
-        (await Should.ThrowAsync<PlatformException>(() => env.Backups.Directory.RestoreEnvironmentAsync(env.Options(env.Database.ConnectionString, "blobs"))))
+        (await Should.ThrowAsync<PlatformException>(() => env.Backups.Directory.RestoreEnvironmentAsync(env.Options(env.Database, "blobs"))))
             .Message.ShouldContain("there is no backup of the environment");
         await env.Backups.FullAsync();
-        (await Should.ThrowAsync<PlatformException>(() => env.Backups.Directory.RestoreEnvironmentAsync(env.Options(env.Database.ConnectionString, "blobs"))))
+        (await Should.ThrowAsync<PlatformException>(() => env.Backups.Directory.RestoreEnvironmentAsync(env.Options(env.Database, "blobs"))))
             .Message.ShouldContain("the target database is not empty");
         var missing = new NpgsqlConnectionStringBuilder(env.Database.ConnectionString) { Database = "no_such_database" }.ConnectionString;
         (await Should.ThrowAsync<PlatformException>(() => env.Backups.Directory.RestoreEnvironmentAsync(env.Options(missing, "blobs"))))
@@ -429,8 +429,9 @@ public sealed class BackupTests
         var tables = await BackupEnvironment.DumpAsync(env.Database.ConnectionString,
             "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema IN ('lifeboat', 'platform') AND table_type = 'BASE TABLE'");
 
+        // lifeboat.settings is not carried: its one row is what the restored environment's own options say when it opens.
         var carried = PlatformTables.All.Concat(StoreBackups.StoreTables).Select(t => t.Name)
-            .Concat(["lifeboat.tenants", "lifeboat.tenant_history", "lifeboat.commits", "lifeboat.records", "lifeboat.record_history", "lifeboat.schema_migrations"]);
+            .Concat(["lifeboat.tenants", "lifeboat.tenant_history", "lifeboat.commits", "lifeboat.records", "lifeboat.record_history", "lifeboat.schema_migrations", "lifeboat.settings"]);
         tables.ShouldBe(carried, ignoreOrder: true);
     }
 
@@ -478,14 +479,14 @@ public sealed class BackupTests
         return rows;
     }
 
-    /// <summary>The site's rows vanish from the live database (the guard passed as the retention job would), blob files too.</summary>
+    /// <summary>The site's rows vanish from the live database (removed by its owner, past the guard as the removal functions pass it), blob files too.</summary>
     private static async Task LoseSiteAsync(BackupEnvironment env, SiteId site)
     {
         var blobs = await BackupEnvironment.DumpAsync(env.Database.ConnectionString, $"""
             SELECT DISTINCT encode(blob_sha256, 'hex') FROM (SELECT blob_sha256 FROM lifeboat.records WHERE tenant_id = '{site}'
                 UNION ALL SELECT blob_sha256 FROM lifeboat.record_history WHERE tenant_id = '{site}') v WHERE blob_sha256 IS NOT NULL
             """);
-        await BackupEnvironment.ExecuteAsync(env.Database.ConnectionString, $"""
+        await BackupEnvironment.ExecuteAsync(env.Database.OwnerConnectionString, $"""
             SELECT set_config('lifeboat.removal', 'retention', true);
             DELETE FROM lifeboat.records WHERE tenant_id = '{site}';
             DELETE FROM lifeboat.record_history WHERE tenant_id = '{site}';

@@ -8,8 +8,8 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
 {
     private LifeboatPlatform Platform => fixture.Platform;
 
-    /// <summary>The policy is the environment's, shared by this class's tests: each starts from the defaults.</summary>
-    public async ValueTask InitializeAsync() => await fixture.PutInForceAsync(PlanPolicy.Default);
+    /// <summary>The policy is the environment's, shared by this class's tests: each starts from the defaults (the breaker off; its tests are its own).</summary>
+    public async ValueTask InitializeAsync() => await fixture.PutInForceAsync(PlatformFixture.WithoutBreaker);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -46,7 +46,7 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
         await Platform.WithActor("bob").Plans.ApproveAsync(plan.Id, plan.ContentHash);
         var done = await Platform.Plans.Runner.RunAsync(plan.Id);
 
-        done.State.ShouldBe(PlanState.Completed);
+        done.State.ShouldBe(PlanState.Completed, done.StateReason);
         done.Waves.Select(w => w.Kind).ShouldBe(["internal", "canary", "rollout", "rollout", "rollout"]);
         done.Waves[0].Size.ShouldBe(2);
         done.Waves[1].Size.ShouldBe(2, "5% of 22 customer targets, rounded up");

@@ -19,7 +19,7 @@ public sealed class PolicyTests : IAsyncLifetime
           delete-site: 100
         """;
 
-    private readonly PlatformFixture _fixture = new();
+    private readonly PlatformFixture _fixture = PlatformFixture.UnderTheDefaults();
 
     private LifeboatPlatform Platform => _fixture.Platform;
 

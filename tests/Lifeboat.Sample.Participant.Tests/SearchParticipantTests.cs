@@ -20,7 +20,7 @@ public sealed class SearchParticipantTests(PlatformFixture fixture) : IClassFixt
         await using var database = await PostgresServer.CreateDatabaseAsync("search");
         try
         {
-            await using var search = await SearchProcess.StartAsync(database.ConnectionString, blobs);
+            await using var search = await SearchProcess.StartAsync(database, blobs);
             await using var platform = await fixture.OpenAsync(PlatformFixture.WithoutBreaker, TimeProvider.System);
             var participant = await platform.Restores.Participants.RegisterAsync("search", search.ProtocolUrl, TimeSpan.FromSeconds(30));
 

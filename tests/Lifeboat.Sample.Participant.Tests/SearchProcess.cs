@@ -48,9 +48,10 @@ internal sealed partial class SearchProcess : IAsyncDisposable
         return Process.Start(info)!;
     }
 
-    public static async Task<SearchProcess> StartAsync(string connection, string blobs)
+    public static async Task<SearchProcess> StartAsync(TestDatabase database, string blobs)
     {
-        var process = Launch("--urls", "http://127.0.0.1:0", "--Participant:Connection", connection, "--Participant:Blobs", blobs);
+        var process = Launch("--urls", "http://127.0.0.1:0", "--Participant:Connection", database.ConnectionString, "--Participant:OwnerConnection", database.OwnerConnectionString,
+            "--Participant:Blobs", blobs);
         var output = new StringBuilder();
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         void Read(string? line)

@@ -44,6 +44,7 @@ public class ServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Lifeboat:Connection", _database!.ConnectionString);
+        builder.UseSetting("Lifeboat:OwnerConnection", _database.OwnerConnectionString);
         builder.UseSetting("Lifeboat:Blobs", BlobDirectory);
         builder.UseSetting("Lifeboat:Home", Path.Combine(Path.GetTempPath(), "lifeboat-test-home", Guid.NewGuid().ToString("n")));
         builder.UseSetting(DetectorService.IntervalKey, "0");

@@ -245,13 +245,18 @@ public sealed class RestoreModelTests(StoreFixture fixture) : IClassFixture<Stor
         List<string> log, string job)
     {
         var members = tenants.OrderBy(_ => random.Next()).Take(random.Next(2, 5)).ToList();
-        var plan = members.Select(t =>
+        var plan = new List<(ModelTenant Tenant, long Position, RecoveryPoint Point)>();
+        foreach (var t in members)
         {
             var own = points.Where(p => p.Position >= t.CreatedPosition).ToList();
             var (position, stamp) = own[random.Next(own.Count)];
-            var point = random.Next(5) == 0 && stamp is { } time ? RecoveryPoint.AtTime(time) : RecoveryPoint.AtPosition(position);
-            return (Tenant: t, Position: position, Point: point);
-        }).ToList();
+            // A time selects what had committed by then: the commit's own time, not its stamp (taken before it committed).
+            var point = random.Next(5) == 0 && stamp is not null && await store.Restores.CommittedAtAsync(position) is { } time
+                ? RecoveryPoint.AtTime(time)
+                : RecoveryPoint.AtPosition(position);
+            plan.Add((t, position, point));
+        }
+
         log.Add($"{job}: {string.Join(", ", plan.Select(p => $"{p.Tenant.Id} to {p.Point} (is {p.Tenant.State})"))}");
         var expectations = new Dictionary<TenantId, RestoreExpectation>();
         foreach (var (t, _, _) in plan)

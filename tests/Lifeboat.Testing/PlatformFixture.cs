@@ -13,7 +13,20 @@ public sealed class PlatformFixture : IAsyncLifetime
     public static readonly ProductId Wiki = ProductId.Parse("prd_wiki");
     public static readonly AppId LegacyApp = AppId.Parse("app_legacyinsights");
 
+    private readonly bool _withoutBreaker;
     private TestDatabase? _database;
+
+    /// <summary>An environment under <see cref="WithoutBreaker"/>, put in force as its first policy version.</summary>
+    public PlatformFixture()
+        : this(withoutBreaker: true)
+    {
+    }
+
+    /// <summary>With <paramref name="withoutBreaker"/> false, a fresh environment: version 0, the built-in defaults.</summary>
+    private PlatformFixture(bool withoutBreaker) => _withoutBreaker = withoutBreaker;
+
+    /// <summary>A fresh environment under version 0 of the policy, the built-in defaults (breaker on), for tests of the policy itself.</summary>
+    public static PlatformFixture UnderTheDefaults() => new(withoutBreaker: false);
 
     public LifeboatPlatform Platform { get; private set; } = null!;
 
@@ -45,7 +58,10 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         _database = await PostgresServer.CreateDatabaseAsync("platform");
         Platform = await LifeboatPlatform.OpenAsync(Options);
-        await PutInForceAsync(WithoutBreaker);
+        if (_withoutBreaker)
+        {
+            await PutInForceAsync(WithoutBreaker);
+        }
         await Platform.Provisioning.RegisterProductAsync(Tracker, "Tracker");
         await Platform.Provisioning.RegisterProductAsync(Wiki, "Wiki");
         await Platform.Apps.RegisterAsync(LegacyApp, "Legacy Insights", "Example Vendor");
@@ -73,16 +89,19 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 
     /// <summary>Makes <paramref name="policy"/> the environment's policy, unless its rules are in force already.</summary>
-    public async Task PutInForceAsync(PlanPolicy policy)
+    public Task PutInForceAsync(PlanPolicy policy) => PutInForceAsync(Platform, policy);
+
+    /// <summary>Makes <paramref name="policy"/> the policy of <paramref name="platform"/>'s environment as two people would, unless its rules are in force already.</summary>
+    public static async Task PutInForceAsync(LifeboatPlatform platform, PlanPolicy policy)
     {
         var yaml = policy.ToYaml();
-        if ((await Platform.Policy.ReadAsync()).Policy.ToYaml() == yaml)
+        if ((await platform.Policy.ReadAsync()).Policy.ToYaml() == yaml)
         {
             return;
         }
 
-        var proposed = await Platform.WithActor("policy-author").Policy.ProposeAsync(yaml, "the test's policy");
-        await Platform.WithActor("policy-approver").Policy.ApproveAsync(proposed.Version, proposed.ContentHash);
+        var proposed = await platform.WithActor("policy-author").Policy.ProposeAsync(yaml, "the test's policy");
+        await platform.WithActor("policy-approver").Policy.ApproveAsync(proposed.Version, proposed.ContentHash);
     }
 
     /// <summary>A site of its own for one test, with a unique name.</summary>

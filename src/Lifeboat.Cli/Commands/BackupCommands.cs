@@ -200,7 +200,11 @@ internal static class BackupCommands
 
     private static Command RestoreAll(BackupCommandContext c)
     {
-        var into = new Option<string>("--into") { Description = "Connection string of the new, empty database to fill", Required = true };
+        var into = new Option<string>("--into")
+        {
+            Description = "Connection string of the new, empty database to fill, as its owner role (restoring migrates the schema and imports history, which the application role may not)",
+            Required = true,
+        };
         var blobs = new Option<string?>("--blobs") { Description = "The new environment's blob folder: a new folder (required; never the live one unless --allow-live-blobs)" };
         var allowLive = new Option<bool>("--allow-live-blobs")
         {
@@ -216,6 +220,7 @@ internal static class BackupCommands
                 Store = new StoreOptions
                 {
                     ConnectionString = parse.GetValue(into)!,
+                    OwnerConnectionString = parse.GetValue(into)!,
                     BlobDirectory = NewBlobFolder(parse.GetValue(blobs), c.Globals.HomeOf(parse).BlobDirectory, parse.GetValue(allowLive)),
                     Actor = c.Globals.ActorOf(parse),
                 },
@@ -235,7 +240,7 @@ internal static class BackupCommands
             table.AddRow("Blob files", N(report.BlobsCopied));
             table.AddRow("Purged tenants (kept purged)", N(report.Import.PurgedTenantsSkipped.Count));
             c.Console.Write(table);
-            c.Console.MarkupLine($"The environment is back as of [bold]{report.Point}[/] (chain {report.Chain}: {string.Join(", ", report.BackupsUsed)}). Point Lifeboat at it with --connection or LIFEBOAT_CONNECTION.");
+            c.Console.MarkupLine($"The environment is back as of [bold]{report.Point}[/] (chain {report.Chain}: {string.Join(", ", report.BackupsUsed)}). Point Lifeboat at it with --connection (its application role) and --owner-connection, or LIFEBOAT_CONNECTION and LIFEBOAT_OWNER_CONNECTION.");
             return LifeboatCli.Ok;
         });
         return command;
