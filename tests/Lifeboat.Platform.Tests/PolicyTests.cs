@@ -19,6 +19,9 @@ public sealed class PolicyTests : IAsyncLifetime
           delete-site: 100
         """;
 
+    /// <summary>The defaults, but the breaker, which would stop a 6-site deletion whoever approved it: these tests are about approvals.</summary>
+    private const string DefaultsWithoutBreaker = "# the defaults\nbreaker:\n  enabled: false\n";
+
     private readonly PlatformFixture _fixture = PlatformFixture.UnderTheDefaults();
 
     private LifeboatPlatform Platform => _fixture.Platform;
@@ -165,7 +168,7 @@ public sealed class PolicyTests : IAsyncLifetime
         var sites = await SitesAsync(6);
         await PutInForceAsync(Loose);
         var plan = await Platform.WithActor("alice").Plans.SubmitAsync(DeleteSites(sites));
-        await PutInForceAsync("# the defaults\n");
+        await PutInForceAsync(DefaultsWithoutBreaker);
 
         var refused = await Should.ThrowAsync<PlatformException>(() => Platform.WithActor("alice").Plans.Runner.RunAsync(plan.Id));
 
@@ -191,7 +194,7 @@ public sealed class PolicyTests : IAsyncLifetime
             if (!tightened)
             {
                 tightened = true;
-                PutInForceAsync("# the defaults\n").GetAwaiter().GetResult();
+                PutInForceAsync(DefaultsWithoutBreaker).GetAwaiter().GetResult();
             }
         }));
 

@@ -184,7 +184,7 @@ public sealed class RestoreJobTests(PlatformFixture fixture) : IClassFixture<Pla
     public async Task AJobFromAPlan_BringsEachSiteBackToTheInstantBeforeItsOwnDeletion_KeepingWhatItsCustomersWroteAfterEarlierWaves()
     {
         // The plan waits a minute of the test clock after each target, so the test writes to B between the waves.
-        var policy = new PlanPolicy();
+        var policy = PlatformFixture.WithoutBreaker;
         policy.Waves.PaceMilliseconds = 60_000;
         await using var platform = await fixture.OpenAsync(policy, fixture.Clock);
         var sites = await SitesWithDataAsync(platform, 2);

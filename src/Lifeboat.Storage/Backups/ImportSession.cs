@@ -167,8 +167,8 @@ public sealed class ImportSession : IAsyncDisposable
 
         // A tenant the store lacks comes back in the lifecycle state it had at the point.
         await using (var create = Command($"""
-            INSERT INTO lifeboat.tenants (tenant_id, state, restore_id, created_position, created_at, state_position, state_changed_at)
-            SELECT t.tenant_id, s.state, NULL, t.created_position, t.created_at, s.position, s.stamp
+            INSERT INTO lifeboat.tenants (tenant_id, state, restore_id, created_position, created_at, state_position, state_changed_at, fence_position)
+            SELECT t.tenant_id, s.state, NULL, t.created_position, t.created_at, s.position, s.stamp, s.position
             FROM lb_import_tenants t
             CROSS JOIN LATERAL (
                 SELECT h.state, h.position, h.stamp FROM lifeboat.tenant_history h

@@ -24,9 +24,10 @@ CREATE INDEX destructive_events_recent ON lifeboat.destructive_events (action, c
 -- Records: a tombstone that replaces a live version, whoever wrote it. Transition tables have no
 -- statistics: with filters on both sides the planner guesses a row or two and picks a nested loop,
 -- which for a statement of 8,000 tombstones compares every pair. The keys are equal on both sides,
--- so a hash join is always right.
+-- so a hash join is always right. With nested loops off every plan inside looks costly, and JIT
+-- would compile each statement of the trigger (a tenth of a second each): JIT is off in it too.
 CREATE OR REPLACE FUNCTION lifeboat.keep_superseded_versions() RETURNS trigger
-LANGUAGE plpgsql SET enable_nestloop = off AS $$
+LANGUAGE plpgsql SET enable_nestloop = off SET jit = off AS $$
 BEGIN
     -- A statement updates a row at most once, so the key pairs each old version with its replacement.
     INSERT INTO lifeboat.record_history

@@ -73,7 +73,7 @@ END $$;
 
 -- Superseded versions move to history as the owner: the application role has no INSERT there.
 CREATE OR REPLACE FUNCTION lifeboat.keep_superseded_versions() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, lifeboat SET enable_nestloop = off AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, lifeboat SET enable_nestloop = off SET jit = off AS $$
 DECLARE
     v_mine bigint;
 BEGIN
