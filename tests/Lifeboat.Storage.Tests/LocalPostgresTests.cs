@@ -70,6 +70,23 @@ public sealed class LocalPostgresTests : IAsyncLifetime
         await Should.ThrowAsync<PostgresException>(() => Execute(noPassword, "SELECT 1"));
     }
 
+    [Fact]
+    public async Task RunAsRoot_InAHomeThePostgresUserCannotEnter_SaysWhatIsWrongAndWhatToDo_AndCreatesNothing()
+    {
+        Assert.SkipUnless(Environment.UserName == "root", "only root hands the server to the postgres user");
+        // What `mktemp -d` makes: a folder only its owner may enter.
+        var locked = Directory.CreateDirectory(_home);
+        File.SetUnixFileMode(locked.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _server = new LocalPostgres(Path.Combine(locked.FullName, "lifeboat"), PostgresTuning.Disposable);
+
+        var refused = await Should.ThrowAsync<StoreConfigurationException>(() => _server.EnsureStartedAsync("lifeboat"));
+
+        refused.Message.ShouldContain($"cannot enter {locked.FullName} (mode 700)");
+        refused.Message.ShouldContain($"chmod o+x {locked.FullName}");
+        refused.Message.ShouldContain("LIFEBOAT_HOME");
+        Directory.Exists(Path.Combine(locked.FullName, "lifeboat")).ShouldBeFalse("nothing was created");
+    }
+
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
     public async ValueTask DisposeAsync()
