@@ -160,6 +160,27 @@ public sealed class ApplicationRoleTests(StoreFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task AnUnmigratedDatabase_OpenedAsTheApplicationRoleAlone_IsRefusedSayingWhichConnectionToGive_ThenOpensOnceMigrated()
+    {
+        await using var fresh = await PostgresServer.CreateDatabaseAsync("unmigrated");
+        StoreOptions Options(string? owner) => new()
+        {
+            ConnectionString = fresh.ConnectionString,
+            OwnerConnectionString = owner,
+            BlobDirectory = fixture.BlobDirectory,
+            Actor = "test",
+        };
+
+        var refused = await Should.ThrowAsync<StoreConfigurationException>(() => TenantStore.OpenAsync(Options(null)));
+        refused.Message.ShouldContain("the role lifeboat_app may not apply them");
+        refused.Message.ShouldContain("--owner-connection");
+
+        await (await TenantStore.OpenAsync(Options(fresh.OwnerConnectionString))).DisposeAsync();
+        await using var asApplication = await TenantStore.OpenAsync(Options(null));
+        (await asApplication.Tenants.CreateAsync(TenantId.Parse("t-after-migration"))).State.ShouldBe(TenantState.Active);
+    }
+
+    [Fact]
     public void RawSqlAccessToTenantTables_IsNotPartOfThePublicSurface()
     {
         Property(typeof(TenantStore), "DataSource").ShouldBeNull();

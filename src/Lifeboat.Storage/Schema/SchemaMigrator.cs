@@ -69,7 +69,8 @@ public static class SchemaMigrator
         {
             throw new StoreConfigurationException(
                 $"the schema has migrations to apply, and the role {connection.UserName} may not apply them ({e.MessageText}): " +
-                "give the owner role's connection as well (--owner-connection, LIFEBOAT_OWNER_CONNECTION, or StoreOptions.OwnerConnectionString).");
+                "give the owner role's connection as well: lifeboat --owner-connection, LIFEBOAT_OWNER_CONNECTION, the server's Lifeboat:OwnerConnection, " +
+                "or StoreOptions.OwnerConnectionString.");
         }
         finally
         {
