@@ -181,6 +181,33 @@ public sealed class ApplicationRoleTests(StoreFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task ASchemaNewerThanThisProgram_IsRefused_AsTheApplicationRoleToo()
+    {
+        await using var fresh = await PostgresServer.CreateDatabaseAsync("newer");
+        StoreOptions Options(string? owner) => new()
+        {
+            ConnectionString = fresh.ConnectionString,
+            OwnerConnectionString = owner,
+            BlobDirectory = fixture.BlobDirectory,
+            Actor = "test",
+        };
+        await (await TenantStore.OpenAsync(Options(fresh.OwnerConnectionString))).DisposeAsync();
+        await using (var owner = new NpgsqlConnection(fresh.OwnerConnectionString))
+        {
+            await owner.OpenAsync();
+            await using var later = new NpgsqlCommand(
+                "INSERT INTO lifeboat.schema_migrations (module, version, name) SELECT module, max(version) + 1, 'from a later Lifeboat' FROM lifeboat.schema_migrations WHERE module = 'store' GROUP BY module",
+                owner);
+            await later.ExecuteNonQueryAsync();
+        }
+
+        foreach (var owner in new[] { null, fresh.OwnerConnectionString })
+        {
+            (await Should.ThrowAsync<StoreConfigurationException>(() => TenantStore.OpenAsync(Options(owner)))).Message.ShouldContain("newer than this program knows");
+        }
+    }
+
+    [Fact]
     public void RawSqlAccessToTenantTables_IsNotPartOfThePublicSurface()
     {
         Property(typeof(TenantStore), "DataSource").ShouldBeNull();

@@ -15,8 +15,10 @@ public static class SchemaMigrator
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(sources);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var known = sources.Select(source => (source.Module, Migrations: source.Load())).ToList();
         // Up to date: nothing to lock or create, so the application role (which may create nothing) opens a migrated store.
-        if (await UpToDateAsync(connection, sources, cancellationToken))
+        // A schema newer than this program is refused here, before anything is tried.
+        if (await UpToDateAsync(connection, known, cancellationToken))
         {
             return 0;
         }
@@ -35,16 +37,9 @@ public static class SchemaMigrator
                 """, null, cancellationToken);
 
             var applied = 0;
-            foreach (var source in sources)
+            foreach (var (module, migrations) in known)
             {
-                var current = await CurrentVersion(connection, source.Module, cancellationToken);
-                var migrations = source.Load();
-                if (current > migrations.Count)
-                {
-                    throw new StoreConfigurationException(
-                        $"the database's '{source.Module}' schema is at version {current}, newer than this program knows ({migrations.Count}); run a newer Lifeboat.");
-                }
-
+                var current = RequireNotNewer(module, await CurrentVersion(connection, module, cancellationToken), migrations);
                 foreach (var migration in migrations.Where(m => m.Version > current))
                 {
                     await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -78,7 +73,8 @@ public static class SchemaMigrator
         }
     }
 
-    private static async Task<bool> UpToDateAsync(NpgsqlConnection connection, IReadOnlyList<MigrationSource> sources, CancellationToken ct)
+    private static async Task<bool> UpToDateAsync(NpgsqlConnection connection, IReadOnlyList<(string Module, IReadOnlyList<Migration> Migrations)> known,
+        CancellationToken ct)
     {
         await using (var exists = new NpgsqlCommand("SELECT to_regclass('lifeboat.schema_migrations') IS NOT NULL", connection))
         {
@@ -88,16 +84,20 @@ public static class SchemaMigrator
             }
         }
 
-        foreach (var source in sources)
+        var upToDate = true;
+        foreach (var (module, migrations) in known)
         {
-            if (await CurrentVersion(connection, source.Module, ct) < source.Load().Count)
-            {
-                return false;
-            }
+            upToDate &= RequireNotNewer(module, await CurrentVersion(connection, module, ct), migrations) == migrations.Count;
         }
 
-        return true;
+        return upToDate;
     }
+
+    private static int RequireNotNewer(string module, int current, IReadOnlyList<Migration> migrations) =>
+        current > migrations.Count
+            ? throw new StoreConfigurationException(
+                $"the database's '{module}' schema is at version {current}, newer than this program knows ({migrations.Count}); run a newer Lifeboat.")
+            : current;
 
     private static async Task<int> CurrentVersion(NpgsqlConnection connection, string module, CancellationToken ct)
     {
