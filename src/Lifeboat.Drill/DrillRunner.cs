@@ -183,8 +183,10 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
             state.FirstDeletionAt = writes.Count > 0 ? writes[0].Stamp : null;
         }
 
-        // The detector checks every second; give it its chance to see a burst the plan finished first.
-        for (var i = 0; i < 30 && state.Alert is null && state.Deleted > 3; i++)
+        // The detector checks every second; give it its chance to see a burst the plan finished first, or the
+        // breaker's trip that stopped it (a trip becomes an alert on the detector's next check).
+        var trippedBreaker = done.HaltCode?.StartsWith("trip:", StringComparison.Ordinal) == true;
+        for (var i = 0; i < 30 && state.Alert is null && (state.Deleted > 3 || trippedBreaker); i++)
         {
             await Task.Delay(100, ct);
         }
@@ -192,7 +194,8 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         // A plan whose every target was applied may still end Halted (the health gate after its last wave sees
         // the alert); the script was only stopped if sites were left.
         state.Halted = done.State == PlanState.Halted && state.Deleted < state.Targets.Count;
-        var haltedBy = done.HaltCode?.StartsWith("trip:", StringComparison.Ordinal) == true ? $", halted: the breaker refused deletion {state.Deleted + 1} ({done.HaltCode})"
+        state.HaltCode = state.Halted ? done.HaltCode : null;
+        var haltedBy = trippedBreaker ? $", halted: the breaker refused deletion {state.Deleted + 1} ({done.HaltCode})"
             : state.Halted ? ", halted" : "";
         _observer.Progress("act2", state.Deleted, state.Alert is { } a
             ? $"alert {a.Id}: {state.Deleted} of {state.Targets.Count} deleted{haltedBy}"
@@ -320,7 +323,7 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
             Seed = state.Seed,
             Act1 = state.Act1,
             Act2 = state.Plan is { } planId
-                ? new Act2Figures(planId.Value, state.OverrideAudited, state.Targets.Count, state.Deleted, firstDeletion, state.Alert?.DetectedAt, detection, state.Alert?.Id.Value, state.Halted)
+                ? new Act2Figures(planId.Value, state.OverrideAudited, state.Targets.Count, state.Deleted, firstDeletion, state.Alert?.DetectedAt, detection, state.Alert?.Id.Value, state.Halted, state.HaltCode)
                 : null,
             Act3 = act3,
             Load = state.Load is { } load ? LoadReport.Of(load, state, state.LostWrites) : null,
@@ -364,6 +367,9 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         public Alert? Alert { get; set; }
 
         public bool Halted { get; set; }
+
+        /// <summary>Why the script stopped: "trip:N" (the breaker refused a deletion) or the alert that halted it.</summary>
+        public string? HaltCode { get; set; }
 
         public CancellationTokenSource? Watch { get; set; }
 

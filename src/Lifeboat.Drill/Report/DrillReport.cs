@@ -98,7 +98,8 @@ public sealed record Act2Figures(
     DateTimeOffset? DetectedAt,
     double? DetectionSeconds,
     string? Alert,
-    bool Halted);
+    bool Halted,
+    string? HaltCode);
 
 /// <summary>Act 3: one restore job for every affected site, each to the instant before its own deletion (RecoveryPoint: the range of them).</summary>
 public sealed record Act3Figures(
