@@ -11,6 +11,28 @@ namespace Lifeboat.Storage;
 /// </summary>
 public sealed class BlobStore
 {
+    /// <summary>
+    /// Every blob reference of one tenant, by the tenant's key range. A statement of its own, not one with
+    /// "$1 IS NULL OR tenant_id = $1": under the generic plan a prepared statement switches to, that form
+    /// cannot use the tenant's index and reads every tenant's versions.
+    /// </summary>
+    internal const string VerifyTenantSql = """
+        SELECT blob_sha256, min(blob_size), min(tenant_id), min(collection), min(record_id), count(*)::int
+        FROM (SELECT tenant_id, collection, record_id, blob_sha256, blob_size FROM lifeboat.records WHERE tenant_id = $1 AND blob_sha256 IS NOT NULL
+              UNION ALL
+              SELECT tenant_id, collection, record_id, blob_sha256, blob_size FROM lifeboat.record_history WHERE tenant_id = $1 AND blob_sha256 IS NOT NULL) v
+        GROUP BY blob_sha256
+        """;
+
+    /// <summary>Every blob reference of every tenant (the environment's verification).</summary>
+    private const string VerifyAllSql = """
+        SELECT blob_sha256, min(blob_size), min(tenant_id), min(collection), min(record_id), count(*)::int
+        FROM (SELECT tenant_id, collection, record_id, blob_sha256, blob_size FROM lifeboat.records WHERE blob_sha256 IS NOT NULL
+              UNION ALL
+              SELECT tenant_id, collection, record_id, blob_sha256, blob_size FROM lifeboat.record_history WHERE blob_sha256 IS NOT NULL) v
+        GROUP BY blob_sha256
+        """;
+
     private const int InMemoryLimit = 16 * 1024 * 1024;
 
     private readonly StoreContext _context;
@@ -141,14 +163,12 @@ public sealed class BlobStore
     /// </summary>
     public async Task<BlobVerificationReport> VerifyAsync(TenantId? tenant = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _context.Command("""
-            SELECT blob_sha256, min(blob_size), min(tenant_id), min(collection), min(record_id), count(*)::int
-            FROM (SELECT tenant_id, collection, record_id, blob_sha256, blob_size FROM lifeboat.records WHERE blob_sha256 IS NOT NULL AND ($1::text IS NULL OR tenant_id = $1)
-                  UNION ALL
-                  SELECT tenant_id, collection, record_id, blob_sha256, blob_size FROM lifeboat.record_history WHERE blob_sha256 IS NOT NULL AND ($1::text IS NULL OR tenant_id = $1)) v
-            GROUP BY blob_sha256
-            """);
-        cmd.Parameters.Add(new() { Value = (object?)tenant?.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var cmd = _context.Command(tenant is null ? VerifyAllSql : VerifyTenantSql);
+        if (tenant is { } t)
+        {
+            cmd.Parameters.Add(new() { Value = t.Value });
+        }
+
         var refs = new List<(string Sha, long Size, string Tenant, string Collection, string Id, int Versions)>();
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {

@@ -311,20 +311,7 @@ public sealed class RecordStore
     /// </summary>
     public async Task<IReadOnlyList<CollectionDigest>> DigestAsync(TenantId tenant, RecoveryPoint? point = null, CancellationToken cancellationToken = default)
     {
-        var versions = point is not { } p
-            ? "SELECT collection, record_id, deleted, doc, blob_sha256 FROM lifeboat.records WHERE tenant_id = $1"
-            : $"""
-                SELECT DISTINCT ON (collection, record_id) collection, record_id, deleted, doc, blob_sha256 FROM (
-                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.records v WHERE tenant_id = $1 AND {PointSql.Committed(p, "v", "$2")}
-                    UNION ALL
-                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.record_history v WHERE tenant_id = $1 AND {PointSql.Committed(p, "v", "$2")}) v
-                ORDER BY collection, record_id, position DESC
-                """;
-        await using var cmd = _context.Command($"""
-            SELECT collection, count(*), encode(sha256(string_agg(decode(md5(record_id || chr(31) || doc::text || chr(31) || coalesce(encode(blob_sha256, 'hex'), '')), 'hex'), ''::bytea ORDER BY record_id COLLATE "C")), 'hex')
-            FROM ({versions}) live WHERE NOT deleted
-            GROUP BY collection ORDER BY collection COLLATE "C"
-            """);
+        await using var cmd = _context.Command(DigestSql(point));
         cmd.Parameters.Add(new() { Value = tenant.Value });
         if (point is { } at)
         {
@@ -339,6 +326,25 @@ public sealed class RecordStore
         }
 
         return list;
+    }
+
+    /// <summary>The digest's statement: $1 the tenant, $2 the point (when there is one). Both read only the tenant's key ranges.</summary>
+    internal static string DigestSql(RecoveryPoint? point)
+    {
+        var versions = point is not { } p
+            ? "SELECT collection, record_id, deleted, doc, blob_sha256 FROM lifeboat.records WHERE tenant_id = $1"
+            : $"""
+                SELECT DISTINCT ON (collection, record_id) collection, record_id, deleted, doc, blob_sha256 FROM (
+                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.records v WHERE tenant_id = $1 AND {PointSql.Committed(p, "v", "$2")}
+                    UNION ALL
+                    SELECT collection, record_id, position, deleted, doc, blob_sha256 FROM lifeboat.record_history v WHERE tenant_id = $1 AND {PointSql.Committed(p, "v", "$2")}) v
+                ORDER BY collection, record_id, position DESC
+                """;
+        return $"""
+            SELECT collection, count(*), encode(sha256(string_agg(decode(md5(record_id || chr(31) || doc::text || chr(31) || coalesce(encode(blob_sha256, 'hex'), '')), 'hex'), ''::bytea ORDER BY record_id COLLATE "C")), 'hex')
+            FROM ({versions}) live WHERE NOT deleted
+            GROUP BY collection ORDER BY collection COLLATE "C"
+            """;
     }
 
     internal NpgsqlBatchCommand DeleteCommand(TenantId tenant, string collection, string[] ids)

@@ -21,22 +21,60 @@ public sealed class TenantRestorer
         _tenants = tenants;
     }
 
+    /// <summary>
+    /// Whether the tenant changed after position $2 but before the window began ($3): then the position is outside
+    /// retention. Each table is asked for its first such row in primary-key order (a scalar subquery keeps its
+    /// ORDER BY and LIMIT, where EXISTS drops them), so even the generic plan of the prepared statement walks only the
+    /// tenant's key range: with EXISTS it chose a scan of the whole table, expecting to meet a match early.
+    /// </summary>
+    internal const string ChangedBeforeWindowSql = """
+        SELECT coalesce((SELECT true FROM lifeboat.records WHERE tenant_id = $1 AND position > $2 AND stamp < $3
+                         ORDER BY tenant_id, collection, record_id LIMIT 1), false)
+            OR coalesce((SELECT true FROM lifeboat.record_history WHERE tenant_id = $1 AND position > $2 AND stamp < $3
+                         ORDER BY tenant_id, collection, record_id, position LIMIT 1), false)
+            OR coalesce((SELECT true FROM lifeboat.tenant_history WHERE tenant_id = $1 AND position > $2 AND stamp < $3
+                         ORDER BY tenant_id, position LIMIT 1), false)
+        """;
+
+    /// <summary>Whether the tenant has a version or a lifecycle change after position $2; the same shape, for the same reason.</summary>
+    internal const string WrittenSinceSql = """
+        SELECT coalesce((SELECT true FROM lifeboat.records WHERE tenant_id = $1 AND position > $2
+                         ORDER BY tenant_id, collection, record_id LIMIT 1), false)
+            OR coalesce((SELECT true FROM lifeboat.record_history WHERE tenant_id = $1 AND position > $2
+                         ORDER BY tenant_id, collection, record_id, position LIMIT 1), false)
+            OR coalesce((SELECT true FROM lifeboat.tenant_history WHERE tenant_id = $1 AND position > $2
+                         ORDER BY tenant_id, position LIMIT 1), false)
+        """;
+
+    /// <summary>The collections a tenant holds records in: $1 the tenant.</summary>
+    internal const string CollectionsSql = "SELECT DISTINCT collection FROM lifeboat.records WHERE tenant_id = $1 ORDER BY 1";
+
+    /// <summary>The tenant's lifecycle state at the point: $1 the tenant, $2 the point.</summary>
+    internal static string StateAtSql(RecoveryPoint point) =>
+        $"SELECT th.state FROM lifeboat.tenant_history th WHERE th.tenant_id = $1 AND {PointSql.Committed(point, "th", "$2")} AND th.state <> 'Purged' ORDER BY th.position DESC LIMIT 1";
+
+    /// <summary>The dry run's statement: $1 tenant, $2 point, $3 collections, $4 records.</summary>
+    internal static string PreviewSql(RecoveryPoint point) => $"""
+        WITH {Sql.Targets(point)}
+        SELECT collection,
+               count(*) FILTER (WHERE NOT now_deleted AND NOT to_deleted)::int,
+               count(*) FILTER (WHERE now_deleted AND NOT to_deleted)::int,
+               count(*) FILTER (WHERE NOT now_deleted AND to_deleted)::int,
+               coalesce(sum(to_size) FILTER (WHERE NOT to_deleted), 0)::bigint
+        FROM targets WHERE changes
+        GROUP BY collection ORDER BY collection
+        """;
+
+    /// <summary>One chunk of a restore (see <see cref="Sql.RestoreChunk"/>).</summary>
+    internal static string RestoreChunkSql(RecoveryPoint point) => Sql.RestoreChunk(point);
+
     /// <summary>The dry run: what restoring would change, per collection. Nothing is written.</summary>
     public async Task<RestorePreview> PreviewAsync(TenantId tenant, RecoveryPoint point, CancellationToken cancellationToken = default)
     {
         var info = await ValidateAsync(tenant, point, cancellationToken);
         await using var connection = await _context.DataSource.OpenConnectionAsync(cancellationToken);
 #pragma warning disable CA2100 // assembled from the constant fragments of Sql
-        await using var cmd = new NpgsqlCommand($"""
-            WITH {Sql.Targets(point)}
-            SELECT collection,
-                   count(*) FILTER (WHERE NOT now_deleted AND NOT to_deleted)::int,
-                   count(*) FILTER (WHERE now_deleted AND NOT to_deleted)::int,
-                   count(*) FILTER (WHERE NOT now_deleted AND to_deleted)::int,
-                   coalesce(sum(to_size) FILTER (WHERE NOT to_deleted), 0)::bigint
-            FROM targets WHERE changes
-            GROUP BY collection ORDER BY collection
-            """, connection);
+        await using var cmd = new NpgsqlCommand(PreviewSql(point), connection);
 #pragma warning restore CA2100
         Sql.AddTargetParameters(cmd, tenant, point, null);
         var changes = await ReadChanges(cmd, cancellationToken);
@@ -264,11 +302,7 @@ public sealed class TenantRestorer
         if (point.Position is { } p && !outside && resuming is null)
         {
             // A position is before the window when the tenant changed after it but before the window began.
-            await using var older = _context.Command("""
-                SELECT EXISTS (SELECT 1 FROM lifeboat.records WHERE tenant_id = $1 AND position > $2 AND stamp < $3)
-                    OR EXISTS (SELECT 1 FROM lifeboat.record_history WHERE tenant_id = $1 AND position > $2 AND stamp < $3)
-                    OR EXISTS (SELECT 1 FROM lifeboat.tenant_history WHERE tenant_id = $1 AND position > $2 AND stamp < $3)
-                """);
+            await using var older = _context.Command(ChangedBeforeWindowSql);
             older.Parameters.Add(new() { Value = tenant.Value });
             older.Parameters.Add(new() { Value = p });
             older.Parameters.Add(new() { Value = cutoff });
@@ -459,11 +493,7 @@ public sealed class TenantRestorer
     private static async Task RequireUnchangedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, TenantId tenant, TenantState now, RestoreExpectation expected,
         CancellationToken ct)
     {
-        var written = await Scalar<bool>(connection, tx, """
-            SELECT EXISTS (SELECT 1 FROM lifeboat.records WHERE tenant_id = $1 AND position > $2)
-                OR EXISTS (SELECT 1 FROM lifeboat.record_history WHERE tenant_id = $1 AND position > $2)
-                OR EXISTS (SELECT 1 FROM lifeboat.tenant_history WHERE tenant_id = $1 AND position > $2)
-            """, ct, tenant.Value, expected.Position);
+        var written = await Scalar<bool>(connection, tx, WrittenSinceSql, ct, tenant.Value, expected.Position);
         if (now == expected.State && !written)
         {
             return;
@@ -486,9 +516,7 @@ public sealed class TenantRestorer
 
     private static async Task<TenantState> StateAtAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, TenantId tenant, RecoveryPoint point, CancellationToken ct)
     {
-        var state = await Scalar<string>(connection, tx,
-            $"SELECT th.state FROM lifeboat.tenant_history th WHERE th.tenant_id = $1 AND {PointSql.Committed(point, "th", "$2")} AND th.state <> 'Purged' ORDER BY th.position DESC LIMIT 1", ct,
-            tenant.Value, PointSql.Value(point));
+        var state = await Scalar<string>(connection, tx, StateAtSql(point), ct, tenant.Value, PointSql.Value(point));
         return Enum.Parse<TenantState>(state!);
     }
 
@@ -652,7 +680,7 @@ public sealed class TenantRestore
     /// <summary>The collections the tenant holds records in (live or tombstoned), to split a restore into steps.</summary>
     public async Task<IReadOnlyList<string>> CollectionsAsync(CancellationToken cancellationToken = default)
     {
-        await using var cmd = _context.Command("SELECT DISTINCT collection FROM lifeboat.records WHERE tenant_id = $1 ORDER BY 1");
+        await using var cmd = _context.Command(TenantRestorer.CollectionsSql);
         cmd.Parameters.Add(new() { Value = Tenant.Value });
         var list = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
