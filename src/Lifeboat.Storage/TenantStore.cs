@@ -146,6 +146,14 @@ public sealed class TenantStore : IAsyncDisposable
             builder.MaxAutoPrepare = 64; // the store's statements are few and hot: prepare them
         }
 
+        // No reset when a connection goes back to the pool: the reset is three statements (SET SESSION AUTHORIZATION
+        // DEFAULT, RESET ALL, pg_advisory_unlock_all()) on every return, 4.7 % of the database's time in a drill's restore.
+        // It is safe because nothing the product runs on a pooled connection leaves session state behind: settings are
+        // transaction-local (SET LOCAL, set_config(..., true), SET TRANSACTION), temporary tables are ON COMMIT DROP, no
+        // LISTEN or SET ROLE is used, and the session advisory locks (the migrator's, a plan run's, a backup scope's) are
+        // released in a finally on the same connection. Roles and restore workers' step locks use unpooled connections.
+        builder.NoResetOnClose = true;
+
         // The breaker's refusals carry their scope in DETAIL, which Npgsql hides unless asked for.
         builder.IncludeErrorDetail = true;
         if (string.IsNullOrEmpty(builder.ApplicationName))
