@@ -24,7 +24,8 @@ public static partial class GenericPlans
         }
 
 #pragma warning disable CA2100 // the product's own SQL, prepared as it is
-        await using (var prepare = new NpgsqlCommand($"PREPARE checked({string.Join(", ", parameterTypes)}) AS {sql}", connection))
+        var types = parameterTypes.Length == 0 ? "" : $"({string.Join(", ", parameterTypes)})";
+        await using (var prepare = new NpgsqlCommand($"PREPARE checked{types} AS {sql}", connection))
         {
             await prepare.ExecuteNonQueryAsync();
         }

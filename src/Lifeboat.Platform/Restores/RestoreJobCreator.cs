@@ -178,8 +178,8 @@ internal sealed class RestoreJobCreator(PlatformContext context, Participants pa
         steps.Add((RestoreJobs.Validate, middle.ToArray()));
         steps.Add((RestoreJobs.Complete, [RestoreJobs.Validate]));
         await using var stepRows = tx.Command("""
-            INSERT INTO platform.restore_steps (job_id, site_id, step, depends_on, state)
-            SELECT $1, s.site, st.step, string_to_array(st.deps, ',')::text[], 'Pending'
+            INSERT INTO platform.restore_steps (job_id, site_id, step, depends_on, state, waiting)
+            SELECT $1, s.site, st.step, string_to_array(st.deps, ',')::text[], 'Pending', cardinality(string_to_array(st.deps, ','))
             FROM unnest($2::text[]) AS s(site), unnest($3::text[], $4::text[]) AS st(step, deps)
             """);
         stepRows.Parameters.Add(new() { Value = id.Value });

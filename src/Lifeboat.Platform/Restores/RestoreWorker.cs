@@ -18,11 +18,112 @@ public sealed class RestoreWorker : IAsyncDisposable
 {
     private const int MaxAttempts = 3;
 
-    /// <summary>A step (alias s) that some worker is running or can start: every step it depends on is done.</summary>
-    private const string RunnableStep = """
-        (s.state = 'Running' OR (s.state = 'Pending' AND NOT EXISTS (
-            SELECT 1 FROM platform.restore_steps d
-            WHERE d.job_id = s.job_id AND d.site_id = s.site_id AND d.step = ANY(s.depends_on) AND d.state <> 'Done')))
+    /// <summary>
+    /// A step (alias s) that some worker is running or can start: Running, or Pending and waiting for no other
+    /// step (each step counts the steps it still waits for, lowered as each of them finishes).
+    /// </summary>
+    private const string RunnableStep = "(s.state = 'Running' OR (s.state = 'Pending' AND s.waiting = 0))";
+
+    /// <summary>
+    /// The steps a worker may take, of Running jobs: every Running step (as many as the workers run at once, plus
+    /// those whose worker died, which whoever gets their lock takes over) and, per job, the first $1 Pending steps
+    /// waiting for nothing, read from a partial index in key order. Neither reads the rest of the job, so a claim
+    /// costs the same in a job of 10 sites and of 10,000. $1: how many ready steps to fetch.
+    /// </summary>
+    internal const string ClaimSql = """
+        WITH running AS (
+            SELECT s.job_id, s.site_id, s.step, s.attempts
+            FROM platform.restore_jobs j
+            JOIN platform.restore_steps s ON s.job_id = j.job_id AND s.state = 'Running'
+            WHERE j.state = 'Running'
+            FOR UPDATE OF s SKIP LOCKED),
+        ready AS (
+            SELECT r.job_id, r.site_id, r.step, r.attempts
+            FROM platform.restore_jobs j
+            CROSS JOIN LATERAL (
+                SELECT s.job_id, s.site_id, s.step, s.attempts FROM platform.restore_steps s
+                WHERE s.job_id = j.job_id AND s.state = 'Pending' AND s.waiting = 0
+                ORDER BY s.site_id, s.step
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED) r
+            WHERE j.state = 'Running'
+            LIMIT $1)
+        SELECT c.job_id, c.site_id, c.step, c.attempts, js.target_position, js.target_time, js.point_time, js.expected_state, js.expected_position
+        FROM (SELECT * FROM running UNION ALL SELECT * FROM ready) c
+        JOIN platform.restore_job_sites js ON js.job_id = c.job_id AND js.site_id = c.site_id AND js.state <> 'Restored'
+        """;
+
+    /// <summary>Marks the claimed steps Running in one statement: $1, $2, $3 the steps' keys, $4 the worker, $5 now.</summary>
+    internal const string MarkRunningSql = """
+        UPDATE platform.restore_steps s SET state = 'Running', worker = $4, attempts = s.attempts + 1, started_at = coalesce(s.started_at, $5), error = NULL
+        FROM unnest($1::text[], $2::text[], $3::text[]) AS k(job_id, site_id, step)
+        WHERE s.job_id = k.job_id AND s.site_id = k.site_id AND s.step = k.step
+        """;
+
+    /// <summary>Their sites: Restoring, or Validating for a validation step. Same keys, $4 now.</summary>
+    internal const string MarkSitesSql = """
+        UPDATE platform.restore_job_sites js SET started_at = coalesce(js.started_at, $4),
+               state = CASE WHEN k.validates THEN 'Validating' WHEN js.state = 'Pending' THEN 'Restoring' ELSE js.state END
+        FROM (SELECT job_id, site_id, bool_or(step = 'validate') AS validates
+              FROM unnest($1::text[], $2::text[], $3::text[]) AS u(job_id, site_id, step) GROUP BY job_id, site_id) k
+        WHERE js.job_id = k.job_id AND js.site_id = k.site_id
+        """;
+
+    /// <summary>
+    /// Records a step's outcome ($4 state, $5 error, $6 result, $7 now) and, the first time it is Done, lowers the
+    /// count of the site's steps that wait for it, in the same transaction: the last dependency to finish makes its
+    /// dependent ready. The step's row is locked first, so a step finished twice (a worker that lost its lock and
+    /// finished anyway) counts once. Returns the step's state before.
+    /// </summary>
+    internal const string FinishStepSql = """
+        WITH before AS (
+            SELECT state FROM platform.restore_steps WHERE job_id = $1 AND site_id = $2 AND step = $3 FOR UPDATE),
+        finished AS (
+            UPDATE platform.restore_steps s SET state = $4, error = $5, result = $6, finished_at = CASE WHEN $4 = 'Pending' THEN NULL ELSE $7 END
+            FROM before
+            WHERE s.job_id = $1 AND s.site_id = $2 AND s.step = $3
+            RETURNING before.state AS was),
+        dependents AS (
+            UPDATE platform.restore_steps d SET waiting = d.waiting - 1
+            FROM finished
+            WHERE d.job_id = $1 AND d.site_id = $2 AND $3 = ANY(d.depends_on) AND d.state = 'Pending'
+              AND $4 = 'Done' AND finished.was <> 'Done'
+            RETURNING 1)
+        SELECT was FROM finished
+        """;
+
+    /// <summary>The site's row as a step finishes: $3 the site's new state (null: unchanged), $4 error, $5 validation, $6 now.</summary>
+    internal const string FinishSiteSql = """
+        UPDATE platform.restore_job_sites SET state = coalesce($3, state), error = coalesce($4, error), validation = coalesce($5, validation),
+               finished_at = CASE WHEN $3 IS NULL THEN finished_at ELSE $6 END
+        WHERE job_id = $1 AND site_id = $2
+        RETURNING state
+        """;
+
+    /// <summary>
+    /// Closes the job ($1, $2 now) when no site is open and no step can still run; both read only open sites and
+    /// runnable steps through their partial indexes.
+    /// </summary>
+    internal const string CloseJobSql = $"""
+        UPDATE platform.restore_jobs j SET finished_at = $2,
+               state = CASE WHEN EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state = 'Failed') THEN 'CompletedWithFailures' ELSE 'Completed' END
+        WHERE job_id = $1 AND state = 'Running'
+          AND NOT EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state IN ('Pending', 'Restoring', 'Validating'))
+          AND NOT EXISTS (SELECT 1 FROM platform.restore_steps s WHERE s.job_id = $1 AND {RunnableStep})
+        """;
+
+    /// <summary>Whether any running job has a step some worker runs or can start.</summary>
+    internal const string OpenWorkSql = $"""
+        SELECT EXISTS (SELECT 1 FROM platform.restore_steps s
+                       JOIN platform.restore_jobs j ON j.job_id = s.job_id AND j.state = 'Running'
+                       JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state <> 'Restored'
+                       WHERE {RunnableStep})
+        """;
+
+    /// <summary>The site's undo point, recorded once its restore began: $1 job, $2 site, $3 position.</summary>
+    internal const string UndoPointSql = """
+        UPDATE platform.restore_job_sites SET undo_position = coalesce(undo_position, $3), undo_time = coalesce(undo_time, clock_timestamp())
+        WHERE job_id = $1 AND site_id = $2
         """;
 
     private readonly PlatformContext _context;
@@ -107,20 +208,9 @@ public sealed class RestoreWorker : IAsyncDisposable
             var leases = await LeasesAsync(ct);
             await using var tx = await leases.BeginTransactionAsync(ct);
             var candidates = new List<Step>();
-            await using (var cmd = new NpgsqlCommand("""
-                SELECT s.job_id, s.site_id, s.step, s.attempts, js.target_position, js.target_time, js.point_time, js.expected_state, js.expected_position
-                FROM platform.restore_steps s
-                JOIN platform.restore_jobs j ON j.job_id = s.job_id AND j.state = 'Running'
-                JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state <> 'Restored'
-                WHERE s.state IN ('Pending', 'Running')
-                  AND NOT EXISTS (SELECT 1 FROM platform.restore_steps d
-                                  WHERE d.job_id = s.job_id AND d.site_id = s.site_id AND d.step = ANY(s.depends_on) AND d.state <> 'Done')
-                ORDER BY js.state = 'Failed', s.job_id, s.site_id, cardinality(s.depends_on), s.step
-                FOR UPDATE OF s SKIP LOCKED
-                LIMIT $1
-                """, leases, tx))
+            await using (var cmd = new NpgsqlCommand(ClaimSql, leases, tx))
             {
-                cmd.Parameters.Add(new() { Value = max * 4 });
+                cmd.Parameters.Add(new() { Value = max * 2 });
                 await using var reader = await cmd.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))
                 {
@@ -149,25 +239,18 @@ public sealed class RestoreWorker : IAsyncDisposable
                 }
             }
 
-            var now = _context.Time.GetUtcNow();
-            foreach (var step in claimed)
+            if (claimed.Count > 0)
             {
-                await using var mark = new NpgsqlCommand("""
-                    UPDATE platform.restore_steps SET state = 'Running', worker = $4, attempts = attempts + 1, started_at = coalesce(started_at, $5), error = NULL
-                    WHERE job_id = $1 AND site_id = $2 AND step = $3;
-                    """, leases, tx);
-                AddKey(mark, step);
+                var now = _context.Time.GetUtcNow();
+                await using var mark = new NpgsqlCommand(MarkRunningSql, leases, tx);
+                AddKeys(mark, claimed);
                 mark.Parameters.Add(new() { Value = Name });
                 mark.Parameters.Add(new() { Value = now });
                 await mark.ExecuteNonQueryAsync(ct);
-                await using var site = new NpgsqlCommand("""
-                    UPDATE platform.restore_job_sites SET started_at = coalesce(started_at, $4),
-                           state = CASE WHEN $3 = 'validate' THEN 'Validating' WHEN state = 'Pending' THEN 'Restoring' ELSE state END
-                    WHERE job_id = $1 AND site_id = $2
-                    """, leases, tx);
-                AddKey(site, step);
-                site.Parameters.Add(new() { Value = now });
-                await site.ExecuteNonQueryAsync(ct);
+                await using var sites = new NpgsqlCommand(MarkSitesSql, leases, tx);
+                AddKeys(sites, claimed);
+                sites.Parameters.Add(new() { Value = now });
+                await sites.ExecuteNonQueryAsync(ct);
             }
 
             await tx.CommitAsync(ct);
@@ -277,10 +360,7 @@ public sealed class RestoreWorker : IAsyncDisposable
                 $"If it still needs restoring, start a new job for it, which takes a new dry run of what it would discard: lifeboat restore start --sites {step.Site} --to {step.Point} --reason \"…\"");
         }
 
-        await using var undo = _context.Command("""
-            UPDATE platform.restore_job_sites SET undo_position = coalesce(undo_position, $3), undo_time = coalesce(undo_time, clock_timestamp())
-            WHERE job_id = $1 AND site_id = $2
-            """);
+        await using var undo = _context.Command(UndoPointSql);
         undo.Parameters.Add(new() { Value = step.Job.Value });
         undo.Parameters.Add(new() { Value = step.Site.Value });
         undo.Parameters.Add(new() { Value = restore.Info.UndoPoint.Position!.Value });
@@ -295,10 +375,7 @@ public sealed class RestoreWorker : IAsyncDisposable
     {
         var now = _context.Time.GetUtcNow();
         await using var tx = await _context.Store.BeginTransactionAsync(ct);
-        await using (var cmd = tx.Command("""
-            UPDATE platform.restore_steps SET state = $4, error = $5, result = $6, finished_at = CASE WHEN $4 = 'Pending' THEN NULL ELSE $7 END
-            WHERE job_id = $1 AND site_id = $2 AND step = $3
-            """))
+        await using (var cmd = tx.Command(FinishStepSql))
         {
             AddKey(cmd, step);
             cmd.Parameters.Add(new() { Value = state });
@@ -310,12 +387,7 @@ public sealed class RestoreWorker : IAsyncDisposable
 
         var siteState = state == "Failed" ? "Failed" : state == "Done" && step.Name == RestoreJobs.Complete ? "Restored" : null;
         string? siteNow;
-        await using (var site = tx.Command("""
-            UPDATE platform.restore_job_sites SET state = coalesce($3, state), error = coalesce($4, error), validation = coalesce($5, validation),
-                   finished_at = CASE WHEN $3 IS NULL THEN finished_at ELSE $6 END
-            WHERE job_id = $1 AND site_id = $2
-            RETURNING state
-            """))
+        await using (var site = tx.Command(FinishSiteSql))
         {
             site.Parameters.Add(new() { Value = step.Job.Value });
             site.Parameters.Add(new() { Value = step.Site.Value });
@@ -350,13 +422,7 @@ public sealed class RestoreWorker : IAsyncDisposable
 
         // The job is over when no site is open and no step can still run: a failed site's other steps go on
         // (its own stores are restored all the same, so a retry has only the failed step left to do).
-        await using (var job = tx.Command($"""
-            UPDATE platform.restore_jobs j SET finished_at = $2,
-                   state = CASE WHEN EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state = 'Failed') THEN 'CompletedWithFailures' ELSE 'Completed' END
-            WHERE job_id = $1 AND state = 'Running'
-              AND NOT EXISTS (SELECT 1 FROM platform.restore_job_sites WHERE job_id = $1 AND state IN ('Pending', 'Restoring', 'Validating'))
-              AND NOT EXISTS (SELECT 1 FROM platform.restore_steps s WHERE s.job_id = $1 AND {RunnableStep})
-            """))
+        await using (var job = tx.Command(CloseJobSql))
         {
             job.Parameters.Add(new() { Value = step.Job.Value });
             job.Parameters.Add(new() { Value = now });
@@ -368,12 +434,7 @@ public sealed class RestoreWorker : IAsyncDisposable
 
     private async Task<bool> OpenWorkAsync(CancellationToken ct)
     {
-        await using var cmd = _context.Command($"""
-            SELECT EXISTS (SELECT 1 FROM platform.restore_steps s
-                           JOIN platform.restore_jobs j ON j.job_id = s.job_id AND j.state = 'Running'
-                           JOIN platform.restore_job_sites js ON js.job_id = s.job_id AND js.site_id = s.site_id AND js.state <> 'Restored'
-                           WHERE {RunnableStep})
-            """);
+        await using var cmd = _context.Command(OpenWorkSql);
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
@@ -425,6 +486,13 @@ public sealed class RestoreWorker : IAsyncDisposable
     }
 
     private static string LockKey(Step step) => $"{step.Job}/{step.Site}/{step.Name}";
+
+    private static void AddKeys(NpgsqlCommand cmd, List<Step> steps)
+    {
+        cmd.Parameters.Add(new() { Value = steps.Select(s => s.Job.Value).ToArray() });
+        cmd.Parameters.Add(new() { Value = steps.Select(s => s.Site.Value).ToArray() });
+        cmd.Parameters.Add(new() { Value = steps.Select(s => s.Name).ToArray() });
+    }
 
     private static void AddKey(NpgsqlCommand cmd, Step step)
     {
