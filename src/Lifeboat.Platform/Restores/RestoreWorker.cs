@@ -28,15 +28,16 @@ public sealed class RestoreWorker : IAsyncDisposable
     /// The steps a worker may take, of Running jobs: every Running step (as many as the workers run at once, plus
     /// those whose worker died, which whoever gets their lock takes over) and, per job, the first $1 Pending steps
     /// waiting for nothing, read from a partial index in key order. Neither reads the rest of the job, so a claim
-    /// costs the same in a job of 10 sites and of 10,000. $1: how many ready steps to fetch.
+    /// costs the same in a job of 10 sites and of 10,000. $1: how many ready steps to fetch. Running steps are not
+    /// row-locked: their advisory lock says who has them, and a lock on their rows made every step's finishing
+    /// UPDATE wait for whichever claim was in progress (62 % of the database's time in a job of 100 sites).
     /// </summary>
     internal const string ClaimSql = """
         WITH running AS (
             SELECT s.job_id, s.site_id, s.step, s.attempts
             FROM platform.restore_jobs j
             JOIN platform.restore_steps s ON s.job_id = j.job_id AND s.state = 'Running'
-            WHERE j.state = 'Running'
-            FOR UPDATE OF s SKIP LOCKED),
+            WHERE j.state = 'Running'),
         ready AS (
             SELECT r.job_id, r.site_id, r.step, r.attempts
             FROM platform.restore_jobs j
