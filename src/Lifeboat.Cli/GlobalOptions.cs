@@ -2,6 +2,7 @@ using System.CommandLine;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Plans;
+using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
 
@@ -42,8 +43,15 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> ParticipantUrls { get; } = new("--participant-urls")
+    {
+        Description = "Where participants may be registered and called: http(s) URL prefixes and/or 'loopback', separated by spaces or commas (default: LIFEBOAT_PARTICIPANT_URLS, else loopback only)",
+        Recursive = true,
+    };
+
     public void AddTo(Command root)
     {
+        root.Add(ParticipantUrls);
         root.Add(Connection);
         root.Add(OwnerConnection);
         root.Add(Home);
@@ -63,7 +71,12 @@ public sealed class GlobalOptions
         OpenPlatformAsync(parse, new BackupOptions { Directory = HomeOf(parse).BackupDirectory }, ct);
 
     public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, BackupOptions backups, CancellationToken ct) =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups }, ct);
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse) }, ct);
+
+    public ParticipantOptions ParticipantsOf(ParseResult parse) => new()
+    {
+        AllowedUrls = ParticipantOptions.Split(parse.GetValue(ParticipantUrls) ?? Environment.GetEnvironmentVariable("LIFEBOAT_PARTICIPANT_URLS")),
+    };
 
     /// <summary>
     /// The old ways of choosing a policy: --policy or LIFEBOAT_POLICY (refused, since the caller

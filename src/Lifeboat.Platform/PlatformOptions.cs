@@ -1,4 +1,5 @@
 using Lifeboat.Platform.Backups;
+using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Platform;
@@ -12,4 +13,7 @@ public sealed class PlatformOptions
 
     /// <summary>Where backups go and how long they are kept.</summary>
     public BackupOptions Backups { get; init; } = new();
+
+    /// <summary>Where participants may be registered (loopback only unless the operator says otherwise), and how much of their answers is read.</summary>
+    public ParticipantOptions Participants { get; init; } = new();
 }

@@ -5,6 +5,8 @@ using Lifeboat.Storage;
 //   --urls http://127.0.0.1:PORT        where it listens (loopback only; default port 5090)
 //   --Participant:Connection "…"        its own PostgreSQL database (required; never Lifeboat's)
 //   --Participant:Blobs DIR             its store's blob directory
+//   --Participant:SecretFile FILE       the signing secret Lifeboat printed at registration (read on every call,
+//                                       so it can be written after the participant starts); or --Participant:Secret
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
@@ -24,6 +26,17 @@ if (string.IsNullOrEmpty(connection))
     await Console.Error.WriteLineAsync("Participant:Connection is required: a PostgreSQL connection string to a database of the search index's own.");
     return 2;
 }
+
+var secretFile = builder.Configuration["Participant:SecretFile"] is { Length: > 0 } f ? Path.GetFullPath(f) : null;
+var fixedSecret = builder.Configuration["Participant:Secret"] is { Length: > 0 } fixedValue ? fixedValue : null;
+if (secretFile is null && fixedSecret is null)
+{
+    await Console.Error.WriteLineAsync(
+        "Participant:SecretFile (or Participant:Secret) is required: every call from Lifeboat is signed, and this participant verifies it with the secret printed when it was registered.");
+    return 2;
+}
+
+string? Secret() => fixedSecret ?? (File.Exists(secretFile) ? File.ReadAllText(secretFile).Trim() : null);
 
 SearchIndex opened;
 try
@@ -62,6 +75,9 @@ app.Use(async (http, next) =>
         await Results.Problem(e.Message, statusCode: status).ExecuteAsync(http);
     }
 });
+// Only Lifeboat calls the protocol: every call must carry its signature (docs/participants.md).
+var signatures = new SignatureCheck(Secret, TimeProvider.System);
+app.UseWhen(http => http.Request.Path.StartsWithSegments("/lifeboat"), branch => branch.Use((http, next) => signatures.InvokeAsync(http, () => next(http))));
 app.MapSearchEndpoints();
 app.MapLifeboatEndpoints();
 await app.RunAsync();

@@ -1,5 +1,6 @@
 using Lifeboat.Platform;
 using Lifeboat.Platform.Plans;
+using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
 
@@ -39,6 +40,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
                 BlobDirectory = Setting("Lifeboat:Blobs") ?? home.BlobDirectory,
                 Actor = Actors.Default,
             },
+            Participants = ParticipantSettings(),
         }, cancellationToken);
     }
 
@@ -53,6 +55,23 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
     }
 
     private string? Setting(string key) => configuration[key] is { Length: > 0 } value ? value : null;
+
+    /// <summary>
+    /// Lifeboat:Participants:AllowedUrls (a list, or one string of URLs separated by spaces or commas, as
+    /// LIFEBOAT_PARTICIPANT_URLS gives it) and Lifeboat:Participants:MaxResponseBytes.
+    /// </summary>
+    private ParticipantOptions ParticipantSettings()
+    {
+        var section = configuration.GetSection("Lifeboat:Participants");
+        var listed = section.GetSection("AllowedUrls").GetChildren().Select(c => c.Value).OfType<string>().ToList();
+        var joined = section["AllowedUrls"] ?? Environment.GetEnvironmentVariable("LIFEBOAT_PARTICIPANT_URLS");
+        var allowed = listed.Count > 0 ? listed : ParticipantOptions.Split(joined);
+        var max = section["MaxResponseBytes"] is { Length: > 0 } text
+            ? long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var m) && m > 0 ? m
+                : throw new InvalidOperationException($"Lifeboat:Participants:MaxResponseBytes is '{text}'; give a number of bytes above 0 (default {ParticipantOptions.DefaultMaxResponseBytes}).")
+            : ParticipantOptions.DefaultMaxResponseBytes;
+        return new ParticipantOptions { AllowedUrls = allowed, MaxResponseBytes = max };
+    }
 
     /// <summary>
     /// A policy file no longer chooses the policy. One named in configuration is expected to apply,

@@ -49,6 +49,33 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Backups_AreSealedWithAKeyCreatedOwnerOnlyInTheHome_AnotherKeyIsRefused_AndRotationKeepsOldBackupsReadable()
+    {
+        var folder = Path.Combine(cli.Home, "sealed");
+        var keyFile = Path.Combine(cli.Home, "backup.key");
+        var (fullExit, full) = await cli.RunAsync("backup", "full", "--backups", folder);
+        fullExit.ShouldBe(0, full);
+        File.GetUnixFileMode(keyFile).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite, "the home's key is the owner's alone");
+
+        var otherKey = Path.Combine(cli.Home, $"other-{Guid.NewGuid():n}.key");
+        await File.WriteAllTextAsync(otherKey, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) + "\n", TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(otherKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var (wrongExit, wrong) = await cli.RunAsync("backup", "verify", "--backups", folder, "--key-file", otherKey);
+        wrongExit.ShouldNotBe(0, wrong);
+        wrong.ShouldContain("is signed with backup key key_");
+        wrong.ShouldContain("give the key file that holds it");
+
+        var (rotateExit, rotated) = await cli.RunAsync("backup", "rotate-key");
+        rotateExit.ShouldBe(0, rotated);
+        rotated.ShouldContain("1 older key(s) kept in");
+        var (incrementalExit, incremental) = await cli.RunAsync("backup", "incremental", "--backups", folder);
+        incrementalExit.ShouldBe(0, incremental);
+        var (verifyExit, verify) = await cli.RunAsync("backup", "verify", "--backups", folder);
+        verifyExit.ShouldBe(0, verify);
+        verify.ShouldContain("intact");
+    }
+
+    [Fact]
     public async Task BackupList_WhenABackupInTheMiddleOfAChainIsMissing_ShowsTheGap_AndWhatCanNoLongerBeRestored()
     {
         var folder = Path.Combine(cli.Home, "gap");

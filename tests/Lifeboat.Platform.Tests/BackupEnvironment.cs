@@ -27,6 +27,9 @@ internal sealed class BackupEnvironment : IAsyncDisposable
 
     public string BackupFolder { get; }
 
+    /// <summary>This environment's backup keys (one, generated): what an operator's key file would hold.</summary>
+    public Lifeboat.Platform.Backups.Sealing.BackupKeyring Keys { get; } = Lifeboat.Platform.Backups.Sealing.BackupKeyring.Generate();
+
     public LifeboatPlatform Platform { get; private set; } = null!;
 
     public BackupService Backups => Platform.Backups;
@@ -56,7 +59,7 @@ internal sealed class BackupEnvironment : IAsyncDisposable
             TimeProvider = Clock,
             Actor = "test",
         },
-        Backups = new BackupOptions { Directory = BackupFolder, SettleTimeout = TimeSpan.FromSeconds(20) },
+        Backups = new BackupOptions { Directory = BackupFolder, SettleTimeout = TimeSpan.FromSeconds(20), Keys = Keys },
     };
 
     /// <summary>A new, empty database, as after the loss of the live one.</summary>

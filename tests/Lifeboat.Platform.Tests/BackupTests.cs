@@ -117,7 +117,7 @@ public sealed class BackupTests
         var empty = await env.EmptyDatabaseAsync();
         var target = env.Options(empty, "restored-blobs");
 
-        var report = await new BackupDirectory(env.BackupFolder, env.Clock).RestoreEnvironmentAsync(target);
+        var report = await new BackupDirectory(env.BackupFolder, env.Keys, env.Clock).RestoreEnvironmentAsync(target);
 
         report.BackupsUsed.ShouldBe([full.Id, incremental.Id]);
         report.Sites.ShouldBe(4);
@@ -260,7 +260,7 @@ public sealed class BackupTests
         var manifest = Path.Combine(env.BackupFolder, damaged.Value, BackupManifest.FileName);
         File.SetUnixFileMode(Path.GetDirectoryName(manifest)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.SetUnixFileMode(manifest, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await File.WriteAllTextAsync(manifest, "{\n  \"format\": \"lifeboat-backup/1\",\n  \"id\": \"bak_01jd8x2k9q4m7t6v5w3y1z0a8b\"\n  \"kind\": \"Full\"\n}");
+        await File.WriteAllTextAsync(manifest, "{\n  \"format\": \"lifeboat-backup/2\",\n  \"id\": \"bak_01jd8x2k9q4m7t6v5w3y1z0a8b\"\n  \"kind\": \"Full\"\n}");
 
         var listing = await env.Backups.ListAsync();
 
@@ -291,7 +291,7 @@ public sealed class BackupTests
             Id = fork,
             CreatedAt = chain[1].CreatedAt + TimeSpan.FromSeconds(1),
             Files = [.. chain[1].Files.Where(f => !f.Name.Contains('/', StringComparison.Ordinal))],
-        }).Seal().Bytes);
+        }).Seal(env.Keys).Bytes);
 
         var listed = (await env.Backups.ListAsync()).Chains.Single();
 
@@ -334,7 +334,7 @@ public sealed class BackupTests
             File.GetLastWriteTimeUtc(path).ShouldBe(written);
         }
 
-        Should.Throw<PlatformException>(() => BackupWriter.Create(env.BackupFolder, full.Id)).Message.ShouldContain("never overwritten");
+        Should.Throw<PlatformException>(() => BackupWriter.Create(env.BackupFolder, full.Id, env.Keys)).Message.ShouldContain("never overwritten");
     }
 
     [Fact]

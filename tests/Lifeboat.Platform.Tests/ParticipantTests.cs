@@ -18,6 +18,8 @@ public sealed class ParticipantTests(PlatformFixture fixture) : IClassFixture<Pl
         { Misbehaviour.Sleeps, "participant:stub: participant stub did not answer restore of site {0} within 2 s." },
         { Misbehaviour.AnswersWrongShape, "participant:stub: participant stub answered restore of site {0} with something that is not the protocol's JSON" },
         { Misbehaviour.AnswersForAnotherSite, "participant:stub: participant stub answered restore of site {0} with an answer about site 'site_01jd8x2k9q4m7t6v5w3y1z0a8b'" },
+        { Misbehaviour.AnswersHuge, "participant:stub: participant stub answered restore of site {0} with more than 1 MiB, the most Lifeboat reads of an answer; it stopped reading." },
+        { Misbehaviour.DeclaresHuge, "participant:stub: participant stub answered restore of site {0} with more than 1 MiB, the most Lifeboat reads of an answer; it stopped reading." },
     };
 
     [Theory(Timeout = 120_000)]
@@ -115,6 +117,94 @@ public sealed class ParticipantTests(PlatformFixture fixture) : IClassFixture<Pl
             (await platform.Store.Records.DigestAsync(site.Site.Tenant)).ShouldBe(before[site.Site], "the site's own stores are restored even though its participant failed");
             (await platform.Sites.GetAsync(site.Site)).State.ShouldBe(TenantState.Restoring, "a site whose participant was not restored stays closed");
         }
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(Misbehaviour.AnswersHuge)]
+    [InlineData(Misbehaviour.DeclaresHuge)]
+    public async Task AParticipantAnswering100MiB_IsCutOffAtTheLimit_WithAClearFailure_NotReadToTheEnd(Misbehaviour misbehaviour)
+    {
+        await using var platform = await PlatformAsync();
+        var site = (await fixture.NewSiteAsync()).Id;
+        await using var stub = await StubParticipant.StartAsync(site, misbehaviour);
+        var participant = (await platform.Restores.Participants.RegisterAsync("stub", stub.Url, TimeSpan.FromSeconds(30))).Participant;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+
+        var e = await Should.ThrowAsync<ParticipantException>(() => platform.Restores.Participants.DescribeAsync(participant, site));
+
+        e.Message.ShouldBe($"participant stub answered describe of site {site} with more than 1 MiB, the most Lifeboat reads of an answer; it stopped reading. " +
+                           "Make the answer smaller (see docs/participants.md), or raise Lifeboat:Participants:MaxResponseBytes.");
+        stub.HugeBytesSent.ShouldBeLessThan(32L << 20, "Lifeboat hung up long before the 100 MiB were sent");
+        (GC.GetAllocatedBytesForCurrentThread() - allocated).ShouldBeLessThan(50L << 20, "the answer was not buffered whole");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task EveryCallToAParticipant_CarriesAnHmacOfTheTimestampVerbAndBody_WithTheSecretGivenAtRegistration()
+    {
+        await using var platform = await PlatformAsync();
+        var site = (await fixture.NewSiteAsync()).Id;
+        await using var stub = await StubParticipant.StartAsync(null, Misbehaviour.None);
+        var registered = await platform.Restores.Participants.RegisterAsync("stub", stub.Url, TimeSpan.FromSeconds(30));
+        registered.Secret.ShouldStartWith("lbps_");
+        registered.Secret.Length.ShouldBeGreaterThanOrEqualTo(45, "32 random bytes");
+
+        await platform.Restores.Participants.DescribeAsync((await platform.Restores.Participants.GetAsync("stub")), site);
+
+        var (verb, stamp, signature, body) = stub.Received.Single();
+        verb.ShouldBe("describe");
+        var seconds = long.Parse(stamp.ShouldNotBeNull(), System.Globalization.CultureInfo.InvariantCulture);
+        (TimeProvider.System.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration().ShouldBeLessThan(TimeSpan.FromMinutes(1));
+        var signed = System.Text.Encoding.UTF8.GetBytes($"v1.{stamp}.describe.").Concat(body).ToArray();
+        signature.ShouldBe("v1=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(registered.Secret), signed)));
+        (await platform.Restores.Participants.ListAsync()).Single().ToString().ShouldNotContain(registered.Secret, customMessage: "the secret is shown once, not listed");
+    }
+
+    [Fact]
+    public async Task RegisteringAParticipantOutsideTheAllowList_IsRefusedSayingHowToAllowIt_AndNothingIsRegistered()
+    {
+        await using var platform = await PlatformAsync();
+
+        var outside = await Should.ThrowAsync<PlatformException>(() =>
+            platform.Restores.Participants.RegisterAsync("billing", new Uri("http://10.20.30.40:8080/lifeboat"), TimeSpan.FromSeconds(5)));
+
+        outside.Kind.ShouldBe(PlatformErrorKind.Invalid);
+        outside.Message.ShouldStartWith("participant billing at http://10.20.30.40:8080/lifeboat is not on the participants' allow-list (loopback addresses only (nothing is configured)).");
+        outside.Message.ShouldContain("add its URL (or a prefix of it, e.g. http://10.20.30.40:8080/) to Lifeboat:Participants:AllowedUrls");
+        outside.Message.ShouldContain("LIFEBOAT_PARTICIPANT_URLS / --participant-urls");
+        outside.Message.ShouldEndWith("Nothing was registered.");
+        (await platform.Restores.Participants.ListAsync()).ShouldBeEmpty();
+
+        await using var configured = await fixture.OpenAsync(PlatformFixture.WithoutBreaker, TimeProvider.System,
+            participants: new ParticipantOptions { AllowedUrls = ["https://search.internal.example/lifeboat"] });
+        (await configured.Restores.Participants.RegisterAsync("search", new Uri("https://search.internal.example/lifeboat/v1"), TimeSpan.FromSeconds(5))).Participant.Name.ShouldBe("search");
+        foreach (var refused in new[] { "https://search.internal.example/lifeboatx", "http://search.internal.example/lifeboat", "https://search.internal.example:8443/lifeboat",
+                     "https://evil.example/lifeboat", "http://127.0.0.1:5090/lifeboat" })
+        {
+            (await Should.ThrowAsync<PlatformException>(() => configured.Restores.Participants.RegisterAsync("other", new Uri(refused), TimeSpan.FromSeconds(5))))
+                .Message.ShouldContain("is not on the participants' allow-list (https://search.internal.example/lifeboat)");
+        }
+
+        (await configured.Restores.Participants.ListAsync()).Select(p => p.Name).ShouldBe(["search"]);
+        await configured.Restores.Participants.RemoveAsync("search");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task AParticipantRegisteredBeforeTheAllowListWasNarrowed_IsNotCalled()
+    {
+        await using var platform = await PlatformAsync();
+        var site = (await fixture.NewSiteAsync()).Id;
+        await using var stub = await StubParticipant.StartAsync(null, Misbehaviour.None);
+        await platform.Restores.Participants.RegisterAsync("stub", stub.Url, TimeSpan.FromSeconds(30));
+
+        await using var narrowed = await fixture.OpenAsync(PlatformFixture.WithoutBreaker, TimeProvider.System,
+            participants: new ParticipantOptions { AllowedUrls = ["https://search.internal.example/"] });
+        var e = await Should.ThrowAsync<ParticipantException>(async () =>
+            await narrowed.Restores.Participants.DescribeAsync(await narrowed.Restores.Participants.GetAsync("stub"), site));
+
+        e.Message.ShouldStartWith($"participant stub at {stub.Url} is not on the participants' allow-list (https://search.internal.example/).");
+        e.Message.ShouldEndWith("It was not called.");
+        stub.Received.ShouldBeEmpty();
+        await platform.Restores.Participants.RemoveAsync("stub");
     }
 
     /// <summary>A platform whose registry holds no participant of an earlier test of this class.</summary>

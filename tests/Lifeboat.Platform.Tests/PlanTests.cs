@@ -34,6 +34,43 @@ public sealed class PlanTests(PlatformFixture fixture) : IClassFixture<PlatformF
     }
 
     [Fact]
+    public async Task SubmitAsync_MoreTargetsThanThePolicysMaxTargets_IsRefusedNamingTheCapAndHowToRaiseIt()
+    {
+        var sites = await SitesWithTheAppAsync(4);
+        var request = new PlanRequest("uninstall-app", "app-installation", sites.Select(s => s.Installation.Value).ToList(), "Retire Legacy Insights", new Dictionary<string, string>());
+        await fixture.PutInForceAsync(new PlanPolicy { Breaker = { Enabled = false }, MaxTargets = 3 });
+
+        var e = await Should.ThrowAsync<PlanRefusedException>(() => Platform.WithActor("alice").Plans.SubmitAsync(request));
+
+        e.Message.ShouldStartWith("plan refused: it lists 4 targets, and policy version");
+        e.Message.ShouldContain("allows at most 3 per plan (max-targets)");
+        e.Message.ShouldContain("Split the change into plans of at most 3 targets, or propose a policy with a higher max-targets (lifeboat policy propose)");
+        e.Violations.ShouldBe(["it lists 4 targets; max-targets is 3."]);
+        (await Platform.Plans.ListAsync()).ShouldNotContain(p => p.RequestedBy == "alice" && p.BlastRadius.Targets == 4);
+        foreach (var (site, installation) in sites)
+        {
+            (await Platform.Apps.InstalledAsync(site)).Select(a => a.Id).ShouldBe([installation]);
+        }
+
+        await fixture.PutInForceAsync(new PlanPolicy { Breaker = { Enabled = false }, MaxTargets = 4 });
+        (await Platform.WithActor("alice").Plans.SubmitAsync(request)).BlastRadius.Sites.ShouldBe(4, "a raised cap lets the same plan through");
+    }
+
+    [Fact]
+    public async Task SubmitAsync_TenThousandAndOneTargetsUnderTheDefaults_IsRefusedBeforeAnyIdIsLookedUp()
+    {
+        var ids = Enumerable.Range(0, 10_001).Select(_ => TypedId.New<AppInstallationId>(TimeProvider.System).Value).ToList();
+
+        var e = await Should.ThrowAsync<PlanRefusedException>(() =>
+            Platform.WithActor("script").Plans.SubmitAsync(new PlanRequest("uninstall-app", "app-installation", ids, "Too many", new Dictionary<string, string>())));
+
+        e.Message.ShouldContain("it lists 10001 targets, and policy version");
+        e.Message.ShouldContain("allows at most 10000 per plan (max-targets)");
+        e.Problems.ShouldBeEmpty("no ID was looked up, so none is reported missing");
+        Should.Throw<PlatformException>(() => PlanPolicy.Parse("max-targets: 0\n", "p.yaml")).Message.ShouldContain("max-targets must be 1 to 1000000");
+    }
+
+    [Fact]
     public async Task TheSamePlanWithInstallationIds_RemovesOnlyTheApps_InWaves_WithARehearsedRollback()
     {
         var sites = await SitesWithTheAppAsync(24, internalSites: 2);

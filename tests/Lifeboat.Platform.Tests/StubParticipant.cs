@@ -20,6 +20,12 @@ public enum Misbehaviour
 
     /// <summary>Answers about another site.</summary>
     AnswersForAnotherSite,
+
+    /// <summary>Answers 100 MiB of JSON-looking bytes, streamed without a length, as fast as the reader takes them.</summary>
+    AnswersHuge,
+
+    /// <summary>Declares a 100 MiB answer in its Content-Length and starts sending it.</summary>
+    DeclaresHuge,
 }
 
 /// <summary>
@@ -38,6 +44,14 @@ internal sealed class StubParticipant : IAsyncDisposable
 
     /// <summary>Every call: verb and site.</summary>
     public ConcurrentQueue<(string Verb, string Site)> Calls { get; } = new();
+
+    /// <summary>Every call as it arrived: verb, its X-Lifeboat-Timestamp and X-Lifeboat-Signature headers, and the body's bytes.</summary>
+    public ConcurrentQueue<(string Verb, string? Timestamp, string? Signature, byte[] Body)> Received { get; } = new();
+
+    /// <summary>How many bytes of huge answers the reader took before it hung up.</summary>
+    public long HugeBytesSent => Interlocked.Read(ref _hugeBytesSent);
+
+    private long _hugeBytesSent;
 
     public Uri Url => new(_app.Urls.Single().TrimEnd('/') + "/lifeboat");
 
@@ -59,7 +73,37 @@ internal sealed class StubParticipant : IAsyncDisposable
         }
 
         stub.Calls.Clear();
+        stub.Received.Clear();
         return stub;
+    }
+
+    /// <summary>100 MiB in 64 KiB writes, counting what the reader took, until it is all sent or the reader hangs up.</summary>
+    private async Task SendHugeAsync(HttpContext http, bool declare)
+    {
+        const int Chunk = 64 * 1024;
+        const long Total = 100L << 20;
+        http.Response.ContentType = "application/json";
+        if (declare)
+        {
+            http.Response.ContentLength = Total;
+        }
+
+        var bytes = new byte[Chunk];
+        Array.Fill(bytes, (byte)' ');
+        bytes[0] = (byte)'[';
+        try
+        {
+            for (long sent = 0; sent < Total; sent += Chunk)
+            {
+                await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+                Interlocked.Add(ref _hugeBytesSent, Chunk);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The reader hung up: what the test wants to see.
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -68,9 +112,13 @@ internal sealed class StubParticipant : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private async Task<IResult> AnswerAsync(string verb, JsonElement body, HttpContext http)
+    private async Task<IResult> AnswerAsync(string verb, HttpContext http)
     {
-        var site = body.GetProperty("site").GetString()!;
+        using var raw = new MemoryStream();
+        await http.Request.Body.CopyToAsync(raw, http.RequestAborted);
+        Received.Enqueue((verb, http.Request.Headers["X-Lifeboat-Timestamp"].FirstOrDefault(), http.Request.Headers["X-Lifeboat-Signature"].FirstOrDefault(), raw.ToArray()));
+        using var body = JsonDocument.Parse(raw.ToArray());
+        var site = body.RootElement.GetProperty("site").GetString()!;
         Calls.Enqueue((verb, site));
         if (site == Target?.Value)
         {
@@ -83,6 +131,9 @@ internal sealed class StubParticipant : IAsyncDisposable
                     return Results.Text("""["restored", true]""", "application/json");
                 case Misbehaviour.AnswersForAnotherSite:
                     return Results.Json(new { site = "site_01jd8x2k9q4m7t6v5w3y1z0a8b", restored = true, ok = true, items = 1 });
+                case Misbehaviour.AnswersHuge or Misbehaviour.DeclaresHuge:
+                    await SendHugeAsync(http, declare: Misbehaviour == Misbehaviour.DeclaresHuge);
+                    return Results.Empty;
             }
         }
 

@@ -22,7 +22,9 @@ public sealed class SearchParticipantTests(PlatformFixture fixture) : IClassFixt
         {
             await using var search = await SearchProcess.StartAsync(database, blobs);
             await using var platform = await fixture.OpenAsync(PlatformFixture.WithoutBreaker, TimeProvider.System);
-            var participant = await platform.Restores.Participants.RegisterAsync("search", search.ProtocolUrl, TimeSpan.FromSeconds(30));
+            var registered = await platform.Restores.Participants.RegisterAsync("search", search.ProtocolUrl, TimeSpan.FromSeconds(30));
+            await search.UseSecretAsync(registered.Secret);
+            var participant = registered.Participant;
 
             // Four sites in Lifeboat; the search index holds documents of the first three, none of the fourth yet.
             var sites = new List<SiteId>();
@@ -117,7 +119,7 @@ public sealed class SearchParticipantTests(PlatformFixture fixture) : IClassFixt
     [Fact(Timeout = 60_000)]
     public async Task TheSearchIndex_RefusesLifeboatsOwnDatabase_AndANonLoopbackAddress()
     {
-        using (var process = SearchProcess.Launch("--urls", "http://127.0.0.1:0", "--Participant:Connection", fixture.Database.ConnectionString))
+        using (var process = SearchProcess.Launch("--urls", "http://127.0.0.1:0", "--Participant:Connection", fixture.Database.ConnectionString, "--Participant:Secret", "s"))
         {
             var error = await process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync();
@@ -125,13 +127,98 @@ public sealed class SearchParticipantTests(PlatformFixture fixture) : IClassFixt
             error.ShouldContain("is Lifeboat's own; the search index needs a database of its own");
         }
 
-        using (var process = SearchProcess.Launch("--urls", "http://0.0.0.0:0", "--Participant:Connection", fixture.Database.ConnectionString))
+        using (var process = SearchProcess.Launch("--urls", "http://0.0.0.0:0", "--Participant:Connection", fixture.Database.ConnectionString, "--Participant:Secret", "s"))
         {
             var error = await process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync();
             process.ExitCode.ShouldBe(2, error);
             error.ShouldContain("is not a 127.0.0.1 address");
         }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task TheSearchIndex_AnswersUnsignedWronglySignedAndStaleCalls401_AndChangesNothing_WhileLifeboatsOwnCallsPass()
+    {
+        var blobs = Path.Combine(Path.GetTempPath(), "lifeboat-search-blobs", Guid.NewGuid().ToString("n"));
+        await using var database = await PostgresServer.CreateDatabaseAsync("search");
+        try
+        {
+            await using var search = await SearchProcess.StartAsync(database, blobs);
+            await using var platform = await fixture.OpenAsync(PlatformFixture.WithoutBreaker, TimeProvider.System);
+            var site = (await platform.Sites.CreateAsync($"Signed {Guid.NewGuid():n}", "eu-west")).Id;
+            for (var n = 0; n < 3; n++)
+            {
+                await search.IndexAsync(site.Value, $"doc-{n}", $"doc {n}", "text");
+            }
+
+            var before = await search.DocumentsAsync(site.Value);
+            var registered = await platform.Restores.Participants.RegisterAsync("search-signed", search.ProtocolUrl, TimeSpan.FromSeconds(30));
+
+            // Registered, but the participant was not given the secret yet: it cannot verify, so it refuses.
+            var notYet = await Should.ThrowAsync<ParticipantException>(() => platform.Restores.Participants.DescribeAsync(registered.Participant, site));
+            notYet.Message.ShouldContain("answered 401 to describe");
+            notYet.Message.ShouldContain("has no signing secret yet");
+
+            await search.UseSecretAsync(registered.Secret);
+            (await platform.Restores.Participants.DescribeAsync(registered.Participant, site)).Stores.ShouldBe([new ParticipantStore("documents", 3)]);
+
+            // An attacker who can reach it asks it to restore the site to an empty past: refused every way, nothing changes.
+            var call = new { job = "rjob_01jd9a7c3e5g7j9m1p3r5t7v9x", site = site.Value, recoveryPoint = new { position = (long?)null, time = TimeProvider.System.GetUtcNow().AddYears(-1) } };
+            var attempts = new (string? Secret, DateTimeOffset At, string Says)[]
+            {
+                (null, TimeProvider.System.GetUtcNow(), "the request is not signed"),
+                ("lbps_guessed", TimeProvider.System.GetUtcNow(), "the request's signature is wrong"),
+                (registered.Secret, TimeProvider.System.GetUtcNow().AddMinutes(-6), "is not within 5 minutes of this participant's clock"),
+                (registered.Secret, TimeProvider.System.GetUtcNow().AddMinutes(6), "is not within 5 minutes of this participant's clock"),
+            };
+            foreach (var (secret, at, says) in attempts)
+            {
+                using var response = await search.SignedCallAsync("restore", call, secret, at);
+                var text = await response.Content.ReadAsStringAsync();
+                ((int)response.StatusCode, text).ShouldBe((401, text));
+                text.ShouldContain(says);
+            }
+
+            // A validate call captured on the wire, replayed as a restore: the verb is signed too.
+            using (var replay = new HttpRequestMessage(HttpMethod.Post, "lifeboat/restore"))
+            {
+                var json = System.Text.Json.JsonSerializer.Serialize(call, SearchProcess.Web);
+                var stamp = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var signed = System.Text.Encoding.UTF8.GetBytes($"v1.{stamp}.validate.{json}");
+                replay.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+                replay.Headers.Add("X-Lifeboat-Timestamp", stamp);
+                replay.Headers.Add("X-Lifeboat-Signature", "v1=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(registered.Secret), signed)));
+                using var response = await search.Http.SendAsync(replay);
+                ((int)response.StatusCode).ShouldBe(401);
+            }
+
+            (await search.DocumentsAsync(site.Value)).ShouldBe(before, "no refused call changed the index");
+
+            // Registering again replaces the secret: calls signed with the old one are refused.
+            var again = await platform.Restores.Participants.RegisterAsync("search-signed", search.ProtocolUrl, TimeSpan.FromSeconds(30));
+            again.Secret.ShouldNotBe(registered.Secret);
+            (await Should.ThrowAsync<ParticipantException>(() => platform.Restores.Participants.DescribeAsync(again.Participant, site))).Message.ShouldContain("signature is wrong");
+            await search.UseSecretAsync(again.Secret);
+            (await platform.Restores.Participants.DescribeAsync(again.Participant, site)).Stores.Single().Items.ShouldBe(3);
+            await platform.Restores.Participants.RemoveAsync("search-signed");
+        }
+        finally
+        {
+            if (Directory.Exists(blobs))
+            {
+                Directory.Delete(blobs, recursive: true);
+            }
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task TheSearchIndex_WithoutASecretConfigured_DoesNotStart_AndSaysWhatToGive()
+    {
+        using var process = SearchProcess.Launch("--urls", "http://127.0.0.1:0", "--Participant:Connection", "Host=127.0.0.1;Database=search");
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        process.ExitCode.ShouldBe(2, error);
+        error.ShouldContain("Participant:SecretFile (or Participant:Secret) is required");
     }
 
     private static async Task<DateTimeOffset> DatabaseNowAsync(LifeboatPlatform platform)

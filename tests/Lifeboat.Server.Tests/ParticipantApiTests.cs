@@ -24,7 +24,9 @@ public sealed class ParticipantApiTests(ServerFixture fixture) : IClassFixture<S
         var registered = await (await Client.PutAsJsonAsync("/api/participants/search", new { url, timeoutMs = 2000 })).ShouldBeJsonAsync();
 
         (registered.Str("name"), registered.Str("url"), registered["timeoutMs"]!.GetValue<int>()).ShouldBe(("search", url, 2000));
+        registered.Str("secret").ShouldStartWith("lbps_", customMessage: "the signing secret is shown once, at registration");
         (await Client.GetJsonAsync("/api/participants")).AsArray().Select(p => p.Str("name")).ShouldBe(["search"]);
+        (await Client.GetJsonAsync("/api/participants")).ToJsonString().ShouldNotContain(registered.Str("secret"));
         var described = await Client.GetJsonAsync($"/api/participants/search/sites/{site}");
         described.Str("site").ShouldBe(site);
         (described["stores"]![0].Str("name"), described["stores"]![0]!["items"]!.GetValue<long>()).ShouldBe(("documents", 7));
@@ -43,6 +45,8 @@ public sealed class ParticipantApiTests(ServerFixture fixture) : IClassFixture<S
             .Detail.ShouldContain("is not an http(s) URL");
         (await (await Client.PutAsJsonAsync("/api/participants/search", new { url = "http://127.0.0.1:1/lifeboat", timeoutMs = 0 })).ShouldBeProblemAsync(HttpStatusCode.BadRequest))
             .Detail.ShouldContain("timeout");
+        (await (await Client.PutAsJsonAsync("/api/participants/search", new { url = "http://169.254.169.254/latest/meta-data" })).ShouldBeProblemAsync(HttpStatusCode.BadRequest))
+            .Detail.ShouldContain("is not on the participants' allow-list (loopback addresses only (nothing is configured)). To allow it, add its URL");
         var site = (await fixture.NewSiteAsync()).Str("id");
         (await (await Client.GetAsync($"/api/participants/nobody/sites/{site}")).ShouldBeProblemAsync(HttpStatusCode.NotFound)).Detail.ShouldContain("no participant named 'nobody'");
 

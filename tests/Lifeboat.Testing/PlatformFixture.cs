@@ -72,7 +72,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// two people, as any policy is), then opens another platform on the same database: another
     /// process, with its own clock.
     /// </summary>
-    public async Task<LifeboatPlatform> OpenAsync(PlanPolicy policy, TimeProvider? clock = null, string actor = "test")
+    public async Task<LifeboatPlatform> OpenAsync(PlanPolicy policy, TimeProvider? clock = null, string actor = "test", Lifeboat.Platform.Restores.ParticipantOptions? participants = null)
     {
         await PutInForceAsync(policy);
         return await LifeboatPlatform.OpenAsync(new PlatformOptions
@@ -85,6 +85,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 TimeProvider = clock ?? Clock,
                 Actor = actor,
             },
+            Participants = participants ?? new(),
         });
     }
 

@@ -23,8 +23,14 @@ internal static class BackupCommands
             Description = "The backup folder (default: LIFEBOAT_BACKUPS, else <home>/backups)",
             Recursive = true,
         };
-        var backup = new Command("backup", "Backups that outlive the database: full and incremental, verify, restore, retention, RPO") { folder };
-        var context = new BackupCommandContext(g, folder, console);
+        var keyFile = new Option<string?>("--key-file")
+        {
+            Description = "The backup key file: one base64 key per line, the current one first, older ones kept to read older backups " +
+                          "(default: LIFEBOAT_BACKUP_KEY_FILE, else the keys in LIFEBOAT_BACKUP_KEY, else <home>/backup.key, created owner-only on first use)",
+            Recursive = true,
+        };
+        var backup = new Command("backup", "Backups that outlive the database: full and incremental, verify, restore, retention, RPO") { folder, keyFile };
+        var context = new BackupCommandContext(g, folder, keyFile, console);
         backup.Add(Take(context, BackupKind.Full, "full", "Take a full backup of the environment, or of one site: starts a new chain"));
         backup.Add(Take(context, BackupKind.Incremental, "incremental", "Back up what was committed since the newest backup of the same scope"));
         backup.Add(List(context));
@@ -33,6 +39,7 @@ internal static class BackupCommands
         backup.Add(RestoreAll(context));
         backup.Add(Rpo(context));
         backup.Add(Retention(context));
+        backup.Add(RotateKey(context));
         return backup;
     }
 
@@ -334,4 +341,18 @@ internal static class BackupCommands
     private static string Span(TimeSpan t) => t.TotalDays >= 1
         ? t.ToString(@"d\d\ hh\h\ mm\m", CultureInfo.InvariantCulture)
         : t.ToString(@"hh\h\ mm\m\ ss\s", CultureInfo.InvariantCulture);
+
+    private static Command RotateKey(BackupCommandContext c)
+    {
+        var command = new Command("rotate-key", "Put a new current key at the top of the key file; the old keys stay below it to read older backups");
+        command.SetAction(parse =>
+        {
+            var path = c.KeyFileOf(parse) ?? throw new PlatformException(PlatformErrorKind.Invalid,
+                "the keys come from LIFEBOAT_BACKUP_KEY, which Lifeboat cannot rewrite: put a new key first in that variable and keep the old ones after it.");
+            var ring = Lifeboat.Platform.Backups.Sealing.BackupKeyring.Rotate(path);
+            c.Console.MarkupLine($"New backups are sealed with {E(ring.Current.Id)}; {ring.Keys.Count - 1} older key(s) kept in {E(path)} to read older backups.");
+            return LifeboatCli.Ok;
+        });
+        return command;
+    }
 }

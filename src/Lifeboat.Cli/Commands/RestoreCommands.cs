@@ -129,7 +129,8 @@ internal static class RestoreCommands
             var registered = await platform.Restores.Participants.RegisterAsync(p.GetValue(name)!,
                 Uri.TryCreate(p.GetValue(url), UriKind.Absolute, out var u) ? u : throw new PlatformException(PlatformErrorKind.Invalid, $"'{p.GetValue(url)}' is not a URL."),
                 TimeSpan.FromMilliseconds(p.GetValue(timeout)), ct);
-            return $"Participant {E(registered.Name)} at {E(registered.Url)} takes part in every new restore job.";
+            return $"Participant {E(registered.Participant.Name)} at {E(registered.Participant.Url)} takes part in every new restore job.\n" +
+                   $"Its signing secret, shown only now (configure it in the participant; registering again replaces it): {E(registered.Secret)}";
         }));
         participant.Add(new Command("list", "List participants").With(g, async (_, platform, ct) =>
         {

@@ -1,3 +1,5 @@
+using Lifeboat.Platform.Backups.Sealing;
+
 namespace Lifeboat.Platform.Backups;
 
 /// <summary>A file that is missing, altered, or does not fit its chain, and the backup it makes unusable.</summary>
@@ -74,15 +76,19 @@ public sealed record BackupChain(BackupId Id, BackupScope Scope, SiteId? Site, I
 /// <summary>What the backup folder holds: the readable manifests, grouped into chains, and the folders that could not be read.</summary>
 internal sealed class BackupCatalog
 {
-    private BackupCatalog(string root, IReadOnlyList<BackupManifest> backups, IReadOnlyList<BackupChain> chains, IReadOnlyList<BackupFileProblem> unreadable)
+    private BackupCatalog(string root, BackupKeyring keys, IReadOnlyList<BackupManifest> backups, IReadOnlyList<BackupChain> chains, IReadOnlyList<BackupFileProblem> unreadable)
     {
         Root = root;
+        Keys = keys;
         Backups = backups;
         Chains = chains;
         Unreadable = unreadable;
     }
 
     public string Root { get; }
+
+    /// <summary>The keys the manifests were checked with, which open the backups' files.</summary>
+    public BackupKeyring Keys { get; }
 
     /// <summary>Every readable backup, oldest first.</summary>
     public IReadOnlyList<BackupManifest> Backups { get; }
@@ -96,7 +102,14 @@ internal sealed class BackupCatalog
 
     public string PathOf(BackupId id, string file) => System.IO.Path.Combine(Root, id.Value, file);
 
-    public static async Task<BackupCatalog> ReadAsync(string root, CancellationToken ct)
+    /// <summary>
+    /// The plaintext (still gzip-compressed) of one file of a backup: the one place backup files are
+    /// opened for reading, so every reader decrypts and checks them the same way.
+    /// </summary>
+    public Stream OpenFile(BackupId id, string file) =>
+        BackupSealing.Open(new FileStream(PathOf(id, file), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true), Keys, $"{id}/{file}");
+
+    public static async Task<BackupCatalog> ReadAsync(string root, BackupKeyring keys, CancellationToken ct)
     {
         root = System.IO.Path.GetFullPath(root);
         var backups = new List<BackupManifest>();
@@ -120,7 +133,7 @@ internal sealed class BackupCatalog
 
                 try
                 {
-                    var manifest = BackupManifest.Parse(await File.ReadAllBytesAsync(path, ct));
+                    var manifest = BackupManifest.Parse(await File.ReadAllBytesAsync(path, ct), keys);
                     if (manifest.Id != id)
                     {
                         throw new FormatException($"describes backup {manifest.Id}, not {id}");
@@ -136,8 +149,8 @@ internal sealed class BackupCatalog
         }
 
         backups.Sort((a, b) => (a.StartedAt, a.UpToPosition).CompareTo((b.StartedAt, b.UpToPosition)));
-        var catalog = new BackupCatalog(root, backups, [], unreadable);
-        return new BackupCatalog(root, backups, BuildChains(catalog, backups, unreadable), unreadable);
+        var catalog = new BackupCatalog(root, keys, backups, [], unreadable);
+        return new BackupCatalog(root, keys, backups, BuildChains(catalog, backups, unreadable), unreadable);
     }
 
     public BackupManifest? Find(BackupId id) => Backups.FirstOrDefault(b => b.Id == id);

@@ -26,13 +26,14 @@ internal sealed class BackupCreator(PlatformContext context, AuditLog audit)
         var scope = site is null ? BackupScope.Environment : BackupScope.Site;
         var what = site is null ? "the environment" : $"site {site}";
         await using var scopeLock = await LockScopeAsync(what, ct);
-        var catalog = await BackupCatalog.ReadAsync(root, ct);
+        var keys = context.Options.Backups.RequireKeys();
+        var catalog = await BackupCatalog.ReadAsync(root, keys, ct);
         var (chain, previous) = kind == BackupKind.Incremental ? Previous(catalog, scope, site, what) : (null, null);
 
         var id = TypedId.New<BackupId>(context.Time);
         var startedAt = context.Time.GetUtcNow();
         progress?.Report(new BackupProgress("Waiting for earlier transactions", 0, null));
-        await using var writer = BackupWriter.Create(root, id);
+        await using var writer = BackupWriter.Create(root, id, keys);
         var tenant = site?.Tenant;
         var previousBounds = previous?.Bounds.ToDictionary(b => b.Name, b => b.Value, StringComparer.Ordinal);
         long rows;

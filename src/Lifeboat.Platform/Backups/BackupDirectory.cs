@@ -1,3 +1,5 @@
+using Lifeboat.Platform.Backups.Sealing;
+
 namespace Lifeboat.Platform.Backups;
 
 /// <summary>
@@ -9,28 +11,35 @@ public sealed class BackupDirectory
 {
     private readonly TimeProvider _time;
 
-    public BackupDirectory(string path, TimeProvider? time = null)
+    public BackupDirectory(string path, BackupKeyring keys, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(keys);
         Path = System.IO.Path.GetFullPath(path);
+        Keys = keys;
         _time = time ?? TimeProvider.System;
     }
 
     public string Path { get; }
 
+    /// <summary>The keys manifests are checked with and files opened with.</summary>
+    public BackupKeyring Keys { get; }
+
     public async Task<BackupListing> ListAsync(CancellationToken cancellationToken = default)
     {
-        var catalog = await BackupCatalog.ReadAsync(Path, cancellationToken);
+        var catalog = await BackupCatalog.ReadAsync(Path, Keys, cancellationToken);
         return new BackupListing(catalog.Backups, catalog.Chains, catalog.Unreadable);
     }
 
     /// <summary>
     /// Re-hashes every file of <paramref name="backup"/> and of the backups before it in its chain, and
-    /// checks the links between their manifests; without a backup, every chain and every folder.
+    /// checks the links between their manifests and each manifest's signature with the keys (a manifest
+    /// signed with a key not on the ring, or re-sealed without it, is reported); without a backup, every
+    /// chain and every folder.
     /// </summary>
     public async Task<BackupVerification> VerifyAsync(BackupId? backup = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var catalog = await BackupCatalog.ReadAsync(Path, cancellationToken);
+        var catalog = await BackupCatalog.ReadAsync(Path, Keys, cancellationToken);
         if (backup is { } id)
         {
             if (catalog.Find(id) is null)
@@ -60,10 +69,10 @@ public sealed class BackupDirectory
     }
 
     public async Task<BackupRpoReport> RpoAsync(CancellationToken cancellationToken = default) =>
-        BackupRpo.Measure(await BackupCatalog.ReadAsync(Path, cancellationToken), _time);
+        BackupRpo.Measure(await BackupCatalog.ReadAsync(Path, Keys, cancellationToken), _time);
 
     public async Task<BackupRetentionReport> ApplyRetentionAsync(TimeSpan retention, CancellationToken cancellationToken = default) =>
-        await BackupRetention.ApplyAsync(await BackupCatalog.ReadAsync(Path, cancellationToken), retention, _time, cancellationToken);
+        await BackupRetention.ApplyAsync(await BackupCatalog.ReadAsync(Path, Keys, cancellationToken), retention, _time, cancellationToken);
 
     /// <summary>
     /// Fills an empty environment (a new database, and the blob folder of <paramref name="target"/>: a
@@ -74,7 +83,7 @@ public sealed class BackupDirectory
     /// </summary>
     public async Task<EnvironmentRestoreReport> RestoreEnvironmentAsync(PlatformOptions target, bool allowOlderChain = false, IProgress<BackupProgress>? progress = null,
         CancellationToken cancellationToken = default) =>
-        await EnvironmentRestorer.RestoreAsync(await BackupCatalog.ReadAsync(Path, cancellationToken), target, allowOlderChain, _time, progress, cancellationToken);
+        await EnvironmentRestorer.RestoreAsync(await BackupCatalog.ReadAsync(Path, Keys, cancellationToken), target, allowOlderChain, _time, progress, cancellationToken);
 
     private static IProgress<(int Done, int Total)>? Report(IProgress<BackupProgress>? progress, BackupId chain) =>
         progress is null ? null : new Reporter<(int Done, int Total)>(p => progress.Report(new BackupProgress($"Verifying {chain}", p.Done, p.Total)));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Lifeboat.Platform.Backups.Sealing;
 using Lifeboat.Platform.Internal;
 
 namespace Lifeboat.Platform.Backups;
@@ -33,11 +34,16 @@ public sealed record BackupMark(string Name, long Value);
 /// What a backup holds, written last, once, as <c>manifest.json</c>. <see cref="Sha256"/> is the
 /// hash of the manifest's canonical JSON with that field null; the next backup of the chain records
 /// it as <see cref="PreviousSha256"/>, so the manifests form a hash chain back to the full backup,
-/// and every file of the chain is pinned by a hash in a manifest.
+/// and every file of the chain is pinned by a hash in a manifest. <see cref="Signature"/> is an
+/// HMAC-SHA256 of the same canonical JSON (with the hash in it) under a key derived from the backup key
+/// <see cref="KeyId"/> names, so only a holder of that key can write a manifest that verifies: someone
+/// who alters a file and recomputes the hashes cannot re-seal it.
 /// </summary>
 public sealed record BackupManifest
 {
-    public const string CurrentFormat = "lifeboat-backup/1";
+    /// <summary>Version 2: files encrypted (AES-GCM) and the manifest signed. Version 1 (neither) is refused: nothing vouches for it.</summary>
+    public const string CurrentFormat = "lifeboat-backup/2";
+    private const string SignaturePurpose = "lifeboat backup manifest v1";
     public const string FileName = "manifest.json";
 
     private static readonly JsonSerializerOptions Json = PlatformJson.Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
@@ -96,14 +102,23 @@ public sealed record BackupManifest
 
     public string? Sha256 { get; init; }
 
+    /// <summary>The backup key every file of this backup is sealed with, and this manifest signed with.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>HMAC-SHA256 (hex) of the canonical JSON with this field null, keyed from <see cref="KeyId"/>'s key.</summary>
+    public string? Signature { get; init; }
+
     [JsonIgnore]
     public long Bytes => Files.Sum(f => f.Bytes);
 
-    /// <summary>The manifest with its own hash set, as the bytes to write.</summary>
-    internal (BackupManifest Sealed, byte[] Bytes) Seal()
+    /// <summary>The manifest with its own hash and its signature under the ring's current key, as the bytes to write.</summary>
+    internal (BackupManifest Sealed, byte[] Bytes) Seal(BackupKeyring keys)
     {
-        var withHash = this with { Sha256 = ContentHash() };
-        return (withHash, JsonSerializer.SerializeToUtf8Bytes(withHash, Json));
+        var key = keys.Current;
+        var withHash = this with { KeyId = key.Id, Signature = null };
+        withHash = withHash with { Sha256 = withHash.ContentHash() };
+        var signed = withHash with { Signature = withHash.SignatureWith(key) };
+        return (signed, JsonSerializer.SerializeToUtf8Bytes(signed, Json));
     }
 
     /// <summary>
@@ -111,7 +126,7 @@ public sealed record BackupManifest
     /// match. The <see cref="FormatException"/> says what is wrong in words that finish "manifest of bak_… ",
     /// with the line where the JSON breaks, and nothing of the JSON library's own text.
     /// </summary>
-    internal static BackupManifest Parse(byte[] bytes)
+    internal static BackupManifest Parse(byte[] bytes, BackupKeyring keys)
     {
         try
         {
@@ -136,6 +151,12 @@ public sealed record BackupManifest
             throw new FormatException($"is not a {CurrentFormat} manifest: {e.Message.TrimEnd('.')}", e);
         }
 
+        if (manifest?.Format == "lifeboat-backup/1")
+        {
+            throw new FormatException(
+                "is a lifeboat-backup/1 manifest, written before backups were encrypted and signed, so no key vouches for it; take a new full backup (the Lifeboat that wrote it can still read it)");
+        }
+
         if (manifest is null || manifest.Format != CurrentFormat)
         {
             throw new FormatException($"is not a {CurrentFormat} manifest (its format is '{manifest?.Format}')");
@@ -146,12 +167,26 @@ public sealed record BackupManifest
             throw new FormatException("was altered: its content no longer matches the hash it was sealed with");
         }
 
+        var key = keys.Find(manifest.KeyId ?? "") ?? throw new FormatException(
+            $"is signed with backup key {manifest.KeyId}, which is not among the keys of {keys.Source} ({string.Join(", ", keys.Keys.Select(k => k.Id))}); " +
+            "give the key file that holds it (--key-file or LIFEBOAT_BACKUP_KEY_FILE; after a rotation keep the old keys below the new one)");
+        if (!CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(manifest.SignatureWith(key)), System.Text.Encoding.ASCII.GetBytes(manifest.Signature ?? "")))
+        {
+            throw new FormatException($"was re-sealed without backup key {key.Id}: its signature does not match, so its hashes cannot be trusted");
+        }
+
         return manifest;
     }
+
+    /// <summary>The manifest's bytes exactly as they are written (its canonical JSON).</summary>
+    internal byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     private static string Where(JsonException e) =>
         e.Path is { Length: > 1 } path ? $" (at {path}, line {e.LineNumber + 1})" : e.LineNumber is { } line ? $" (line {line + 1})" : "";
 
-    private string ContentHash() =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this with { Sha256 = null }, Json)));
+    internal string ContentHash() =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this with { Sha256 = null, Signature = null }, Json)));
+
+    private string SignatureWith(BackupKey key) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(key.Derive([], SignaturePurpose), JsonSerializer.SerializeToUtf8Bytes(this with { Signature = null }, Json)));
 }

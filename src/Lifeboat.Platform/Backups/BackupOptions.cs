@@ -1,3 +1,5 @@
+using Lifeboat.Platform.Backups.Sealing;
+
 namespace Lifeboat.Platform.Backups;
 
 public sealed class BackupOptions
@@ -10,6 +12,16 @@ public sealed class BackupOptions
 
     /// <summary>How long a backup waits for transactions that began before it to finish.</summary>
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The keys backups are sealed with (the current one) and opened with (any): the CLI reads --key-file,
+    /// LIFEBOAT_BACKUP_KEY_FILE or LIFEBOAT_BACKUP_KEY, else &lt;home&gt;/backup.key, created on first use.
+    /// </summary>
+    public BackupKeyring? Keys { get; init; }
+
+    internal BackupKeyring RequireKeys() =>
+        Keys ?? throw new PlatformException(PlatformErrorKind.Invalid,
+            "no backup key is configured: backups are encrypted and signed. Set PlatformOptions.Backups.Keys (the CLI takes --key-file, LIFEBOAT_BACKUP_KEY_FILE or LIFEBOAT_BACKUP_KEY, else <home>/backup.key).");
 
     internal string RequireDirectory() =>
         Directory is { Length: > 0 } d

@@ -22,7 +22,7 @@ public sealed class BackupService
     }
 
     /// <summary>The configured backup folder.</summary>
-    public BackupDirectory Directory => new(_context.Options.Backups.RequireDirectory(), _context.Time);
+    public BackupDirectory Directory => new(_context.Options.Backups.RequireDirectory(), _context.Options.Backups.RequireKeys(), _context.Time);
 
     /// <summary>A full backup of the environment, or of one site: starts a new chain.</summary>
     public Task<BackupManifest> FullAsync(SiteId? site = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default) =>

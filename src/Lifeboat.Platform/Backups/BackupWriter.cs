@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Lifeboat.Platform.Backups.Sealing;
 
 namespace Lifeboat.Platform.Backups;
 
@@ -18,11 +19,13 @@ internal sealed class BackupWriter : IAsyncDisposable
     private readonly string _root;
     private readonly string _staging;
     private readonly string _final;
+    private readonly BackupKeyring _keys;
     private readonly List<BackupFileEntry> _files = [];
     private bool _finished;
 
-    private BackupWriter(string root, string staging, string final)
+    private BackupWriter(string root, string staging, string final, BackupKeyring keys)
     {
+        _keys = keys;
         _root = root;
         _staging = staging;
         _final = final;
@@ -30,7 +33,7 @@ internal sealed class BackupWriter : IAsyncDisposable
 
     public IReadOnlyList<BackupFileEntry> Files => _files;
 
-    public static BackupWriter Create(string root, BackupId id)
+    public static BackupWriter Create(string root, BackupId id, BackupKeyring keys)
     {
         root = Path.GetFullPath(root);
         BackupFolders.CreateOwnerOnly(root);
@@ -42,10 +45,10 @@ internal sealed class BackupWriter : IAsyncDisposable
         }
 
         BackupFolders.CreateOwnerOnly(staging);
-        return new BackupWriter(root, staging, final);
+        return new BackupWriter(root, staging, final, keys);
     }
 
-    /// <summary>Writes a gzip-compressed file; its hash and length are those of the compressed bytes on disk.</summary>
+    /// <summary>Writes a gzip-compressed file, sealed with the current backup key; its hash and length are those of the sealed bytes on disk.</summary>
     public async Task<T> WriteCompressedAsync<T>(string name, Func<Stream, Task<T>> write, CancellationToken ct)
     {
         var path = PathOf(name);
@@ -54,7 +57,8 @@ internal sealed class BackupWriter : IAsyncDisposable
         await using (var file = Create(path, 1 << 16))
         {
             await using var hashing = new HashingStream(file);
-            await using (var gzip = new GZipStream(hashing, CompressionLevel.Fastest, leaveOpen: true))
+            await using (var sealing = BackupSealing.Seal(hashing, _keys, leaveOpen: true))
+            await using (var gzip = new GZipStream(sealing, CompressionLevel.Fastest, leaveOpen: true))
             {
                 result = await write(gzip);
             }
@@ -71,7 +75,7 @@ internal sealed class BackupWriter : IAsyncDisposable
     /// <summary>Seals the manifest, writes it, and moves the folder into place.</summary>
     public async Task<BackupManifest> FinishAsync(BackupManifest manifest, CancellationToken ct)
     {
-        var (sealedManifest, bytes) = (manifest with { Files = [.. _files] }).Seal();
+        var (sealedManifest, bytes) = (manifest with { Files = [.. _files] }).Seal(_keys);
         var path = PathOf(BackupManifest.FileName);
         await using (var file = Create(path, 4096))
         {

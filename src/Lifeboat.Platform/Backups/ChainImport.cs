@@ -61,6 +61,5 @@ internal static class ChainImport
 
     private static GZipStream Open(BackupCatalog catalog, BackupManifest member, string file) => Open(catalog, member.Id, file);
 
-    private static GZipStream Open(BackupCatalog catalog, BackupId backup, string file) =>
-        new(new FileStream(catalog.PathOf(backup, file), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true), CompressionMode.Decompress);
+    private static GZipStream Open(BackupCatalog catalog, BackupId backup, string file) => new(catalog.OpenFile(backup, file), CompressionMode.Decompress);
 }

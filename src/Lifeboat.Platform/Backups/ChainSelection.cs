@@ -18,7 +18,12 @@ internal sealed record ChainSelection(BackupChain Chain, IReadOnlyList<BackupMan
     {
         if (newestFirst.Count == 0)
         {
-            throw new PlatformException(PlatformErrorKind.NotFound, $"there is no backup of {what} in {catalog.Root}.");
+            // Backups whose manifests cannot be read (another key, re-sealed, damaged) may be the ones asked for: say so.
+            throw catalog.Unreadable.Count > 0
+                ? new BackupIntegrityException(
+                    $"there is no readable backup of {what} in {catalog.Root}: {catalog.Unreadable.Count} backup(s) cannot be read, the first because {BackupChainGap.DetailOf(catalog.Unreadable[0])}. Nothing was restored.",
+                    catalog.Unreadable)
+                : new PlatformException(PlatformErrorKind.NotFound, $"there is no backup of {what} in {catalog.Root}.");
         }
 
         var first = newestFirst.FirstOrDefault(c => CoveringMember(c, point) is not null)

@@ -15,7 +15,7 @@ internal sealed class SiteRestorer(PlatformContext context, AuditLog audit)
 {
     public async Task<SiteRestoreReport> RestoreAsync(SiteId site, RecoveryPoint point, bool allowOlderChain, IProgress<BackupProgress>? progress, CancellationToken ct)
     {
-        var catalog = await BackupCatalog.ReadAsync(context.Options.Backups.RequireDirectory(), ct);
+        var catalog = await BackupCatalog.ReadAsync(context.Options.Backups.RequireDirectory(), context.Options.Backups.RequireKeys(), ct);
         var candidates = catalog.Chains.Where(c => c.Scope == BackupScope.Environment || c.Site == site).OrderByDescending(c => c.StartedAt).ToList();
         var selection = await ChainSelection.SelectAsync(catalog, candidates, $"site {site}", point, allowOlderChain, progress, ct);
         var store = context.Store;

@@ -17,6 +17,9 @@ public sealed class PlanPolicy
 {
     public static PlanPolicy Default => new();
 
+    /// <summary>The highest max-targets a policy may set: beyond it one plan's verification and audit row grow without bound.</summary>
+    public const int MaxTargetsCeiling = 1_000_000;
+
     /// <summary>Above these, a person other than the requester must approve the plan.</summary>
     public ApprovalThresholds SecondApproverAbove { get; set; } = new();
 
@@ -24,6 +27,12 @@ public sealed class PlanPolicy
     public List<string> AlwaysSecondApprover { get; set; } = ["purge-site", "erase-site"];
 
     public Caps HardCaps { get; set; } = new();
+
+    /// <summary>
+    /// The most IDs one plan may list, whatever its action: checked before any ID is looked up, so a list
+    /// of millions costs nothing. No exception lifts it; a larger change is split into plans.
+    /// </summary>
+    public int MaxTargets { get; set; } = 10_000;
 
     /// <summary>Per action, the most targets one plan may have without an explicit exception.</summary>
     public Dictionary<string, int> BulkLimits { get; set; } = new(StringComparer.Ordinal)
@@ -115,6 +124,11 @@ public sealed class PlanPolicy
         if (BulkLimits.Values.Any(v => v < 0) || HardCaps.SitesPerPlan < 1 || HardCaps.SitesPerHour < 1)
         {
             problems.Add("limits and caps must be positive");
+        }
+
+        if (MaxTargets is < 1 or > MaxTargetsCeiling)
+        {
+            problems.Add($"max-targets must be 1 to {MaxTargetsCeiling}");
         }
 
         if (Waves.CanaryPercent is <= 0 or > 100 || Waves.Growth < 1 || Waves.PaceMilliseconds < 0)

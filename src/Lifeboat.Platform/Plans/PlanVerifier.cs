@@ -45,6 +45,14 @@ internal sealed class PlanVerifier(PlatformContext context, PlanActions actions,
             }
         }
 
+        if (request.Targets.Count > policy.Policy.MaxTargets)
+        {
+            await RefuseAsync(request,
+                $"plan refused: it lists {request.Targets.Count} targets, and {policy.Describe()} allows at most {policy.Policy.MaxTargets} per plan (max-targets). " +
+                $"Split the change into plans of at most {policy.Policy.MaxTargets} targets, or propose a policy with a higher max-targets (lifeboat policy propose) for a second person to approve. Nothing was changed.",
+                [], [$"it lists {request.Targets.Count} targets; max-targets is {policy.Policy.MaxTargets}."], ct);
+        }
+
         var duplicates = request.Targets.GroupBy(t => t, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicates.Count > 0)
         {

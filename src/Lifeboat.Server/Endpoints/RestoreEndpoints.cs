@@ -52,7 +52,11 @@ public static class RestoreEndpoints
         participants.MapGet("/", ListParticipants).WithName("ListParticipants").WithSummary("Services with stores of their own that take part in every new restore job");
         participants.MapPut("/{name}", Register).WithName("RegisterParticipant")
             .WithSummary("Register (or update) a participant: where it answers the protocol, and how long a call may take")
-            .WithDescription("Body {url, timeoutMs} (default 10000). name: 1 to 40 lowercase letters, digits or '-'.");
+            .WithDescription("""
+                Body {url, timeoutMs} (default 10000). name: 1 to 40 lowercase letters, digits or '-'. The URL must be on the
+                operator's allow-list (Lifeboat:Participants:AllowedUrls; loopback only when none is configured), else 400 saying
+                how to allow it. The answer holds the participant's new signing secret, shown this once (docs/participants.md).
+                """);
         participants.MapDelete("/{name}", Remove).WithName("RemoveParticipant").WithSummary("Stop a participant taking part in new jobs");
         participants.MapGet("/{name}/sites/{site}", Describe).WithName("DescribeParticipantSite")
             .WithSummary("Ask a participant what it holds for a site")
@@ -103,10 +107,12 @@ public static class RestoreEndpoints
     public static async Task<Ok<IReadOnlyList<ParticipantView>>> ListParticipants(LifeboatPlatform platform, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<ParticipantView>>((await platform.Restores.Participants.ListAsync(cancellationToken)).Select(ParticipantView.Of).ToList());
 
-    public static async Task<Ok<ParticipantView>> Register(string name, RegisterParticipantRequest request, LifeboatPlatform platform, CancellationToken cancellationToken)
+    public static async Task<Ok<RegisteredParticipantView>> Register(string name, RegisterParticipantRequest request, LifeboatPlatform platform, CancellationToken cancellationToken)
     {
         var url = Uri.TryCreate(request.Url, UriKind.Absolute, out var u) ? u : throw new PlatformException(PlatformErrorKind.Invalid, $"'{request.Url}' is not an http(s) URL for participant {name}.");
-        return TypedResults.Ok(ParticipantView.Of(await platform.Restores.Participants.RegisterAsync(name, url, TimeSpan.FromMilliseconds(request.TimeoutMs), cancellationToken)));
+        var registered = await platform.Restores.Participants.RegisterAsync(name, url, TimeSpan.FromMilliseconds(request.TimeoutMs), cancellationToken);
+        var p = registered.Participant;
+        return TypedResults.Ok(new RegisteredParticipantView(p.Name, p.Url, (int)p.Timeout.TotalMilliseconds, registered.Secret));
     }
 
     public static async Task<Ok<ChangeResult>> Remove(string name, LifeboatPlatform platform, CancellationToken cancellationToken) =>
@@ -152,3 +158,6 @@ public sealed record ParticipantView(string Name, Uri Url, int TimeoutMs)
 {
     public static ParticipantView Of(Participant p) => new(p.Name, p.Url, (int)p.Timeout.TotalMilliseconds);
 }
+
+/// <summary>A participant just registered, with the secret it verifies Lifeboat's signatures with: shown this once.</summary>
+public sealed record RegisteredParticipantView(string Name, Uri Url, int TimeoutMs, string Secret);

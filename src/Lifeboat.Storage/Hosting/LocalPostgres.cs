@@ -177,8 +177,7 @@ public sealed class LocalPostgres
     {
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var pwFile = Path.Combine(ServerDirectory, "initdb.pw");
-        await File.WriteAllTextAsync(pwFile, password, ct);
-        File.SetUnixFileMode(pwFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await WriteOwnerOnlyAsync(pwFile, password, ct);
         try
         {
             if (AsRoot)
@@ -203,9 +202,23 @@ public sealed class LocalPostgres
             File.Delete(pwFile);
         }
 
-        await File.WriteAllTextAsync(PasswordFile, password, ct);
-        File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await WriteOwnerOnlyAsync(PasswordFile, password, ct);
         await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), "\ninclude 'lifeboat.conf'\n", ct);
+    }
+
+    /// <summary>A password file, the owner's alone from the moment it exists (a chmod afterwards would leave a window when others could read it).</summary>
+    private static async Task WriteOwnerOnlyAsync(string path, string text, CancellationToken ct)
+    {
+        await using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        // An existing file keeps its mode on open: make sure it is owner-only before the secret goes in.
+        File.SetUnixFileMode(file.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct);
     }
 
     private async Task WriteConfigAsync(int port, CancellationToken ct)

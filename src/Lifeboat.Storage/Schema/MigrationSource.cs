@@ -31,12 +31,13 @@ public sealed partial class MigrationSource(string module, Assembly assembly, st
         }
 
         migrations.Sort((a, b) => a.Version.CompareTo(b.Version));
-        for (var i = 0; i < migrations.Count; i++)
+        // Numbers may have gaps: parallel branches each take the numbers they were given, and are merged in any order.
+        for (var i = 1; i < migrations.Count; i++)
         {
-            if (migrations[i].Version != i + 1)
+            if (migrations[i].Version == migrations[i - 1].Version)
             {
                 throw new StoreConfigurationException(
-                    $"migrations of module '{Module}' must be numbered 1, 2, 3… without gaps; found {migrations[i].Name} at place {i + 1}.");
+                    $"migrations of module '{Module}' must each have a number of their own; {migrations[i - 1].Name} and {migrations[i].Name} share {migrations[i].Version}.");
             }
         }
 

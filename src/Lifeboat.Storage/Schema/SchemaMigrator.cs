@@ -5,6 +5,8 @@ namespace Lifeboat.Storage.Schema;
 /// <summary>
 /// Applies pending migrations at start. An advisory lock makes concurrent starts (several workers,
 /// parallel test classes) apply each script exactly once; each script runs in its own transaction.
+/// Pending means not recorded as applied, not "numbered above the highest applied": numbers may have
+/// gaps, and a script merged later with a lower number than one already applied is still applied.
 /// </summary>
 public static class SchemaMigrator
 {
@@ -39,8 +41,8 @@ public static class SchemaMigrator
             var applied = 0;
             foreach (var (module, migrations) in known)
             {
-                var current = RequireNotNewer(module, await CurrentVersion(connection, module, cancellationToken), migrations);
-                foreach (var migration in migrations.Where(m => m.Version > current))
+                var done = RequireNotNewer(module, await AppliedVersions(connection, module, cancellationToken), migrations);
+                foreach (var migration in migrations.Where(m => !done.Contains(m.Version)))
                 {
                     await using var tx = await connection.BeginTransactionAsync(cancellationToken);
                     await Execute(connection, migration.Sql, tx, cancellationToken);
@@ -87,23 +89,35 @@ public static class SchemaMigrator
         var upToDate = true;
         foreach (var (module, migrations) in known)
         {
-            upToDate &= RequireNotNewer(module, await CurrentVersion(connection, module, ct), migrations) == migrations.Count;
+            var done = RequireNotNewer(module, await AppliedVersions(connection, module, ct), migrations);
+            upToDate &= migrations.All(m => done.Contains(m.Version));
         }
 
         return upToDate;
     }
 
-    private static int RequireNotNewer(string module, int current, IReadOnlyList<Migration> migrations) =>
-        current > migrations.Count
-            ? throw new StoreConfigurationException(
-                $"the database's '{module}' schema is at version {current}, newer than this program knows ({migrations.Count}); run a newer Lifeboat.")
-            : current;
-
-    private static async Task<int> CurrentVersion(NpgsqlConnection connection, string module, CancellationToken ct)
+    /// <summary>The versions applied, refusing a database that has one this program does not know (a newer Lifeboat migrated it).</summary>
+    private static HashSet<int> RequireNotNewer(string module, HashSet<int> applied, IReadOnlyList<Migration> migrations)
     {
-        await using var cmd = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM lifeboat.schema_migrations WHERE module = $1", connection);
+        var unknown = applied.Where(v => migrations.All(m => m.Version != v)).Order().ToList();
+        return unknown.Count > 0
+            ? throw new StoreConfigurationException(
+                $"the database's '{module}' schema is at version {unknown[^1]}, newer than this program knows ({(migrations.Count > 0 ? migrations[^1].Version : 0)}); run a newer Lifeboat.")
+            : applied;
+    }
+
+    private static async Task<HashSet<int>> AppliedVersions(NpgsqlConnection connection, string module, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT version FROM lifeboat.schema_migrations WHERE module = $1", connection);
         cmd.Parameters.Add(new() { Value = module });
-        return (int)(await cmd.ExecuteScalarAsync(ct))!;
+        var versions = new HashSet<int>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            versions.Add(reader.GetInt32(0));
+        }
+
+        return versions;
     }
 
     private static async Task Execute(NpgsqlConnection connection, string sql, NpgsqlTransaction? tx, CancellationToken ct)
