@@ -1,5 +1,7 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Catalog;
+using Lifeboat.Server.Security;
 using Lifeboat.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -11,18 +13,18 @@ public static class SiteEndpoints
     public static IEndpointRouteBuilder MapSiteEndpoints(this IEndpointRouteBuilder app)
     {
         var sites = app.MapArea("/api/sites", "Sites");
-        sites.MapPost("/", CreateSite).WithName("CreateSite").WithSummary("Create a site in a region");
-        sites.MapGet("/", ListSites).WithName("ListSites")
+        sites.MapPost("/", CreateSite).WithName("CreateSite").RequirePermission(Permissions.SitesWrite).WithSummary("Create a site in a region");
+        sites.MapGet("/", ListSites).WithName("ListSites").RequirePermission(Permissions.SitesRead)
             .WithSummary("List sites in creation order")
             .WithDescription("Filter by region, state (Active, Suspended, Deleted, Restoring, Purged) and internal; page with after = the last site ID of the previous page.");
-        sites.MapGet("/{site}", GetSite).WithName("GetSite").WithSummary("A site's directory entry and lifecycle state");
-        sites.MapGet("/{site}/details", DescribeSite).WithName("DescribeSite")
+        sites.MapGet("/{site}", GetSite).WithName("GetSite").RequirePermission(Permissions.SitesRead).WithSummary("A site's directory entry and lifecycle state");
+        sites.MapGet("/{site}/details", DescribeSite).WithName("DescribeSite").RequirePermission(Permissions.SitesRead)
             .WithSummary("A site with its products, licences and apps")
             .WithDescription("A deleted site shows its directory entry only.");
-        sites.MapDelete("/{site}", DeleteSite).WithName("DeleteSite")
+        sites.MapDelete("/{site}", DeleteSite).WithName("DeleteSite").RequirePermission(Permissions.SitesWrite)
             .WithSummary("Delete a site softly (a reason is required)")
             .WithDescription("The site becomes invisible and closed to writes; its data stays restorable until retention purges it. Deleting a deleted site changes nothing.");
-        sites.MapPost("/{site}/undelete", UndeleteSite).WithName("UndeleteSite").WithSummary("Bring a deleted site back (a reason is required)");
+        sites.MapPost("/{site}/undelete", UndeleteSite).WithName("UndeleteSite").RequirePermission(Permissions.SitesWrite).WithSummary("Bring a deleted site back (a reason is required)");
         return app;
     }
 

@@ -1,4 +1,6 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
+using Lifeboat.Server.Security;
 using Lifeboat.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,10 +12,10 @@ public static class StoreEndpoints
     public static IEndpointRouteBuilder MapStoreEndpoints(this IEndpointRouteBuilder app)
     {
         var tenants = app.MapArea("/api/store/tenants", "Store");
-        tenants.MapGet("/", List).WithName("ListTenants")
+        tenants.MapGet("/", List).WithName("ListTenants").RequirePermission(Permissions.StoreRead)
             .WithSummary("The store's tenants and their lifecycle state")
             .WithDescription("Every site is one tenant, keyed by its site ID. Filter with state (Active, Suspended, Deleted, Restoring, Purged).");
-        tenants.MapGet("/{tenant}/restore-preview", PreviewRestore).WithName("PreviewRestore")
+        tenants.MapGet("/{tenant}/restore-preview", PreviewRestore).WithName("PreviewRestore").RequirePermission(Permissions.StoreRead)
             .WithSummary("What restoring one tenant to a point would change; nothing is changed")
             .WithDescription("to: a commit position ('position:123' or '@123') or a UTC time ('2026-04-05T07:38:00Z').");
         return app;
