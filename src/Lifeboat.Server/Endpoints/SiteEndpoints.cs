@@ -10,6 +10,8 @@ namespace Lifeboat.Server.Endpoints;
 /// <summary>Sites: create, list, look at, delete softly and bring back.</summary>
 public static class SiteEndpoints
 {
+    public const int MaxList = 10_000;
+
     public static IEndpointRouteBuilder MapSiteEndpoints(this IEndpointRouteBuilder app)
     {
         var sites = app.MapArea("/api/sites", "Sites");
@@ -35,8 +37,11 @@ public static class SiteEndpoints
     }
 
     public static async Task<Ok<IReadOnlyList<SiteDirectoryEntry>>> ListSites(LifeboatPlatform platform, CancellationToken cancellationToken,
-        string? region = null, TenantState? state = null, bool? @internal = null, string? after = null, int limit = 1000) =>
-        TypedResults.Ok(await platform.Sites.ListAsync(region, state, @internal, after is null ? null : SiteId.Parse(after), limit, cancellationToken));
+        string? region = null, TenantState? state = null, bool? @internal = null, string? after = null, int limit = 1000)
+    {
+        Api.RequireInRange(limit, "limit", 1, MaxList, "how many sites to list; page with after");
+        return TypedResults.Ok(await platform.Sites.ListAsync(region, state, @internal, after is null ? null : SiteId.Parse(after), limit, cancellationToken));
+    }
 
     public static async Task<Ok<SiteDirectoryEntry>> GetSite(string site, LifeboatPlatform platform, CancellationToken cancellationToken) =>
         TypedResults.Ok(await platform.Sites.GetAsync(SiteId.Parse(site), cancellationToken));

@@ -9,7 +9,8 @@ namespace Lifeboat.Server.Security;
 /// <see cref="Lifetime"/> (<c>Lifeboat:Auth:TokenCacheSeconds</c>, default 5), and never past the
 /// token's own expiry or the end of its emergency access. So a revocation, a disabled owner or a
 /// role taken away takes effect within that many seconds on every server.
-/// The principal of a signed-in (cookie) operator is kept the same way, keyed by its account.
+/// The principal of a signed-in (cookie) operator is kept the same way, keyed by its account. The
+/// bootstrap credential's answer is never kept, so it stops working as soon as it is replaced.
 /// </summary>
 public sealed class TokenCache(PlatformLifetime lifetime, TimeProvider time, IConfiguration configuration)
 {
@@ -66,7 +67,8 @@ public sealed class TokenCache(PlatformLifetime lifetime, TimeProvider time, ICo
 
     private TokenCheck Keep(string key, TokenCheck check)
     {
-        if (Lifetime <= TimeSpan.Zero)
+        // The bootstrap credential is never kept: it must stop working the moment it is replaced, and it is used a few times at most.
+        if (Lifetime <= TimeSpan.Zero || check.Principal is { MustReplaceCredential: true })
         {
             return check;
         }
