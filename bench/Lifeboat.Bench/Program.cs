@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Lifeboat.Bench;
+using Lifeboat.Bench.Auth;
 using Lifeboat.Bench.Harness;
 using Lifeboat.Bench.Restore;
 using Lifeboat.Bench.Scaling;
@@ -9,7 +10,7 @@ using Lifeboat.Bench.Writes;
 IBenchmark[] benchmarks =
 [
     new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark(), new VsPgBackRestBenchmark(),
-    new JobScalingBenchmark(), new EnvironmentSizeBenchmark(),
+    new JobScalingBenchmark(), new EnvironmentSizeBenchmark(), new TokenCheckBenchmark(),
 ];
 var names = string.Join(" | ", benchmarks.Select(b => b.Name));
 

@@ -17,8 +17,11 @@ public sealed record IdKind(string Prefix, string Name, string Article = "a")
     public static readonly IdKind Alert = new("alr", "alert", "an");
     public static readonly IdKind RestoreJob = new("rjob", "restore job");
     public static readonly IdKind Backup = new("bak", "backup");
+    public static readonly IdKind Operator = new("opr", "operator", "an");
+    public static readonly IdKind ApiToken = new("tok", "API token", "an");
+    public static readonly IdKind EmergencyAccess = new("brk", "emergency access grant", "an");
 
-    public static IReadOnlyList<IdKind> All { get; } = [Site, Product, App, AppInstallation, User, Group, Licence, Contact, Plan, Alert, RestoreJob, Backup];
+    public static IReadOnlyList<IdKind> All { get; } = [Site, Product, App, AppInstallation, User, Group, Licence, Contact, Plan, Alert, RestoreJob, Backup, Operator, ApiToken, EmergencyAccess];
 
     /// <summary>"a site ID (site_…)", "an app installation ID (ain_…)".</summary>
     public string Described => $"{Article} {Name} ID ({Prefix}_…)";
@@ -271,6 +274,51 @@ public readonly record struct BackupId : ITypedId<BackupId>
     public static BackupId FromValidated(string value) => new(value);
 
     public static BackupId Parse(string? value) => TypedId.Parse<BackupId>(value);
+
+    public override string ToString() => Value;
+}
+
+public readonly record struct OperatorId : ITypedId<OperatorId>
+{
+    private OperatorId(string value) => Value = value;
+
+    public static IdKind Kind => IdKind.Operator;
+
+    public string Value { get; }
+
+    public static OperatorId FromValidated(string value) => new(value);
+
+    public static OperatorId Parse(string? value) => TypedId.Parse<OperatorId>(value);
+
+    public override string ToString() => Value;
+}
+
+public readonly record struct ApiTokenId : ITypedId<ApiTokenId>
+{
+    private ApiTokenId(string value) => Value = value;
+
+    public static IdKind Kind => IdKind.ApiToken;
+
+    public string Value { get; }
+
+    public static ApiTokenId FromValidated(string value) => new(value);
+
+    public static ApiTokenId Parse(string? value) => TypedId.Parse<ApiTokenId>(value);
+
+    public override string ToString() => Value;
+}
+
+public readonly record struct EmergencyAccessId : ITypedId<EmergencyAccessId>
+{
+    private EmergencyAccessId(string value) => Value = value;
+
+    public static IdKind Kind => IdKind.EmergencyAccess;
+
+    public string Value { get; }
+
+    public static EmergencyAccessId FromValidated(string value) => new(value);
+
+    public static EmergencyAccessId Parse(string? value) => TypedId.Parse<EmergencyAccessId>(value);
 
     public override string ToString() => Value;
 }

@@ -1,3 +1,4 @@
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Audit;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Catalog;
@@ -43,6 +44,10 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Breaker = new BreakerTrips(context, Audit);
         Restores = new RestoreJobs(context, new Participants(context), Policy);
         Backups = new BackupService(context, Audit);
+        Operators = new Operators(context, Audit);
+        Tokens = new ApiTokens(context, Audit, Operators);
+        EmergencyAccess = new EmergencyAccess(context, Audit, Operators);
+        Bootstrap = new BootstrapAdmin(context, Audit, Operators, Tokens);
     }
 
     public TenantStore Store => _context.Store;
@@ -84,6 +89,18 @@ public sealed class LifeboatPlatform : IAsyncDisposable
     /// <summary>Backups that outlive the database, and restores from them.</summary>
     public BackupService Backups { get; }
 
+    /// <summary>Operator accounts: who may act, with which roles.</summary>
+    public Operators Operators { get; }
+
+    /// <summary>API tokens for the CLI and automation.</summary>
+    public ApiTokens Tokens { get; }
+
+    /// <summary>Break glass: time-limited emergency access, confirmed by a second admin and audited at every use.</summary>
+    public EmergencyAccess EmergencyAccess { get; }
+
+    /// <summary>A fresh environment's first admin and its one-time credential.</summary>
+    public BootstrapAdmin Bootstrap { get; }
+
     public static async Task<LifeboatPlatform> OpenAsync(PlatformOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -115,6 +132,13 @@ public sealed class LifeboatPlatform : IAsyncDisposable
 
     /// <summary>The same platform, acting as <paramref name="actor"/>; every change records it.</summary>
     public LifeboatPlatform WithActor(string actor) => new(_context.WithActor(actor), ownsStore: false);
+
+    /// <summary>The same platform, acting as an authenticated <paramref name="principal"/>: every change records its login.</summary>
+    public LifeboatPlatform As(Principal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return WithActor(principal.Login);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,13 +1,17 @@
+using Lifeboat.Platform.Access;
+using Lifeboat.Server.Security;
+
 namespace Lifeboat.Server;
 
-/// <summary>Who is acting on a request: the X-Lifeboat-Actor header, recorded with every change it makes.</summary>
+/// <summary>Who acts on a request: the authenticated principal, recorded with every change it makes.</summary>
 public static class Actors
 {
-    public const string Header = "X-Lifeboat-Actor";
-
+    /// <summary>What the server's own work (not a request's) is recorded as.</summary>
     public const string Default = "api";
 
-    /// <summary>The header's value, or "api". A blank or overlong value is refused by the store (400).</summary>
-    public static string Of(HttpContext? http) =>
-        http?.Request.Headers[Header].ToString() is { Length: > 0 } actor ? actor : Default;
+    /// <summary>The principal a request authenticated as; null for an anonymous request.</summary>
+    public static Principal? PrincipalOf(HttpContext? http) => http?.User.Identity is LifeboatIdentity identity ? identity.Principal : null;
+
+    /// <summary>The login of the request's principal; "anonymous" for the endpoints that allow anonymous callers.</summary>
+    public static string Of(HttpContext? http) => PrincipalOf(http)?.Login ?? "anonymous";
 }

@@ -66,6 +66,7 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
 
     private static (int Status, string Detail) Classify(Exception exception, HttpContext http) => exception switch
     {
+        Platform.Access.AccessDeniedException => (StatusCodes.Status403Forbidden, exception.Message),
         PlatformException p => (p.Kind switch
         {
             PlatformErrorKind.NotFound => StatusCodes.Status404NotFound,
@@ -83,6 +84,7 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
     private static string Title(int status) => status switch
     {
         StatusCodes.Status400BadRequest => "The request is not valid",
+        StatusCodes.Status403Forbidden => "Permission required",
         StatusCodes.Status404NotFound => "Not found",
         StatusCodes.Status409Conflict => "Conflict with the current state",
         StatusCodes.Status500InternalServerError => "Unexpected error",

@@ -1,4 +1,5 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
@@ -42,6 +43,13 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
             },
             Participants = ParticipantSettings(),
         }, cancellationToken);
+
+        // First start: an environment with no operator gets an admin with a one-time credential, shown once here
+        // and kept owner-only in the home.
+        if (await _platform.Bootstrap.EnsureAsync(System.IO.Path.Combine(home.Path, BootstrapAdmin.FileName), cancellationToken) is { } credential)
+        {
+            LogBootstrap(logger, credential.Login, credential.Secret, credential.File, credential.ExpiresAt);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -95,6 +103,11 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
             LogIgnoredPolicyFile(logger, PolicyStore.NotChosenByFile("the home's policy.yaml", inHome));
         }
     }
+
+    [LoggerMessage(LogLevel.Warning,
+        "First start: created the operator {Login} with a one-time credential {Credential} (also in {File}, owner-only; it expires {ExpiresAt:u}). " +
+        "It can only set a password (PUT /api/me/password) or create a token (POST /api/me/tokens); then it stops working.")]
+    private static partial void LogBootstrap(ILogger logger, string login, string credential, string file, DateTimeOffset expiresAt);
 
     [LoggerMessage(LogLevel.Information, "No connection configured: using the private PostgreSQL under {Home}")]
     private static partial void LogEmbeddedServer(ILogger logger, string home);

@@ -1,6 +1,7 @@
 using Lifeboat.Platform.Internal;
 using Lifeboat.Server;
 using Lifeboat.Server.Endpoints;
+using Lifeboat.Server.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,9 +20,10 @@ builder.Services.AddHostedService<DetectorService>();
 builder.Services.AddHostedService<RestoreWorkers>();
 builder.Services.AddHttpContextAccessor();
 
-// Endpoints take the platform acting as the caller, so every change records who made it.
+// Endpoints take the platform acting as the authenticated principal, so every change records who made it.
 builder.Services.AddScoped(sp => sp.GetRequiredService<PlatformLifetime>().Platform
     .WithActor(Actors.Of(sp.GetRequiredService<IHttpContextAccessor>().HttpContext)));
+builder.Services.AddLifeboatSecurity(builder.Configuration);
 
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -35,13 +37,15 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.ExplainStatus);
 builder.Services.AddExceptionHandler<ApiErrors>();
-builder.Services.AddLifeboatOpenApi();
+builder.Services.AddLifeboatOpenApi(builder.Configuration);
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.MapOpenApi();
+app.UseLifeboatSecurity();
+// The document describes the API and holds no data: anyone may read it, at the anonymous rate.
+app.MapOpenApi().AllowAnonymous().RequireRateLimiting(RequestLimits.AnonymousPolicy);
 
 app.MapSiteEndpoints();
 app.MapProductEndpoints();
@@ -56,6 +60,8 @@ app.MapPlanEndpoints();
 app.MapPolicyEndpoints();
 app.MapRestoreEndpoints();
 app.MapBreakerEndpoints();
+app.MapAccountEndpoints();
+app.MapOperatorEndpoints();
 
 await app.RunAsync();
 

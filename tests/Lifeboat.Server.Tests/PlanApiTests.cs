@@ -280,6 +280,7 @@ public sealed class PlanApiTests(PlanServerFixture fixture) : IClassFixture<Plan
             await using (var slow = fixture.WithWebHostBuilder(b => b.UseSetting(DetectorService.IntervalKey, "0")))
             {
                 using var client = slow.CreateClient();
+                client.DefaultRequestHeaders.Authorization = Client.DefaultRequestHeaders.Authorization;
                 (await client.PostAsync($"/api/plans/{id}/run", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
                 await WaitUntilAsync(async () => (await Client.GetJsonAsync($"/api/plans/{id}/targets")).AsArray().Any(t => t.Str("state") == "Applied"), "the first target to be applied");
             }

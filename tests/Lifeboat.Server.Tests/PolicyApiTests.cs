@@ -26,7 +26,7 @@ public sealed class PolicyApiTests(ServerFixture fixture) : IClassFixture<Server
         (await Client.GetJsonAsync("/api/policy"))["version"]!.GetValue<int>().ShouldBe(before["version"]!.GetValue<int>(), "a proposal changes nothing by itself");
 
         (await (await sameAlice.PostAsJsonAsync($"/api/policy/proposals/{version}/approve", new { contentHash = proposed.Str("contentHash") })).ShouldBeProblemAsync(HttpStatusCode.Conflict))
-            .Detail.ShouldStartWith("Alice (the same person as alice");
+            .Detail.ShouldStartWith("alice ", Case.Sensitive, "'Alice' signs in as the account alice: logins are unique as principals");
         (await (await bob.PostAsJsonAsync($"/api/policy/proposals/{version}/approve", new { contentHash = new string('0', 64) })).ShouldBeProblemAsync(HttpStatusCode.Conflict))
             .Detail.ShouldContain("the policy is not what was reviewed");
         var approved = await (await bob.PostAsJsonAsync($"/api/policy/proposals/{version}/approve", new { contentHash = proposed.Str("contentHash") })).ShouldBeJsonAsync();

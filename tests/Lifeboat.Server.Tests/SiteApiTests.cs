@@ -107,7 +107,7 @@ public sealed class SiteApiTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task CreateSite_WithTheActorHeader_RecordsTheActorOnTheEvent()
+    public async Task CreateSite_RecordsTheAuthenticatedPrincipalOnTheEvent()
     {
         var id = (await fixture.NewSiteAsync(actor: "alice@ops")).Str("id");
 
@@ -119,15 +119,17 @@ public sealed class SiteApiTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task DeleteSite_WithoutTheActorHeader_RecordsTheDefaultActor()
+    public async Task DeleteSite_RecordsThePrincipal_NeverAnActorHeader()
     {
         var id = (await fixture.NewSiteAsync()).Str("id");
-        await Client.DeleteAsync($"/api/sites/{id}?reason=test");
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/api/sites/{id}?reason=test");
+        request.Headers.Add("X-Lifeboat-Actor", "ceo-of-the-company");
+        (await Client.SendAsync(request)).EnsureSuccessStatusCode();
 
         var events = await Client.GetJsonAsync($"/api/events/audit-{Guid.NewGuid():n}?max=1000");
 
         events.AsArray().Where(e => e!["site"]?.GetValue<string>() == id).Select(e => (e.Str("type"), e.Str("actor")))
-            .ShouldBe([("site.created", "api"), ("site.deleted", "api")]);
+            .ShouldBe([("site.created", ServerFixture.AdminLogin), ("site.deleted", ServerFixture.AdminLogin)]);
     }
 
     [Fact]

@@ -29,5 +29,8 @@ internal static class PlatformTables
         new("platform.participants"),
         new("platform.policy_versions"),
         new("platform.policy_approvals"),
+        new("platform.operators"),
+        new("platform.api_tokens"),
+        new("platform.emergency_access"),
     ];
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Catalog;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
@@ -8,7 +9,7 @@ using NpgsqlTypes;
 namespace Lifeboat.Platform.Internal;
 
 /// <summary>What every part of the platform shares: the store (acting as someone), the options, the clock.</summary>
-internal sealed class PlatformContext(TenantStore store, PlatformOptions options, PolicyCache? policyCache = null)
+internal sealed class PlatformContext(TenantStore store, PlatformOptions options, PolicyCache? policyCache = null, TokenUsage? tokenUsage = null)
 {
     private const long OutboxLockKey = 0x4C42_4F55_5442_4F58; // "LBOUTBOX"
 
@@ -19,11 +20,14 @@ internal sealed class PlatformContext(TenantStore store, PlatformOptions options
     /// <summary>The policy in force as last read, shared by every actor's view of one opened platform.</summary>
     public PolicyCache PolicyCache { get; } = policyCache ?? new();
 
+    /// <summary>Tokens used since the last flush, shared by every actor's view of one opened platform.</summary>
+    public TokenUsage TokenUsage { get; } = tokenUsage ?? new();
+
     public TimeProvider Time => Options.Store.TimeProvider;
 
     public string Actor => Store.Actor;
 
-    public PlatformContext WithActor(string actor) => new(Store.WithActor(actor), Options, PolicyCache);
+    public PlatformContext WithActor(string actor) => new(Store.WithActor(actor), Options, PolicyCache, TokenUsage);
 
     public NpgsqlCommand Command(string sql)
     {

@@ -1,5 +1,7 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Catalog;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lifeboat.Server.Endpoints;
@@ -10,18 +12,18 @@ public static class AppEndpoints
     public static IEndpointRouteBuilder MapAppEndpoints(this IEndpointRouteBuilder app)
     {
         var catalog = app.MapArea("/api/apps", "Apps");
-        catalog.MapGet("/", ListApps).WithName("ListApps").WithSummary("The marketplace catalog");
-        catalog.MapPut("/{app}", RegisterApp).WithName("RegisterApp").WithSummary("Add an app to the catalog, or change its name and vendor");
+        catalog.MapGet("/", ListApps).WithName("ListApps").RequirePermission(Permissions.SitesRead).WithSummary("The marketplace catalog");
+        catalog.MapPut("/{app}", RegisterApp).WithName("RegisterApp").RequirePermission(Permissions.CatalogWrite).WithSummary("Add an app to the catalog, or change its name and vendor");
 
         var site = app.MapArea("/api/sites/{site}/apps", "Apps");
-        site.MapPost("/", Install).WithName("InstallApp").WithSummary("Install an app on a site");
-        site.MapGet("/", ListInstalled).WithName("ListInstalledApps").WithSummary("The apps installed on a site");
+        site.MapPost("/", Install).WithName("InstallApp").RequirePermission(Permissions.SitesWrite).WithSummary("Install an app on a site");
+        site.MapGet("/", ListInstalled).WithName("ListInstalledApps").RequirePermission(Permissions.SitesRead).WithSummary("The apps installed on a site");
 
         var installations = app.MapArea("/api/app-installations", "Apps");
-        installations.MapGet("/{installation}", Resolve).WithName("GetAppInstallation")
+        installations.MapGet("/{installation}", Resolve).WithName("GetAppInstallation").RequirePermission(Permissions.SitesRead)
             .WithSummary("The site an installation belongs to, and the installation while it is installed")
             .WithDescription("installation is null once uninstalled (or while its site is deleted); an ID this environment never issued is a 404.");
-        installations.MapDelete("/{installation}", Uninstall).WithName("UninstallApp")
+        installations.MapDelete("/{installation}", Uninstall).WithName("UninstallApp").RequirePermission(Permissions.SitesWrite)
             .WithSummary("Uninstall an app softly (restorable); uninstalling twice changes nothing");
         return app;
     }

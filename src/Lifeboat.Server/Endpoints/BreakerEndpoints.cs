@@ -1,4 +1,6 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
+using Lifeboat.Server.Security;
 using Lifeboat.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,11 +12,11 @@ public static class BreakerEndpoints
     public static IEndpointRouteBuilder MapBreakerEndpoints(this IEndpointRouteBuilder app)
     {
         var breaker = app.MapArea("/api/breaker", "Breaker");
-        breaker.MapGet("/limits", Limits).WithName("ListBreakerLimits")
+        breaker.MapGet("/limits", Limits).WithName("ListBreakerLimits").RequirePermission(Permissions.BreakerRead)
             .WithSummary("The limits in force: per actor, per plan and per environment, destructive writes of an action per window");
-        breaker.MapGet("/trips", Trips).WithName("ListBreakerTrips")
+        breaker.MapGet("/trips", Trips).WithName("ListBreakerTrips").RequirePermission(Permissions.BreakerRead)
             .WithSummary("The breaker's refusals, newest first (at most 500); open=true for those not reset yet");
-        breaker.MapPost("/trips/{trip}/reset", Reset).WithName("ResetBreakerTrip")
+        breaker.MapPost("/trips/{trip}/reset", Reset).WithName("ResetBreakerTrip").RequirePermission(Permissions.BreakerManage)
             .WithSummary("Reset a trip once its cause is understood: its scope counts afresh and the alert raised for it is acknowledged")
             .WithDescription("A trip already reset is a 409. The reason is required and goes to the audit log.");
         return app;

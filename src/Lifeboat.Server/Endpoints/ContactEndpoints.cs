@@ -1,5 +1,7 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Contacts;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lifeboat.Server.Endpoints;
@@ -13,18 +15,18 @@ public static class ContactEndpoints
     public static IEndpointRouteBuilder MapContactEndpoints(this IEndpointRouteBuilder app)
     {
         var site = app.MapArea("/api/sites/{site}/contacts", "Contacts");
-        site.MapGet("/", OfSite).WithName("ListContacts").WithSummary("A site's contacts, whatever state the site is in");
-        site.MapPost("/", Add).WithName("AddContact").WithSummary("Add a contact (an email address or a phone number is required)");
+        site.MapGet("/", OfSite).WithName("ListContacts").RequirePermission(Permissions.ContactsRead).WithSummary("A site's contacts, whatever state the site is in");
+        site.MapPost("/", Add).WithName("AddContact").RequirePermission(Permissions.ContactsWrite).WithSummary("Add a contact (an email address or a phone number is required)");
 
         var contacts = app.MapArea("/api/contacts", "Contacts");
-        contacts.MapGet("/export", Export).WithName("ExportContacts").WithSummary("Every live contact of every site, as JSON");
-        contacts.MapGet("/export.csv", ExportCsv).WithName("ExportContactsCsv")
+        contacts.MapGet("/export", Export).WithName("ExportContacts").RequirePermission(Permissions.ContactsExport).WithSummary("Every live contact of every site, as JSON");
+        contacts.MapGet("/export.csv", ExportCsv).WithName("ExportContactsCsv").RequirePermission(Permissions.ContactsExport)
             .WithSummary("Every live contact of every site, as CSV (a header, then one line per contact)")
             .Produces<string>(StatusCodes.Status200OK, "text/csv");
-        contacts.MapGet("/{contact}", Get).WithName("GetContact").WithSummary("One contact");
-        contacts.MapPatch("/{contact}", Update).WithName("UpdateContact").WithSummary("Change a contact; fields left out stay as they are");
-        contacts.MapDelete("/{contact}", Remove).WithName("RemoveContact").WithSummary("Remove a contact softly (its history stays)");
-        contacts.MapGet("/{contact}/history", History).WithName("ContactHistory").WithSummary("Every version of a contact, oldest first");
+        contacts.MapGet("/{contact}", Get).WithName("GetContact").RequirePermission(Permissions.ContactsRead).WithSummary("One contact");
+        contacts.MapPatch("/{contact}", Update).WithName("UpdateContact").RequirePermission(Permissions.ContactsWrite).WithSummary("Change a contact; fields left out stay as they are");
+        contacts.MapDelete("/{contact}", Remove).WithName("RemoveContact").RequirePermission(Permissions.ContactsWrite).WithSummary("Remove a contact softly (its history stays)");
+        contacts.MapGet("/{contact}/history", History).WithName("ContactHistory").RequirePermission(Permissions.ContactsRead).WithSummary("Every version of a contact, oldest first");
         return app;
     }
 

@@ -1,5 +1,7 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Events;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lifeboat.Server.Endpoints;
@@ -12,9 +14,9 @@ public static class EventEndpoints
     public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
     {
         var events = app.MapArea("/api/events/{consumer}", "Events");
-        events.MapGet("/", Peek).WithName("PeekEvents")
+        events.MapGet("/", Peek).WithName("PeekEvents").RequirePermission(Permissions.EventsRead)
             .WithSummary("The events after a consumer's cursor, without moving it");
-        events.MapPost("/consume", Consume).WithName("ConsumeEvents")
+        events.MapPost("/consume", Consume).WithName("ConsumeEvents").RequirePermission(Permissions.EventsConsume)
             .WithSummary("The next events after a consumer's cursor; the cursor moves past them")
             .WithDescription("""
                 The cursor is committed before the response is sent. A client that crashes after the response (or never

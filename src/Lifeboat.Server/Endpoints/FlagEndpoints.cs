@@ -1,5 +1,7 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Catalog;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lifeboat.Server.Endpoints;
@@ -10,8 +12,8 @@ public static class FlagEndpoints
     public static IEndpointRouteBuilder MapFlagEndpoints(this IEndpointRouteBuilder app)
     {
         var flags = app.MapArea("/api/sites/{site}/flags", "Flags");
-        flags.MapGet("/", List).WithName("ListFlags").WithSummary("A site's feature flags");
-        flags.MapPut("/{key}", Set).WithName("SetFlag").WithSummary("Turn a feature flag of a site on or off");
+        flags.MapGet("/", List).WithName("ListFlags").RequirePermission(Permissions.SitesRead).WithSummary("A site's feature flags");
+        flags.MapPut("/{key}", Set).WithName("SetFlag").RequirePermission(Permissions.SitesWrite).WithSummary("Turn a feature flag of a site on or off");
         return app;
     }
 

@@ -1,5 +1,7 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Identity;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lifeboat.Server.Endpoints;
@@ -10,27 +12,27 @@ public static class IdentityEndpoints
     public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder app)
     {
         var site = app.MapArea("/api/sites/{site}", "Identity");
-        site.MapPost("/users", AddUser).WithName("AddUser").WithSummary("Add a user to a site (one per email)");
-        site.MapGet("/users", ListUsers).WithName("ListUsers").WithSummary("A site's users");
-        site.MapPost("/groups", AddGroup).WithName("AddGroup").WithSummary("Add a group to a site (one per name)");
-        site.MapGet("/groups", ListGroups).WithName("ListGroups").WithSummary("A site's groups");
-        site.MapPost("/permissions", Grant).WithName("GrantPermission")
+        site.MapPost("/users", AddUser).WithName("AddUser").RequirePermission(Permissions.SitesWrite).WithSummary("Add a user to a site (one per email)");
+        site.MapGet("/users", ListUsers).WithName("ListUsers").RequirePermission(Permissions.SitesRead).WithSummary("A site's users");
+        site.MapPost("/groups", AddGroup).WithName("AddGroup").RequirePermission(Permissions.SitesWrite).WithSummary("Add a group to a site (one per name)");
+        site.MapGet("/groups", ListGroups).WithName("ListGroups").RequirePermission(Permissions.SitesRead).WithSummary("A site's groups");
+        site.MapPost("/permissions", Grant).WithName("GrantPermission").RequirePermission(Permissions.SitesWrite)
             .WithSummary("Grant a permission (such as tracker.admin) to a user (usr_…) or group (grp_…) of the site");
-        site.MapGet("/permissions", ListPermissions).WithName("ListPermissions").WithSummary("The permissions granted on a site");
-        site.MapDelete("/permissions/{subject}/{permission}", Revoke).WithName("RevokePermission").WithSummary("Revoke a permission from a user or group");
-        site.MapPost("/sign-in", SignIn).WithName("CheckSignIn")
+        site.MapGet("/permissions", ListPermissions).WithName("ListPermissions").RequirePermission(Permissions.SitesRead).WithSummary("The permissions granted on a site");
+        site.MapDelete("/permissions/{subject}/{permission}", Revoke).WithName("RevokePermission").RequirePermission(Permissions.SitesWrite).WithSummary("Revoke a permission from a user or group");
+        site.MapPost("/sign-in", SignIn).WithName("CheckSignIn").RequirePermission(Permissions.SitesRead)
             .WithSummary("Check that a person could sign in: the site is readable and has an active user with this email");
 
         var users = app.MapArea("/api/users/{user}", "Identity");
         users.MapPost("/activate", ActivateUser)
-            .WithName("ActivateUser").WithSummary("Let a user sign in again");
+            .WithName("ActivateUser").RequirePermission(Permissions.SitesWrite).WithSummary("Let a user sign in again");
         users.MapPost("/deactivate", DeactivateUser)
-            .WithName("DeactivateUser").WithSummary("Stop a user from signing in (the user is kept)");
+            .WithName("DeactivateUser").RequirePermission(Permissions.SitesWrite).WithSummary("Stop a user from signing in (the user is kept)");
 
         var members = app.MapArea("/api/groups/{group}/members", "Identity");
-        members.MapPost("/", AddMember).WithName("AddMember").WithSummary("Add a user of the group's site to the group; adding twice changes nothing");
-        members.MapGet("/", ListMembers).WithName("ListMembers").WithSummary("The user IDs in a group");
-        members.MapDelete("/{user}", RemoveMember).WithName("RemoveMember").WithSummary("Remove a user from a group");
+        members.MapPost("/", AddMember).WithName("AddMember").RequirePermission(Permissions.SitesWrite).WithSummary("Add a user of the group's site to the group; adding twice changes nothing");
+        members.MapGet("/", ListMembers).WithName("ListMembers").RequirePermission(Permissions.SitesRead).WithSummary("The user IDs in a group");
+        members.MapDelete("/{user}", RemoveMember).WithName("RemoveMember").RequirePermission(Permissions.SitesWrite).WithSummary("Remove a user from a group");
         return app;
     }
 

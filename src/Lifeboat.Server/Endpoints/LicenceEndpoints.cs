@@ -1,5 +1,7 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Catalog;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lifeboat.Server.Endpoints;
@@ -10,11 +12,11 @@ public static class LicenceEndpoints
     public static IEndpointRouteBuilder MapLicenceEndpoints(this IEndpointRouteBuilder app)
     {
         var site = app.MapArea("/api/sites/{site}/licences", "Licences");
-        site.MapPost("/", Grant).WithName("GrantLicence").WithSummary("Grant a site a licence for a product");
-        site.MapGet("/", List).WithName("ListLicences").WithSummary("A site's licences");
+        site.MapPost("/", Grant).WithName("GrantLicence").RequirePermission(Permissions.SitesWrite).WithSummary("Grant a site a licence for a product");
+        site.MapGet("/", List).WithName("ListLicences").RequirePermission(Permissions.SitesRead).WithSummary("A site's licences");
 
         var licences = app.MapArea("/api/licences", "Licences");
-        licences.MapPatch("/{licence}", Update).WithName("UpdateLicence")
+        licences.MapPatch("/{licence}", Update).WithName("UpdateLicence").RequirePermission(Permissions.SitesWrite)
             .WithSummary("Change a licence's seats or whether it is active")
             .WithDescription("Fields left out stay as they are. Seats must be 0 or more.");
         return app;

@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Audit;
 using Lifeboat.Platform.Detection;
 using Lifeboat.Platform.Plans;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -23,7 +25,7 @@ public static class PlanEndpoints
     public static IEndpointRouteBuilder MapPlanEndpoints(this IEndpointRouteBuilder app)
     {
         var plans = app.MapArea("/api/plans", "Plans");
-        plans.MapPost("/", Submit).WithName("SubmitPlan")
+        plans.MapPost("/", Submit).WithName("SubmitPlan").RequirePermission(Permissions.PlansSubmit).WithBodyLimit(RequestLimits.UploadBodyLimit)
             .WithSummary("Verify a plan and record it, or refuse it with a report of every failing ID")
             .WithDescription("""
                 The body is JSON ({action, target, targets, reason, parameters, override}) or a plan file (text/yaml,
@@ -35,22 +37,22 @@ public static class PlanEndpoints
                 """)
             .Accepts<PlanBody>("application/json", PlanFileTypes)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        plans.MapGet("/", List).WithName("ListPlans").WithSummary("Plans, newest first (at most 200); filter with state");
-        plans.MapGet("/{plan}", Get).WithName("GetPlan")
+        plans.MapGet("/", List).WithName("ListPlans").RequirePermission(Permissions.PlansRead).WithSummary("Plans, newest first (at most 200); filter with state");
+        plans.MapGet("/{plan}", Get).WithName("GetPlan").RequirePermission(Permissions.PlansRead)
             .WithSummary("A plan: blast radius, policy decision, waves, rollback rehearsal, state")
             .WithDescription("A halted plan shows haltCode and stateReason: resume it acknowledging that code.");
-        plans.MapPut("/{plan}", Amend).WithName("AmendPlan")
+        plans.MapPut("/{plan}", Amend).WithName("AmendPlan").RequirePermission(Permissions.PlansSubmit).WithBodyLimit(RequestLimits.UploadBodyLimit)
             .WithSummary("Replace a plan's content before it runs; an approval must then be given again")
             .WithDescription("Takes the same body as SubmitPlan, refused the same way.")
             .Accepts<PlanBody>("application/json", PlanFileTypes)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        plans.MapGet("/{plan}/targets", ListTargets).WithName("ListPlanTargets").WithSummary("A plan's targets, by wave, with their state");
-        plans.MapGet("/{plan}/audit", PlanAudit).WithName("GetPlanAudit")
+        plans.MapGet("/{plan}/targets", ListTargets).WithName("ListPlanTargets").RequirePermission(Permissions.PlansRead).WithSummary("A plan's targets, by wave, with their state");
+        plans.MapGet("/{plan}/audit", PlanAudit).WithName("GetPlanAudit").RequirePermission(Permissions.PlansRead)
             .WithSummary("Every step of a plan: who asked, who approved, what ran, when, on which IDs");
-        plans.MapPost("/{plan}/approve", Approve).WithName("ApprovePlan")
+        plans.MapPost("/{plan}/approve", Approve).WithName("ApprovePlan").RequirePermission(Permissions.PlansApprove)
             .WithSummary("Approve a plan someone else requested, bound to the content hash you reviewed")
             .WithDescription("409 if you requested the plan, or if contentHash is not the plan's current content hash.");
-        plans.MapPost("/{plan}/run", Run).WithName("RunPlan")
+        plans.MapPost("/{plan}/run", Run).WithName("RunPlan").RequirePermission(Permissions.PlansRun)
             .WithSummary("Start (or continue) running a plan wave by wave, in the background")
             .WithDescription("""
                 202 with the plan's location: follow it with GetPlan until it is Completed or stops (Paused, Halted,
@@ -58,29 +60,29 @@ public static class PlanEndpoints
                 halted, finished) is a 409 at once, as is a plan this server is already running or rolling back. A run
                 cut short by a server shutdown leaves the plan Running; run it again to continue where it stopped.
                 """);
-        plans.MapPost("/{plan}/pause", Pause).WithName("PausePlan").WithSummary("Pause a running plan; no further target is touched until it is resumed and run");
-        plans.MapPost("/{plan}/resume", Resume).WithName("ResumePlan")
+        plans.MapPost("/{plan}/pause", Pause).WithName("PausePlan").RequirePermission(Permissions.PlansRun).WithSummary("Pause a running plan; no further target is touched until it is resumed and run");
+        plans.MapPost("/{plan}/resume", Resume).WithName("ResumePlan").RequirePermission(Permissions.PlansRun)
             .WithSummary("Let a paused or halted plan run again (then run it)")
             .WithDescription("A halted plan needs acknowledge = its haltCode (an alert ID, signal:…, failure:…, …), to show why it stopped was read; otherwise 409.");
-        plans.MapPost("/{plan}/abort", Abort).WithName("AbortPlan").WithSummary("Abort a plan: no further target is touched");
-        plans.MapPost("/{plan}/rollback", Rollback).WithName("RollBackPlan")
+        plans.MapPost("/{plan}/abort", Abort).WithName("AbortPlan").RequirePermission(Permissions.PlansRun).WithSummary("Abort a plan: no further target is touched");
+        plans.MapPost("/{plan}/rollback", Rollback).WithName("RollBackPlan").RequirePermission(Permissions.PlansRun)
             .WithSummary("Undo every target the plan changed (a restore to just before it), in the background")
             .WithDescription("202 with the plan's location; it becomes RolledBack once every target is undone and verified.");
-        plans.MapPost("/{plan}/health-signals", SignalPlan).WithName("SignalPlanHealth")
+        plans.MapPost("/{plan}/health-signals", SignalPlan).WithName("SignalPlanHealth").RequirePermission(Permissions.HealthSignal)
             .WithSummary("Report that a running plan is hurting someone; its next health gate halts it");
 
         var signals = app.MapArea("/api/health-signals", "Plans");
-        signals.MapPost("/", SignalSite).WithName("SignalSiteHealth")
+        signals.MapPost("/", SignalSite).WithName("SignalSiteHealth").RequirePermission(Permissions.HealthSignal)
             .WithSummary("Report that a site is hurting (support, monitoring); any plan that has touched it halts at its next health gate");
 
         var alerts = app.MapArea("/api/alerts", "Alerts");
-        alerts.MapGet("/", ListAlerts).WithName("ListAlerts")
+        alerts.MapGet("/", ListAlerts).WithName("ListAlerts").RequirePermission(Permissions.AlertsRead)
             .WithSummary("The anomaly detector's alerts, newest first (at most 200); open=true for unacknowledged ones only");
-        alerts.MapPost("/{alert}/acknowledge", Acknowledge).WithName("AcknowledgeAlert")
+        alerts.MapPost("/{alert}/acknowledge", Acknowledge).WithName("AcknowledgeAlert").RequirePermission(Permissions.AlertsAcknowledge)
             .WithSummary("Acknowledge an alert; an alert already acknowledged is a 404");
 
         var audit = app.MapArea("/api/audit", "Audit");
-        audit.MapGet("/", ListAudit).WithName("ListAudit")
+        audit.MapGet("/", ListAudit).WithName("ListAudit").RequirePermission(Permissions.AuditRead)
             .WithSummary("The audit log: the latest max entries, newest first, or with subject the last max entries of one subject, oldest first")
             .WithDescription("A subject is a plan ID, an alert ID, a site ID (health signals), plan-refused or policy. max is 1 to 1000 (default 100); outside that, 400.");
         return app;

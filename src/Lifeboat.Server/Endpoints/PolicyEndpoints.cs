@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Plans;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -18,12 +20,12 @@ public static class PolicyEndpoints
     public static IEndpointRouteBuilder MapPolicyEndpoints(this IEndpointRouteBuilder app)
     {
         var policy = app.MapArea("/api/policy", "Policy");
-        policy.MapGet("/", Current).WithName("GetPolicy")
+        policy.MapGet("/", Current).WithName("GetPolicy").RequirePermission(Permissions.PolicyRead)
             .WithSummary("The policy in force: its version (0: the built-in defaults), YAML, content hash, rules and who approved it");
-        policy.MapGet("/versions", History).WithName("ListPolicyVersions")
+        policy.MapGet("/versions", History).WithName("ListPolicyVersions").RequirePermission(Permissions.PolicyRead)
             .WithSummary("Every version of the policy, newest first, with its state (Proposed, InForce, Superseded, Stale)");
-        policy.MapGet("/versions/{version}", Version).WithName("GetPolicyVersion").WithSummary("One version of the policy, as proposed");
-        policy.MapPost("/proposals", Propose).WithName("ProposePolicy")
+        policy.MapGet("/versions/{version}", Version).WithName("GetPolicyVersion").RequirePermission(Permissions.PolicyRead).WithSummary("One version of the policy, as proposed");
+        policy.MapPost("/proposals", Propose).WithName("ProposePolicy").RequirePermission(Permissions.PolicyPropose).WithBodyLimit(RequestLimits.UploadBodyLimit)
             .WithSummary("Propose a new version of the policy; it is in force only once another person approves it")
             .WithDescription("""
                 The body is the policy file (text/yaml, application/x-yaml or application/yaml; reason in the query), or JSON
@@ -32,7 +34,7 @@ public static class PolicyEndpoints
                 """)
             .Accepts<PolicyProposal>("application/json", PolicyFileTypes)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        policy.MapPost("/proposals/{version}/approve", Approve).WithName("ApprovePolicy")
+        policy.MapPost("/proposals/{version}/approve", Approve).WithName("ApprovePolicy").RequirePermission(Permissions.PolicyApprove)
             .WithSummary("Approve a version someone else proposed, by the content hash you reviewed: it is in force at once")
             .WithDescription("""
                 409 if you proposed it (names that differ only in case, surrounding spaces or Unicode form are one person), if

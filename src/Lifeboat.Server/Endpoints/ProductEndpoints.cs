@@ -1,5 +1,7 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Catalog;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lifeboat.Server.Endpoints;
@@ -10,19 +12,19 @@ public static class ProductEndpoints
     public static IEndpointRouteBuilder MapProductEndpoints(this IEndpointRouteBuilder app)
     {
         var catalog = app.MapArea("/api/products", "Products");
-        catalog.MapGet("/", ListProducts).WithName("ListProducts").WithSummary("The product catalog");
-        catalog.MapPut("/{product}", RegisterProduct).WithName("RegisterProduct").WithSummary("Add a product to the catalog, or rename it");
+        catalog.MapGet("/", ListProducts).WithName("ListProducts").RequirePermission(Permissions.SitesRead).WithSummary("The product catalog");
+        catalog.MapPut("/{product}", RegisterProduct).WithName("RegisterProduct").RequirePermission(Permissions.CatalogWrite).WithSummary("Add a product to the catalog, or rename it");
 
         var site = app.MapArea("/api/sites/{site}/products", "Products");
-        site.MapGet("/", ListSiteProducts).WithName("ListSiteProducts").WithSummary("The products provisioned on a site, with their state");
-        site.MapPost("/{product}/activate", Activate).WithName("ActivateProduct")
+        site.MapGet("/", ListSiteProducts).WithName("ListSiteProducts").RequirePermission(Permissions.SitesRead).WithSummary("The products provisioned on a site, with their state");
+        site.MapPost("/{product}/activate", Activate).WithName("ActivateProduct").RequirePermission(Permissions.SitesWrite)
             .WithSummary("Provision a product the site's licences cover")
             .WithDescription("409 when the site has no active licence for it. Activating an active product changes nothing.");
-        site.MapPost("/{product}/deactivate", Deactivate).WithName("DeactivateProduct")
+        site.MapPost("/{product}/deactivate", Deactivate).WithName("DeactivateProduct").RequirePermission(Permissions.SitesWrite)
             .WithSummary("Deprovision a product; deactivating twice changes nothing");
-        site.MapPost("/{product}/suspend", Suspend).WithName("SuspendProduct").WithSummary("Suspend an active product");
-        site.MapPost("/{product}/unsuspend", Unsuspend).WithName("UnsuspendProduct").WithSummary("Make a suspended product active again");
-        site.MapPost("/reconcile", Reconcile).WithName("ReconcileProducts")
+        site.MapPost("/{product}/suspend", Suspend).WithName("SuspendProduct").RequirePermission(Permissions.SitesWrite).WithSummary("Suspend an active product");
+        site.MapPost("/{product}/unsuspend", Unsuspend).WithName("UnsuspendProduct").RequirePermission(Permissions.SitesWrite).WithSummary("Make a suspended product active again");
+        site.MapPost("/reconcile", Reconcile).WithName("ReconcileProducts").RequirePermission(Permissions.SitesWrite)
             .WithSummary("Make what is provisioned match the active licences")
             .WithDescription("Returns the changes made; running it again changes nothing.");
         return app;

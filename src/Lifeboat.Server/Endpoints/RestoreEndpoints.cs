@@ -1,5 +1,7 @@
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Restores;
+using Lifeboat.Server.Security;
 using Lifeboat.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,7 +17,7 @@ public static class RestoreEndpoints
     public static IEndpointRouteBuilder MapRestoreEndpoints(this IEndpointRouteBuilder app)
     {
         var jobs = app.MapArea("/api/restore-jobs", "Restores");
-        jobs.MapPost("/", Start).WithName("StartRestoreJob")
+        jobs.MapPost("/", Start).WithName("StartRestoreJob").RequirePermission(Permissions.RestoresStart).WithBodyLimit(1024 * 1024)
             .WithSummary("Start a restore job: the sites of a plan, of an alert, or a list, each to its own recovery point")
             .WithDescription("""
                 Body {plan?, alert?, sites?, to?, reason, discardLaterWrites?}. Each site goes back to the instant before its own
@@ -28,18 +30,18 @@ public static class RestoreEndpoints
                 being restored already (named with the job that restores them) are a 409. 201 with the job (its dryRun and
                 approval); the server's restore workers (Lifeboat:Restore:Workers) and any `lifeboat restore worker` work on it.
                 """);
-        jobs.MapGet("/", List).WithName("ListRestoreJobs").WithSummary("Restore jobs, newest first (at most 100)");
-        jobs.MapGet("/{job}", Get).WithName("GetRestoreJob")
+        jobs.MapGet("/", List).WithName("ListRestoreJobs").RequirePermission(Permissions.RestoresRead).WithSummary("Restore jobs, newest first (at most 100)");
+        jobs.MapGet("/{job}", Get).WithName("GetRestoreJob").RequirePermission(Permissions.RestoresRead)
             .WithSummary("A job with its progress: sites per state, the share restored, the time elapsed and an estimate of the time left");
-        jobs.MapGet("/{job}/sites", Sites).WithName("ListRestoreJobSites")
+        jobs.MapGet("/{job}/sites", Sites).WithName("ListRestoreJobSites").RequirePermission(Permissions.RestoresRead)
             .WithSummary("Every site of a job: its own recovery point, the state the job found it in, its dry run, state, timings, error, validation and undo point");
-        jobs.MapPost("/{job}/retry", Retry).WithName("RetryRestoreJob")
+        jobs.MapPost("/{job}/retry", Retry).WithName("RetryRestoreJob").RequirePermission(Permissions.RestoresStart)
             .WithSummary("Try a job's failed sites again, once their cause is fixed (a blob file put back, a participant up again)");
-        jobs.MapPost("/{job}/approve", Approve).WithName("ApproveRestoreJob")
+        jobs.MapPost("/{job}/approve", Approve).WithName("ApproveRestoreJob").RequirePermission(Permissions.RestoresApprove)
             .WithSummary("Approve a job awaiting approval; by someone other than who asked for it (409 otherwise)");
-        jobs.MapPost("/{job}/cancel", Cancel).WithName("CancelRestoreJob")
+        jobs.MapPost("/{job}/cancel", Cancel).WithName("CancelRestoreJob").RequirePermission(Permissions.RestoresStart)
             .WithSummary("Cancel a job awaiting approval, with a reason; its sites are free for another job (409 once it has started)");
-        jobs.MapPost("/{job}/undo", Undo).WithName("UndoRestoreJob")
+        jobs.MapPost("/{job}/undo", Undo).WithName("UndoRestoreJob").RequirePermission(Permissions.RestoresStart)
             .WithSummary("Start the job that undoes a finished job: each site it restored back to its undo point")
             .WithDescription("""
                 Body {reason, discardLaterWrites?}. The undo is a job like any other (201 with it): a dry run, and when it would
@@ -49,16 +51,16 @@ public static class RestoreEndpoints
                 """);
 
         var participants = app.MapArea("/api/participants", "Restores");
-        participants.MapGet("/", ListParticipants).WithName("ListParticipants").WithSummary("Services with stores of their own that take part in every new restore job");
-        participants.MapPut("/{name}", Register).WithName("RegisterParticipant")
+        participants.MapGet("/", ListParticipants).WithName("ListParticipants").RequirePermission(Permissions.RestoresRead).WithSummary("Services with stores of their own that take part in every new restore job");
+        participants.MapPut("/{name}", Register).WithName("RegisterParticipant").RequirePermission(Permissions.ParticipantsManage)
             .WithSummary("Register (or update) a participant: where it answers the protocol, and how long a call may take")
             .WithDescription("""
                 Body {url, timeoutMs} (default 10000). name: 1 to 40 lowercase letters, digits or '-'. The URL must be on the
                 operator's allow-list (Lifeboat:Participants:AllowedUrls; loopback only when none is configured), else 400 saying
                 how to allow it. The answer holds the participant's new signing secret, shown this once (docs/participants.md).
                 """);
-        participants.MapDelete("/{name}", Remove).WithName("RemoveParticipant").WithSummary("Stop a participant taking part in new jobs");
-        participants.MapGet("/{name}/sites/{site}", Describe).WithName("DescribeParticipantSite")
+        participants.MapDelete("/{name}", Remove).WithName("RemoveParticipant").RequirePermission(Permissions.ParticipantsManage).WithSummary("Stop a participant taking part in new jobs");
+        participants.MapGet("/{name}/sites/{site}", Describe).WithName("DescribeParticipantSite").RequirePermission(Permissions.RestoresRead)
             .WithSummary("Ask a participant what it holds for a site")
             .WithDescription("A participant that does not answer in time, or answers outside the protocol, is a 409 saying so.");
         return app;
