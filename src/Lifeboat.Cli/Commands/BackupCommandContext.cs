@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Lifeboat.Platform;
+using Lifeboat.Cli.Identity;
 using Lifeboat.Platform.Backups;
 using Spectre.Console;
 
@@ -16,8 +16,9 @@ internal sealed class BackupCommandContext(GlobalOptions globals, Option<string?
 
     public BackupDirectory DirectoryOf(ParseResult parse) => new(FolderOf(parse));
 
-    public Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, CancellationToken ct, TimeSpan? retention = null) =>
-        Globals.OpenPlatformAsync(parse, new BackupOptions { Directory = FolderOf(parse), Retention = retention ?? TimeSpan.FromDays(30) }, ct);
+    /// <summary>The platform with this backup folder, acting as the principal, who must hold <paramref name="permission"/>.</summary>
+    public Task<CliSession> OpenSessionAsync(Command command, ParseResult parse, string permission, CancellationToken ct, TimeSpan? retention = null) =>
+        command.OpenSessionAsync(Globals, parse, permission, ct, new BackupOptions { Directory = FolderOf(parse), Retention = retention ?? TimeSpan.FromDays(30) });
 
     /// <summary>Runs a long step with one progress bar per stage it reports.</summary>
     public async Task<T> WithProgressAsync<T>(Func<IProgress<BackupProgress>, Task<T>> run)
