@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lifeboat.Cli.Commands;
 using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
 using Lifeboat.Storage;
 using Spectre.Console;
 
@@ -14,9 +15,12 @@ public static class LifeboatCli
     public const int BadInput = 2;
     public const int ProblemsFound = 3;
 
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    /// <summary>The principal may not do this (or is not known here): the message names the permission and who lacks it.</summary>
+    public const int Refused = 4;
+
+    /// <summary>The command tree, every command declaring the permission it needs.</summary>
+    internal static RootCommand Build(GlobalOptions globals, IAnsiConsole console)
     {
-        var globals = new GlobalOptions();
         var root = new RootCommand("Lifeboat keeps every tenant recoverable, and runs the incident when something still goes wrong.");
         globals.AddTo(root);
         root.Add(DbCommands.Create(globals, console));
@@ -41,9 +45,29 @@ public static class LifeboatCli
             root.Add(command);
         }
         root.Add(SampleCommands.Create(globals, console));
+        foreach (var command in IdentityCommands.Create(globals, console))
+        {
+            root.Add(command);
+        }
 
+        return root;
+    }
+
+    public static Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default) =>
+        RunAsync(args, console, CliEnvironment.Process, cancellationToken);
+
+    internal static async Task<int> RunAsync(string[] args, IAnsiConsole console, CliEnvironment environment, CancellationToken cancellationToken = default)
+    {
+        var globals = new GlobalOptions(environment);
+        var root = Build(globals, console);
         // '@123' is a recovery point, not a response file.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Errors.Count == 0 && globals.ObsoleteActor(parse) is { } actor)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(actor)} Nothing was done.");
+            return BadInput;
+        }
+
         if (parse.Errors.Count == 0 && globals.ObsoletePolicy(parse) is { } obsolete)
         {
             console.MarkupLine($"{(obsolete.Refused ? "[red]error:[/]" : "[yellow]note:[/]")} {Markup.Escape(obsolete.Message)}{(obsolete.Refused ? " Nothing was done." : "")}");
@@ -70,6 +94,11 @@ public static class LifeboatCli
             console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             PlanCommands.WriteProblems(console, e);
             return BadInput;
+        }
+        catch (AccessDeniedException e)
+        {
+            console.MarkupLine($"[red]refused:[/] {Markup.Escape(e.Message)} Nothing was done.");
+            return Refused;
         }
         catch (Exception e) when (e is StoreException or PlatformException)
         {

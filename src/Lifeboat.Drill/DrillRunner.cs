@@ -25,6 +25,35 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
     /// <summary>The two people who put the drill's policy in force: one proposes it, the other approves it.</summary>
     public static readonly (string Proposer, string Approver) PolicyOperators = ("drill-operator-1", "drill-operator-2");
 
+    /// <summary>Who starts the restore job of Act 3: a restorer, not the script's runner.</summary>
+    public const string Restorer = "drill-restorer";
+
+    /// <summary>
+    /// The operators a drill acts as, each with the roles its part needs, created in the drill's own
+    /// database when missing, so a drill needs no set-up: the script's runner (<see cref="Actor"/>), the
+    /// policy's proposer and its approver, and the restorer.
+    /// </summary>
+    public static IReadOnlyList<(string Login, string Role)> Operators { get; } =
+    [
+        (Actor, Platform.Access.Roles.Operator), (PolicyOperators.Proposer, Platform.Access.Roles.Operator),
+        (PolicyOperators.Approver, Platform.Access.Roles.Approver), (Restorer, Platform.Access.Roles.Restorer),
+    ];
+
+    /// <summary>The drill's operators as principals (created when missing), by login: the OS user running the drill acts as each in turn.</summary>
+    public static async Task<IReadOnlyDictionary<string, Platform.Access.Principal>> OperatorsAsync(LifeboatPlatform platform, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(platform);
+        var principals = new Dictionary<string, Platform.Access.Principal>(StringComparer.Ordinal);
+        foreach (var (login, role) in Operators)
+        {
+            var account = await platform.Operators.FindAsync(login, ct)
+                ?? await platform.Operators.CreateAsync(login, $"drill: {login}", [role], cancellationToken: ct);
+            principals[login] = await platform.Operators.PrincipalOfAsync(account.Id, Platform.Access.AuthenticationMethod.OsUser, ct);
+        }
+
+        return principals;
+    }
+
     /// <summary>
     /// The policy a drill's platform runs under: the drill-only override allowed (and audited), the
     /// script paced as the options say, and the detector halting it unless told not to. The drill puts
@@ -43,6 +72,15 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
 
     private readonly IDrillObserver _observer = observer ?? SilentObserver.Instance;
     private readonly TimeProvider _time = platform.Options.Store.TimeProvider;
+    private IReadOnlyDictionary<string, Platform.Access.Principal> _operators = new Dictionary<string, Platform.Access.Principal>();
+
+    /// <summary>The platform acting as one of the drill's operators, who must hold the permission its step needs.</summary>
+    private LifeboatPlatform As(string login, string permission)
+    {
+        var principal = _operators[login];
+        principal.Require(permission);
+        return platform.As(principal);
+    }
 
     /// <summary>Runs the drill. Cancelled, it stops the load, halts what it started and returns a report marked incomplete.</summary>
     public async Task<DrillReport> RunAsync(MachineInfo machine, CancellationToken cancellationToken = default)
@@ -75,8 +113,9 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
             return;
         }
 
-        var proposed = await platform.WithActor(PolicyOperators.Proposer).Policy.ProposeAsync(yaml, "the drill's policy", "a drill replays April 2022 in a database of its own", ct);
-        await platform.WithActor(PolicyOperators.Approver).Policy.ApproveAsync(proposed.Version, proposed.ContentHash, ct);
+        var proposed = await As(PolicyOperators.Proposer, Platform.Access.Permissions.PolicyPropose).Policy
+            .ProposeAsync(yaml, "the drill's policy", "a drill replays April 2022 in a database of its own", ct);
+        await As(PolicyOperators.Approver, Platform.Access.Permissions.PolicyApprove).Policy.ApproveAsync(proposed.Version, proposed.ContentHash, ct);
     }
 
     private async Task RunActsAsync(RunState state, CancellationToken ct)
@@ -88,6 +127,7 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
                 $"this database holds {foreign} site(s) the drill did not create; a drill deletes sites, so it runs only in a database of its own. Give it one with --database (the private server creates it) or --connection.");
         }
 
+        _operators = await OperatorsAsync(platform, ct);
         await PutPolicyInForceAsync(ct);
 
         // Provision: the targeted sites (the first ones internal) and the bystanders the script never touches.
@@ -207,7 +247,8 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
     {
         state.Phase = "act3";
         _observer.Phase("act3", $"Act 3: restoring {state.Deleted} sites, every store, each to the instant before its own deletion", state.Deleted);
-        var job = await platform.Restores.StartAsync(new RestoreJobRequest("drill: bring back every site the script deleted") { Plan = state.Plan!.Value }, ct);
+        var job = await As(Restorer, Platform.Access.Permissions.RestoresStart).Restores
+            .StartAsync(new RestoreJobRequest("drill: bring back every site the script deleted") { Plan = state.Plan!.Value }, ct);
         state.Job = job;
         state.Marks["act3"] = Stopwatch.GetTimestamp();
         await using var worker = platform.Restores.CreateWorker("drill", options.RestoreConcurrency);

@@ -87,7 +87,7 @@ public sealed partial class RestoreCommandTests(CliFixture cli) : IClassFixture<
         started.ShouldBe(0, output);
         var job = JobIdIn(output);
         output.ShouldContain("it discards 1 record(s) written after the points on 1 site(s)");
-        output.ShouldContain($"It waits for a second person's approval (it discards 1 records written after the points (more than 0)): lifeboat restore approve {job} --as <someone other than dana>");
+        output.ShouldContain($"It waits for a second person's approval (it discards 1 records written after the points (more than 0)): lifeboat restore approve {job}, by an approver other than dana, with their own credential");
 
         var (self, selfOutput) = await cli.RunAsAsync("Dana", "restore", "approve", job);
         self.ShouldBe(2);

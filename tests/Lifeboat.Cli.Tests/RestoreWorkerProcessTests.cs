@@ -34,7 +34,7 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
             }
 
             var killAt = random.Next((int)done + 1, Math.Min(totalSteps - 2, (int)done + 25));
-            using var worker = StartWorker($"doomed-{round}", concurrency: 3);
+            using var worker = await StartWorkerAsync($"doomed-{round}", concurrency: 3);
             while (!worker.HasExited && await ScalarAsync<long>($"SELECT count(*) FROM platform.restore_steps WHERE job_id = '{job.Id}' AND state = 'Done'") < killAt)
             {
                 await Task.Delay(5);
@@ -49,7 +49,7 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
             await worker.WaitForExitAsync();
         }
 
-        using (var survivor = StartWorker("survivor", concurrency: 3))
+        using (var survivor = await StartWorkerAsync("survivor", concurrency: 3))
         {
             await survivor.WaitForExitAsync();
             survivor.ExitCode.ShouldBe(0, await survivor.StandardOutput.ReadToEndAsync());
@@ -80,8 +80,8 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
         var sites = await DamagedSitesAsync(platform, 16);
         var job = await platform.Restores.StartAsync(new RestoreJobRequest("two processes") { Sites = sites.Sites, Point = sites.Point });
 
-        using var one = StartWorker("process-one", concurrency: 2);
-        using var two = StartWorker("process-two", concurrency: 2);
+        using var one = await StartWorkerAsync("process-one", concurrency: 2);
+        using var two = await StartWorkerAsync("process-two", concurrency: 2);
         await Task.WhenAll(one.WaitForExitAsync(), two.WaitForExitAsync());
 
         (await platform.Restores.GetAsync(job.Id)).State.ShouldBe(RestoreJobState.Completed);
@@ -139,9 +139,12 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
         }
     }
 
-    private Process StartWorker(string name, int concurrency) => StartWorker(name, concurrency, cli.Connections, cli.Home);
+    /// <summary>A worker process acting as a restorer, with its token in LIFEBOAT_TOKEN, as a service would run it.</summary>
+    private async Task<Process> StartWorkerAsync(string name, int concurrency) =>
+        StartWorker(name, concurrency, cli.Connections, cli.Home, (await File.ReadAllTextAsync(await cli.TokenFileAsync("restore-service"))).Trim());
 
-    private static Process StartWorker(string name, int concurrency, DatabaseConnections connection, string home)
+    /// <summary>Without a token, on a fresh environment: the OS user running it becomes its first admin, with no set-up.</summary>
+    private static Process StartWorker(string name, int concurrency, DatabaseConnections connection, string home, string? token = null)
     {
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "lifeboat"))
         {
@@ -149,6 +152,11 @@ public sealed class RestoreWorkerProcessTests(CliFixture cli) : IClassFixture<Cl
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (token is not null)
+        {
+            info.Environment["LIFEBOAT_TOKEN"] = token;
+        }
+
         foreach (var arg in new[] { "restore", "worker", "--until-idle", "--name", name, "--concurrency", $"{concurrency}", "--connection", connection.Application, "--owner-connection", connection.Owner!, "--home", home })
         {
             info.ArgumentList.Add(arg);

@@ -79,7 +79,7 @@ public sealed class SampleCommandTests(PlatformFixture fixture) : IClassFixture<
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(output),
         });
-        var exit = await LifeboatCli.RunAsync([.. args, "--connection", fixture.Database.ConnectionString, "--home", _home, "--as", "test"], console);
+        var exit = await LifeboatCli.RunAsync([.. args, "--connection", fixture.Database.ConnectionString, "--home", _home], console);
         return (exit, output.ToString());
     }
 }

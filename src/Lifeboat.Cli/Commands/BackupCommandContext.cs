@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Lifeboat.Platform;
+using Lifeboat.Cli.Identity;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Backups.Sealing;
 using Spectre.Console;
@@ -17,8 +17,9 @@ internal sealed class BackupCommandContext(GlobalOptions globals, Option<string?
 
     public BackupDirectory DirectoryOf(ParseResult parse) => new(FolderOf(parse), KeysOf(parse));
 
-    public Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, CancellationToken ct, TimeSpan? retention = null) =>
-        Globals.OpenPlatformAsync(parse, new BackupOptions { Directory = FolderOf(parse), Retention = retention ?? TimeSpan.FromDays(30), Keys = KeysOf(parse) }, ct);
+    /// <summary>The platform with this backup folder, acting as the principal, who must hold <paramref name="permission"/>.</summary>
+    public Task<CliSession> OpenSessionAsync(Command command, ParseResult parse, string permission, CancellationToken ct, TimeSpan? retention = null) =>
+        command.OpenSessionAsync(Globals, parse, permission, ct, new BackupOptions { Directory = FolderOf(parse), Retention = retention ?? TimeSpan.FromDays(30), Keys = KeysOf(parse) });
 
     /// <summary>The key file in use: --key-file, else LIFEBOAT_BACKUP_KEY_FILE, else &lt;home&gt;/backup.key; null when the keys come from LIFEBOAT_BACKUP_KEY.</summary>
     public string? KeyFileOf(ParseResult parse) =>

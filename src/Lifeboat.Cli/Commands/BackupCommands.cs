@@ -4,6 +4,7 @@ using Lifeboat.Platform;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Storage;
 using Spectre.Console;
+using static Lifeboat.Platform.Access.Permissions;
 using static Lifeboat.Cli.Commands.PlatformCommand;
 using static Lifeboat.Cli.Commands.StoreCommands;
 
@@ -47,10 +48,12 @@ internal static class BackupCommands
     {
         var site = new Option<string?>("--site") { Description = "Only this site (site_…); default: the whole environment" };
         var command = new Command(name, description) { site };
+        command.Needs(BackupsWrite);
         command.SetAction(async (parse, ct) =>
         {
             var siteId = parse.GetValue(site) is { } s ? SiteId.Parse(s) : (SiteId?)null;
-            await using var platform = await c.OpenPlatformAsync(parse, ct);
+            await using var session = await c.OpenSessionAsync(command, parse, BackupsWrite, ct);
+            var platform = session.Platform;
             var manifest = await c.WithProgressAsync(p => kind == BackupKind.Full
                 ? platform.Backups.FullAsync(siteId, p, ct)
                 : platform.Backups.IncrementalAsync(siteId, p, ct));
@@ -78,6 +81,7 @@ internal static class BackupCommands
     private static Command List(BackupCommandContext c)
     {
         var command = new Command("list", "List backups by chain, oldest first: where a chain breaks, which backups can no longer be restored, and what to do");
+        command.NeedsNoPermission("reads only the backup folder, which is its owner's alone (0700), so it works when the database is gone");
         command.SetAction(async (parse, ct) =>
         {
             var listing = await c.DirectoryOf(parse).ListAsync(ct);
@@ -142,6 +146,7 @@ internal static class BackupCommands
     {
         var id = new Argument<string?>("backup") { Description = "Verify this backup and the ones before it in its chain (bak_…); default: every backup", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("verify", "Re-hash every file of the backups and check the links between their manifests") { id };
+        command.NeedsNoPermission("reads only the backup folder, which is its owner's alone (0700), so it works when the database is gone");
         command.SetAction(async (parse, ct) =>
         {
             var backup = parse.GetValue(id) is { } b ? BackupId.Parse(b) : (BackupId?)null;
@@ -179,11 +184,13 @@ internal static class BackupCommands
         var to = new Option<string>("--to") { Description = "Recovery point: a commit position ('position:123' or '@123') or a UTC time ('2026-04-05T07:38:00Z')", Required = true };
         var older = new Option<bool>("--allow-older-chain") { Description = "When the newest chain that covers the point is damaged, use the newest intact older one (possibly ending earlier)" };
         var command = new Command("restore", "Bring one site of the live environment to a point from backups; no other site is touched") { site, to, older };
+        command.Needs(BackupsWrite);
         command.SetAction(async (parse, ct) =>
         {
             var siteId = SiteId.Parse(parse.GetValue(site));
             var point = RecoveryPoint.Parse(parse.GetValue(to)!);
-            await using var platform = await c.OpenPlatformAsync(parse, ct);
+            await using var session = await c.OpenSessionAsync(command, parse, BackupsWrite, ct);
+            var platform = session.Platform;
             var report = await c.WithProgressAsync(p => platform.Backups.RestoreSiteAsync(siteId, point, parse.GetValue(older), p, ct));
             foreach (var skipped in report.SkippedChains)
             {
@@ -219,6 +226,7 @@ internal static class BackupCommands
         };
         var older = new Option<bool>("--allow-older-chain") { Description = "When the newest environment chain is damaged, use the newest intact older one" };
         var command = new Command("restore-all", "Rebuild every site and the platform's tables in an empty database from the newest environment chain") { into, blobs, allowLive, older };
+        command.NeedsNoPermission("fills a new, empty database as its owner role (--into): holding that connection is the permission; the environment's operators come back with it");
         command.SetAction(async (parse, ct) =>
         {
             // Never the live database (it may be gone), and never the live blob folder unless asked: checked before anything is created.
@@ -229,7 +237,8 @@ internal static class BackupCommands
                     ConnectionString = parse.GetValue(into)!,
                     OwnerConnectionString = parse.GetValue(into)!,
                     BlobDirectory = NewBlobFolder(parse.GetValue(blobs), c.Globals.HomeOf(parse).BlobDirectory, parse.GetValue(allowLive)),
-                    Actor = c.Globals.ActorOf(parse),
+                    // The new database has no operator yet (its own come with the backup): the OS user who rebuilt it is recorded.
+                    Actor = c.Globals.Environment.OsUser,
                 },
             };
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
@@ -300,6 +309,7 @@ internal static class BackupCommands
     private static Command Rpo(BackupCommandContext c)
     {
         var command = new Command("rpo", "The recovery point objective the backups actually taken achieve: worst gap, and the age of the newest");
+        command.NeedsNoPermission("reads only the backup folder, which is its owner's alone (0700), so it works when the database is gone");
         command.SetAction(async (parse, ct) =>
         {
             var report = await c.DirectoryOf(parse).RpoAsync(ct);
@@ -323,9 +333,11 @@ internal static class BackupCommands
     {
         var days = new Option<int>("--days") { Description = "Keep backups this many days", DefaultValueFactory = _ => 30 };
         var command = new Command("retention", "Remove chains older than the retention period for which a newer intact full backup exists") { days };
+        command.Needs(BackupsWrite);
         command.SetAction(async (parse, ct) =>
         {
-            await using var platform = await c.OpenPlatformAsync(parse, ct, TimeSpan.FromDays(parse.GetValue(days)));
+            await using var session = await c.OpenSessionAsync(command, parse, BackupsWrite, ct, TimeSpan.FromDays(parse.GetValue(days)));
+            var platform = session.Platform;
             var report = await platform.Backups.ApplyRetentionAsync(ct);
             c.Console.MarkupLine($"Retention keeps backups from {Time(report.Cutoff)} on: removed {report.Removed.Count} backup(s) ({Bytes(report.BytesRemoved)}){(report.Removed.Count > 0 ? ": " + string.Join(", ", report.Removed) : "")}.");
             foreach (var note in report.Notes)

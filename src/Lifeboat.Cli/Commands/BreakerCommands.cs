@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using static Lifeboat.Platform.Access.Permissions;
 using static Lifeboat.Cli.Commands.PlatformCommand;
 
 namespace Lifeboat.Cli.Commands;
@@ -12,7 +13,7 @@ internal static class BreakerCommands
     {
         var breaker = new Command("breaker", "The breaker: destructive writes over a limit are refused in their own transaction; a trip stays open until reset");
 
-        breaker.Add(new Command("limits", "The limits in force (set by the change-plan policy)").With(g, async (p, platform, ct) =>
+        breaker.Add(new Command("limits", "The limits in force (set by the change-plan policy)").With(g, BreakerRead, async (p, platform, ct) =>
         {
             var limits = await platform.Breaker.LimitsAsync(ct);
             if (limits.Count == 0)
@@ -34,7 +35,7 @@ internal static class BreakerCommands
         var list = new Command("list", "The breaker's refusals, newest first");
         var open = new Option<bool>("--open") { Description = "Only trips not reset yet" };
         list.Add(open);
-        list.With(g, async (p, platform, ct) =>
+        list.With(g, BreakerRead, async (p, platform, ct) =>
         {
             var table = new Table().AddColumns("Trip", "Tripped", "Refused", "Tenant", "Actor", "Plan", "Reset by", "Reason");
             foreach (var t in await platform.Breaker.ListAsync(p.GetValue(open), ct))
@@ -50,7 +51,7 @@ internal static class BreakerCommands
 
         var trip = new Argument<long>("trip") { Description = "The trip's number (lifeboat breaker list)" };
         var reason = new Option<string>("--reason") { Description = "What destroyed data, and why it is safe to go on", Required = true };
-        breaker.Add(new Command("reset", "Reset a trip: its scope counts afresh, and the alert raised for it is acknowledged") { trip, reason }.With(g, console, async (p, platform, ct) =>
+        breaker.Add(new Command("reset", "Reset a trip: its scope counts afresh, and the alert raised for it is acknowledged") { trip, reason }.With(g, BreakerManage, console, async (p, platform, ct) =>
         {
             var found = await platform.Breaker.GetAsync(p.GetValue(trip), ct);
             if (!found.IsOpen)

@@ -7,12 +7,14 @@ namespace Lifeboat.Cli.Commands;
 /// <summary>`lifeboat db`: the embedded PostgreSQL Lifeboat starts itself.</summary>
 internal static class DbCommands
 {
+    private const string PrivateServer = "manages the OS user's own private PostgreSQL process, under their home; no environment's data is read or written";
+
     public static Command Create(GlobalOptions globals, IAnsiConsole console)
     {
         var db = new Command("db", "The private PostgreSQL Lifeboat runs when no connection string is given");
 
         var status = new Command("status", "Show whether the private PostgreSQL is running, where, and on which port");
-        status.SetAction(async (parse, ct) =>
+        status.NeedsNoPermission(PrivateServer).SetAction(async (parse, ct) =>
         {
             var home = globals.HomeOf(parse);
             if (!home.UsesEmbeddedServer)
@@ -38,7 +40,7 @@ internal static class DbCommands
         });
 
         var start = new Command("start", "Create (first time) and start the private PostgreSQL");
-        start.SetAction(async (parse, ct) =>
+        start.NeedsNoPermission(PrivateServer).SetAction(async (parse, ct) =>
         {
             var home = globals.HomeOf(parse);
             await home.ResolveConnectionAsync(new InlineProgress<string>(m => console.MarkupLine($"[grey]{Markup.Escape(m)}[/]")), ct);
@@ -48,7 +50,7 @@ internal static class DbCommands
         });
 
         var stop = new Command("stop", "Stop the private PostgreSQL; its data stays for the next run");
-        stop.SetAction(async (parse, ct) =>
+        stop.NeedsNoPermission(PrivateServer).SetAction(async (parse, ct) =>
         {
             var home = globals.HomeOf(parse);
             if (!home.UsesEmbeddedServer)

@@ -32,7 +32,7 @@ internal static class DrillCommand
         {
             sites, size, internalSites, bystanders, pace, noHalt, seed, reportDir, database,
         };
-        command.SetAction(async (p, ct) =>
+        command.NeedsNoPermission("runs in a database of its own, created afresh, and creates the operators it acts as there").SetAction(async (p, ct) =>
         {
             var options = new DrillOptions
             {

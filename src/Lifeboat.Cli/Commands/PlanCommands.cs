@@ -3,6 +3,7 @@ using System.Globalization;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Plans;
 using Spectre.Console;
+using static Lifeboat.Platform.Access.Permissions;
 using static Lifeboat.Cli.Commands.PlatformCommand;
 
 namespace Lifeboat.Cli.Commands;
@@ -16,7 +17,7 @@ internal static class PlanCommands
 
         var file = new Argument<FileInfo>("file") { Description = "The plan file (YAML or JSON): action, target, targets or targets-file, reason" };
         var drop = new Option<bool>("--drop-unresolved") { Description = "Go on without the IDs that do not exist here (they are recorded on the plan)" };
-        plan.Add(new Command("submit", "Verify a plan and record it, or refuse it with a report of each failing ID") { file, drop }.With(g, async (p, platform, ct) =>
+        plan.Add(new Command("submit", "Verify a plan and record it, or refuse it with a report of each failing ID") { file, drop }.With(g, PlansSubmit, async (p, platform, ct) =>
         {
             var submitted = await platform.Plans.SubmitAsync(Read(p.GetValue(file)!), p.GetValue(drop), ct);
             Show(console, submitted);
@@ -26,14 +27,14 @@ internal static class PlanCommands
         var amendId = Arg("plan", "The plan (plan_…)");
         var amendFile = new Argument<FileInfo>("file") { Description = "The new plan file" };
         var amendDrop = new Option<bool>("--drop-unresolved") { Description = "Go on without the IDs that do not exist here" };
-        plan.Add(new Command("amend", "Replace a plan's content before it runs (an approval must then be given again)") { amendId, amendFile, amendDrop }.With(g, async (p, platform, ct) =>
+        plan.Add(new Command("amend", "Replace a plan's content before it runs (an approval must then be given again)") { amendId, amendFile, amendDrop }.With(g, PlansSubmit, async (p, platform, ct) =>
         {
             Show(console, await platform.Plans.AmendAsync(PlanId.Parse(p.GetValue(amendId)), Read(p.GetValue(amendFile)!), p.GetValue(amendDrop), ct));
             return LifeboatCli.Ok;
         }));
 
         var showId = Arg("plan", "The plan (plan_…)");
-        plan.Add(new Command("show", "A plan: blast radius, policy decision, waves, progress") { showId }.With(g, async (p, platform, ct) =>
+        plan.Add(new Command("show", "A plan: blast radius, policy decision, waves, progress") { showId }.With(g, PlansRead, async (p, platform, ct) =>
         {
             var shown = await platform.Plans.GetAsync(PlanId.Parse(p.GetValue(showId)), ct);
             Show(console, shown);
@@ -43,7 +44,7 @@ internal static class PlanCommands
         }));
 
         var state = new Option<PlanState?>("--state") { Description = "Only plans in this state" };
-        plan.Add(new Command("list", "List plans, newest first") { state }.With(g, async (p, platform, ct) =>
+        plan.Add(new Command("list", "List plans, newest first") { state }.With(g, PlansRead, async (p, platform, ct) =>
         {
             var table = new Table().AddColumns("Plan", "Action", "Targets", "State", "Requested by", "Approved by", "Created");
             foreach (var pl in await platform.Plans.ListAsync(p.GetValue(state), ct))
@@ -57,14 +58,14 @@ internal static class PlanCommands
 
         var approveId = Arg("plan", "The plan (plan_…)");
         var hash = new Option<string>("--hash") { Description = "The content hash you reviewed (lifeboat plan show prints it)", Required = true };
-        plan.Add(new Command("approve", "Approve a plan someone else requested, binding the approval to the content you reviewed") { approveId, hash }.With(g, console, async (p, platform, ct) =>
+        plan.Add(new Command("approve", "Approve a plan someone else requested, binding the approval to the content you reviewed") { approveId, hash }.With(g, PlansApprove, console, async (p, platform, ct) =>
         {
             var approved = await platform.Plans.ApproveAsync(PlanId.Parse(p.GetValue(approveId)), p.GetValue(hash)!, ct);
             return $"Plan {approved.Id} approved by {E(approved.ApprovedBy)} (content {approved.ContentHash[..12]}…). Run it: lifeboat plan run {approved.Id}";
         }));
 
         var runId = Arg("plan", "The plan (plan_…)");
-        plan.Add(new Command("run", "Run (or continue) a plan wave by wave, watched by the anomaly detector") { runId }.With(g, async (p, platform, ct) =>
+        plan.Add(new Command("run", "Run (or continue) a plan wave by wave, watched by the anomaly detector") { runId }.With(g, PlansRun, async (p, platform, ct) =>
         {
             var id = PlanId.Parse(p.GetValue(runId));
             using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -98,7 +99,7 @@ internal static class PlanCommands
         {
             var id = Arg("plan", "The plan (plan_…)");
             var reason = new Option<string>("--reason") { Description = "Why", Required = true };
-            plan.Add(new Command(verb, description) { id, reason }.With(g, console, async (p, platform, ct) =>
+            plan.Add(new Command(verb, description) { id, reason }.With(g, PlansRun, console, async (p, platform, ct) =>
             {
                 var pl = verb == "pause"
                     ? await platform.Plans.PauseAsync(PlanId.Parse(p.GetValue(id)), p.GetValue(reason)!, ct)
@@ -109,14 +110,14 @@ internal static class PlanCommands
 
         var resumeId = Arg("plan", "The plan (plan_…)");
         var ack = new Option<string?>("--ack") { Description = "For a halted plan: the halt's code (an alert ID, signal:…, failure:…), to show you read why it stopped" };
-        plan.Add(new Command("resume", "Let a paused or halted plan run again (then: lifeboat plan run)") { resumeId, ack }.With(g, console, async (p, platform, ct) =>
+        plan.Add(new Command("resume", "Let a paused or halted plan run again (then: lifeboat plan run)") { resumeId, ack }.With(g, PlansRun, console, async (p, platform, ct) =>
         {
             var pl = await platform.Plans.ResumeAsync(PlanId.Parse(p.GetValue(resumeId)), p.GetValue(ack), ct);
             return $"Plan {pl.Id} may run again: lifeboat plan run {pl.Id}";
         }));
 
         var rollbackId = Arg("plan", "The plan (plan_…)");
-        plan.Add(new Command("rollback", "Undo every applied target: a restore of what the plan changed, to just before it changed it") { rollbackId }.With(g, console, async (p, platform, ct) =>
+        plan.Add(new Command("rollback", "Undo every applied target: a restore of what the plan changed, to just before it changed it") { rollbackId }.With(g, PlansRun, console, async (p, platform, ct) =>
         {
             var pl = await platform.Plans.Runner.RollbackAsync(PlanId.Parse(p.GetValue(rollbackId)), null, ct);
             return $"Plan {pl.Id} rolled back: every target it changed is as it was before the plan.";
@@ -126,14 +127,14 @@ internal static class PlanCommands
         var source = new Option<string>("--source") { Description = "Who signals (support, monitoring, …)", Required = true };
         var message = new Option<string>("--message") { Description = "What is wrong", Required = true };
         var site = new Option<string?>("--site") { Description = "The site it is about" };
-        plan.Add(new Command("signal", "Report that a running plan is hurting someone; its next health gate halts it") { signalId, source, message, site }.With(g, console, async (p, platform, ct) =>
+        plan.Add(new Command("signal", "Report that a running plan is hurting someone; its next health gate halts it") { signalId, source, message, site }.With(g, HealthSignal, console, async (p, platform, ct) =>
         {
             await platform.Plans.SignalAsync(PlanId.Parse(p.GetValue(signalId)), p.GetValue(site) is { } s ? SiteId.Parse(s) : null, p.GetValue(source)!, p.GetValue(message)!, ct);
             return "Signal recorded; the plan halts at its next health gate.";
         }));
 
         var targetsId = Arg("plan", "The plan (plan_…)");
-        plan.Add(new Command("targets", "A plan's targets, by wave, with their state") { targetsId }.With(g, async (p, platform, ct) =>
+        plan.Add(new Command("targets", "A plan's targets, by wave, with their state") { targetsId }.With(g, PlansRead, async (p, platform, ct) =>
         {
             var table = new Table().AddColumns("Wave", "Target", "Site", "State", "Before", "Applied", "Error");
             foreach (var t in await platform.Plans.TargetsAsync(PlanId.Parse(p.GetValue(targetsId)), ct))
@@ -147,7 +148,7 @@ internal static class PlanCommands
         }));
 
         var auditId = Arg("plan", "The plan (plan_…)");
-        plan.Add(new Command("audit", "Every step of a plan: who asked, who approved, what ran, when, on which IDs") { auditId }.With(g, async (p, platform, ct) =>
+        plan.Add(new Command("audit", "Every step of a plan: who asked, who approved, what ran, when, on which IDs") { auditId }.With(g, PlansRead, async (p, platform, ct) =>
         {
             var table = new Table().AddColumns("At", "Who", "Step", "Content hash", "IDs");
             foreach (var a in await platform.Audit.OfAsync(p.GetValue(auditId)!, ct))
@@ -167,7 +168,7 @@ internal static class PlanCommands
     {
         var detector = new Command("detector", "The anomaly detector: the rate of destructive writes per actor and action against a baseline");
         var interval = new Option<int>("--interval") { Description = "Seconds between checks", DefaultValueFactory = _ => 5 };
-        detector.Add(new Command("watch", "Watch until stopped (Ctrl-C); halts running plans on an alert") { interval }.With(g, async (p, platform, ct) =>
+        detector.Add(new Command("watch", "Watch until stopped (Ctrl-C); halts running plans on an alert") { interval }.With(g, PlansRun, async (p, platform, ct) =>
         {
             console.MarkupLine($"Watching destructive writes every {p.GetValue(interval)} s; Ctrl-C stops.");
             await platform.Detector.WatchAsync(TimeSpan.FromSeconds(Math.Max(1, p.GetValue(interval))),
@@ -178,7 +179,7 @@ internal static class PlanCommands
         var alerts = new Command("alerts", "Alerts the detector raised");
         var open = new Option<bool>("--open") { Description = "Only unacknowledged alerts" };
         alerts.Add(open);
-        alerts.With(g, async (p, platform, ct) =>
+        alerts.With(g, AlertsRead, async (p, platform, ct) =>
         {
             var table = new Table().AddColumns("Alert", "Detected", "Actor", "Action", "Count", "Baseline", "Halted plans", "Acknowledged by");
             foreach (var a in await platform.Detector.AlertsAsync(p.GetValue(open), ct))
@@ -191,7 +192,7 @@ internal static class PlanCommands
             return LifeboatCli.Ok;
         });
         var alertId = Arg("alert", "The alert (alr_…)");
-        alerts.Add(new Command("ack", "Acknowledge an alert") { alertId }.With(g, console, async (p, platform, ct) =>
+        alerts.Add(new Command("ack", "Acknowledge an alert") { alertId }.With(g, AlertsAcknowledge, console, async (p, platform, ct) =>
         {
             await platform.Detector.AcknowledgeAsync(AlertId.Parse(p.GetValue(alertId)), ct);
             return "Acknowledged.";

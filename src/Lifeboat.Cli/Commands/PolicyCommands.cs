@@ -3,6 +3,7 @@ using System.Globalization;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Plans;
 using Spectre.Console;
+using static Lifeboat.Platform.Access.Permissions;
 using static Lifeboat.Cli.Commands.PlatformCommand;
 
 namespace Lifeboat.Cli.Commands;
@@ -15,7 +16,7 @@ internal static class PolicyCommands
         var policy = new Command("policy", "The policy every plan is held to: kept in the database, versioned, changed by two people");
 
         var version = new Option<int?>("--version") { Description = "A version to show (default: the one in force; 0 is the built-in defaults)" };
-        policy.Add(new Command("show", "Show the policy in force (or one version) as YAML, with its version and content hash") { version }.With(g, async (p, platform, ct) =>
+        policy.Add(new Command("show", "Show the policy in force (or one version) as YAML, with its version and content hash") { version }.With(g, PolicyRead, async (p, platform, ct) =>
         {
             if (p.GetValue(version) is { } wanted)
             {
@@ -35,7 +36,7 @@ internal static class PolicyCommands
 
         var file = new Argument<FileInfo>("file") { Description = "The proposed policy (YAML): it replaces the policy in force once another person approves it" };
         var reason = new Option<string?>("--reason") { Description = "Why the policy should change (recorded with the proposal)" };
-        policy.Add(new Command("propose", "Propose a new version of the policy; it is in force only once another person approves it") { file, reason }.With(g, console, async (p, platform, ct) =>
+        policy.Add(new Command("propose", "Propose a new version of the policy; it is in force only once another person approves it") { file, reason }.With(g, PolicyPropose, console, async (p, platform, ct) =>
         {
             var path = p.GetValue(file)!;
             if (!path.Exists)
@@ -50,13 +51,13 @@ internal static class PolicyCommands
 
         var approveVersion = new Argument<int>("version") { Description = "The proposed version" };
         var hash = new Option<string>("--hash") { Description = "The content hash you reviewed (lifeboat policy show --version prints it)", Required = true };
-        policy.Add(new Command("approve", "Approve a version someone else proposed, by the content hash you reviewed: it is in force at once") { approveVersion, hash }.With(g, console, async (p, platform, ct) =>
+        policy.Add(new Command("approve", "Approve a version someone else proposed, by the content hash you reviewed: it is in force at once") { approveVersion, hash }.With(g, PolicyApprove, console, async (p, platform, ct) =>
         {
             var approved = await platform.Policy.ApproveAsync(p.GetValue(approveVersion), p.GetValue(hash)!, ct);
             return $"Policy version {approved.Version} approved by {E(approved.ApprovedBy)}: in force now (it replaces version {approved.BasedOn}). Plans are held to it when they start and at every wave.";
         }));
 
-        policy.Add(new Command("history", "Every version of the policy, newest first: who proposed and approved it, and which is in force").With(g, async (p, platform, ct) =>
+        policy.Add(new Command("history", "Every version of the policy, newest first: who proposed and approved it, and which is in force").With(g, PolicyRead, async (p, platform, ct) =>
         {
             var table = new Table().AddColumns("Version", "State", "Proposed by", "Proposed", "Approved by", "Approved", "Content hash", "Reason");
             foreach (var v in await platform.Policy.HistoryAsync(ct))

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using Lifeboat.Cli.Identity;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 using Spectre.Console;
+using static Lifeboat.Platform.Access.Permissions;
 using static Lifeboat.Cli.Commands.PlatformCommand;
 
 namespace Lifeboat.Cli.Commands;
@@ -26,7 +28,7 @@ internal static class RestoreCommands
         var discard = new Option<bool>("--discard-later-writes") { Description = "Allow the job to revert or tombstone live records, or close a live site, as its dry run shows" };
         var wait = new Option<bool>("--wait") { Description = "Work on the job here, with live progress, until it is done" };
         var concurrency = new Option<int>("--concurrency") { Description = "Steps at a time in this process", DefaultValueFactory = _ => 8 };
-        restore.Add(new Command("start", "Start a restore job") { plan, alert, sites, sitesFile, to, reason, discard, wait, concurrency }.With(g, async (p, platform, ct) =>
+        restore.Add(new Command("start", "Start a restore job") { plan, alert, sites, sitesFile, to, reason, discard, wait, concurrency }.With(g, RestoresStart, async (p, platform, ct) =>
         {
             var listed = (p.GetValue(sites) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 .Concat(p.GetValue(sitesFile) is { } f ? File.ReadAllLines(f.FullName).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0) : [])
@@ -48,14 +50,14 @@ internal static class RestoreCommands
         var undoWait = new Option<bool>("--wait") { Description = "Work on the undo here until it is done" };
         var undoConcurrency = new Option<int>("--concurrency") { Description = "Steps at a time in this process", DefaultValueFactory = _ => 8 };
         restore.Add(new Command("undo", "Start the job that brings every site a finished job restored back to its undo point") { undoId, undoReason, undoDiscard, undoWait, undoConcurrency }
-            .With(g, async (p, platform, ct) =>
+            .With(g, RestoresStart, async (p, platform, ct) =>
             {
                 var job = await platform.Restores.UndoAsync(RestoreJobId.Parse(p.GetValue(undoId)), p.GetValue(undoReason)!, p.GetValue(undoDiscard), ct);
                 return await StartedAsync(console, platform, job, p.GetValue(undoWait), p.GetValue(undoConcurrency), ct);
             }));
 
         var approveId = Arg("job", "The restore job (rjob_…)");
-        restore.Add(new Command("approve", "Approve a job awaiting approval (as someone other than who asked for it: --as)") { approveId }.With(g, console, async (p, platform, ct) =>
+        restore.Add(new Command("approve", "Approve a job awaiting approval: someone other than who asked for it, holding the approver role, with their own credential") { approveId }.With(g, RestoresApprove, console, async (p, platform, ct) =>
         {
             var job = await platform.Restores.ApproveAsync(RestoreJobId.Parse(p.GetValue(approveId)), ct);
             return $"Restore job {job.Id} approved by {E(job.Approval.ApprovedBy)}; the workers start it now. Watch it: lifeboat restore watch {job.Id}";
@@ -63,25 +65,25 @@ internal static class RestoreCommands
 
         var cancelId = Arg("job", "The restore job (rjob_…)");
         var cancelReason = new Option<string>("--reason") { Description = "Why", Required = true };
-        restore.Add(new Command("cancel", "Cancel a job awaiting approval; its sites are left as they are") { cancelId, cancelReason }.With(g, console, async (p, platform, ct) =>
+        restore.Add(new Command("cancel", "Cancel a job awaiting approval; its sites are left as they are") { cancelId, cancelReason }.With(g, RestoresStart, console, async (p, platform, ct) =>
         {
             var job = await platform.Restores.CancelAsync(RestoreJobId.Parse(p.GetValue(cancelId)), p.GetValue(cancelReason)!, ct);
             return $"Restore job {job.Id} cancelled by {E(job.CancelledBy)}; nothing of its {job.Sites} site(s) was touched.";
         }));
 
         var watchId = Arg("job", "The restore job (rjob_…)");
-        restore.Add(new Command("watch", "Follow a job live until it is done") { watchId }.With(g, async (p, platform, ct) =>
+        restore.Add(new Command("watch", "Follow a job live until it is done") { watchId }.With(g, RestoresRead, async (p, platform, ct) =>
             await WatchAsync(console, platform, RestoreJobId.Parse(p.GetValue(watchId)), null, ct)));
 
         var statusId = Arg("job", "The restore job (rjob_…)");
-        restore.Add(new Command("status", "A job's progress and every site's state") { statusId }.With(g, async (p, platform, ct) =>
+        restore.Add(new Command("status", "A job's progress and every site's state") { statusId }.With(g, RestoresRead, async (p, platform, ct) =>
         {
             var id = RestoreJobId.Parse(p.GetValue(statusId));
             await SummaryAsync(console, platform, id, ct);
             return (await platform.Restores.GetAsync(id, ct)).State == RestoreJobState.CompletedWithFailures ? LifeboatCli.ProblemsFound : LifeboatCli.Ok;
         }));
 
-        restore.Add(new Command("list", "Restore jobs, newest first").With(g, async (_, platform, ct) =>
+        restore.Add(new Command("list", "Restore jobs, newest first").With(g, RestoresRead, async (_, platform, ct) =>
         {
             var table = new Table().AddColumns("Job", "Source", "Point", "Sites", "State", "Created", "Finished");
             foreach (var j in await platform.Restores.ListAsync(ct))
@@ -96,21 +98,22 @@ internal static class RestoreCommands
         var name = new Option<string?>("--name") { Description = "This worker's name (default: host and process)" };
         var workerConcurrency = new Option<int>("--concurrency") { Description = "Steps at a time", DefaultValueFactory = _ => 8 };
         var untilIdle = new Option<bool>("--until-idle") { Description = "Stop when no running job has work left (default: run until Ctrl-C)" };
-        var worker = new Command("worker", "Work on every running restore job; start as many as you like, on any machine") { name, workerConcurrency, untilIdle };
-        worker.SetAction(async (p, ct) =>
+        var workerCommand = new Command("worker", "Work on every running restore job; start as many as you like, on any machine") { name, workerConcurrency, untilIdle };
+        workerCommand.Needs(RestoresStart).SetAction(async (p, ct) =>
         {
             // A worker is a service: it waits for the database rather than give up when it is not there yet.
-            await using var platform = await OpenWhenReachableAsync(g, p, console, ct);
+            await using var session = await OpenWhenReachableAsync(workerCommand, g, p, console, ct);
+            var platform = session.Platform;
             await using var worker = platform.Restores.CreateWorker(p.GetValue(name) ?? $"{Environment.MachineName}-{Environment.ProcessId}", p.GetValue(workerConcurrency));
             console.MarkupLine($"Restore worker {E(worker.Name)} started.");
             await worker.RunAsync(p.GetValue(untilIdle), ct);
             console.MarkupLine($"Restore worker {E(worker.Name)} stopped after {worker.StepsRun} step(s).");
             return LifeboatCli.Ok;
         });
-        restore.Add(worker);
+        restore.Add(workerCommand);
 
         var retryId = Arg("job", "The restore job (rjob_…)");
-        restore.Add(new Command("retry", "Try a job's failed sites again, once their cause is fixed") { retryId }.With(g, console, async (p, platform, ct) =>
+        restore.Add(new Command("retry", "Try a job's failed sites again, once their cause is fixed") { retryId }.With(g, RestoresStart, console, async (p, platform, ct) =>
         {
             var n = await platform.Restores.RetryAsync(RestoreJobId.Parse(p.GetValue(retryId)), ct);
             return n == 0 ? "No site of this job failed; nothing to retry." : $"{n} site(s) will be tried again by the workers.";
@@ -124,7 +127,7 @@ internal static class RestoreCommands
         var name = Arg("name", "Its name");
         var url = Arg("url", "Where it answers the protocol (http://host:port/lifeboat)");
         var timeout = new Option<int>("--timeout-ms") { Description = "How long a call may take", DefaultValueFactory = _ => 10_000 };
-        participant.Add(new Command("register", "Register (or update) a participant") { name, url, timeout }.With(g, console, async (p, platform, ct) =>
+        participant.Add(new Command("register", "Register (or update) a participant") { name, url, timeout }.With(g, ParticipantsManage, console, async (p, platform, ct) =>
         {
             var registered = await platform.Restores.Participants.RegisterAsync(p.GetValue(name)!,
                 Uri.TryCreate(p.GetValue(url), UriKind.Absolute, out var u) ? u : throw new PlatformException(PlatformErrorKind.Invalid, $"'{p.GetValue(url)}' is not a URL."),
@@ -132,7 +135,7 @@ internal static class RestoreCommands
             return $"Participant {E(registered.Participant.Name)} at {E(registered.Participant.Url)} takes part in every new restore job.\n" +
                    $"Its signing secret, shown only now (configure it in the participant; registering again replaces it): {E(registered.Secret)}";
         }));
-        participant.Add(new Command("list", "List participants").With(g, async (_, platform, ct) =>
+        participant.Add(new Command("list", "List participants").With(g, RestoresRead, async (_, platform, ct) =>
         {
             var table = new Table().AddColumns("Name", "URL", "Timeout");
             foreach (var pt in await platform.Restores.Participants.ListAsync(ct))
@@ -144,11 +147,11 @@ internal static class RestoreCommands
             return LifeboatCli.Ok;
         }));
         var removeName = Arg("name", "Its name");
-        participant.Add(new Command("remove", "Stop a participant taking part in new jobs") { removeName }.With(g, console, async (p, platform, ct) =>
+        participant.Add(new Command("remove", "Stop a participant taking part in new jobs") { removeName }.With(g, ParticipantsManage, console, async (p, platform, ct) =>
             await platform.Restores.Participants.RemoveAsync(p.GetValue(removeName)!, ct) ? "Removed." : "No such participant; nothing changed."));
         var describeName = Arg("name", "Its name");
         var site = Arg("site", "The site (site_…)");
-        participant.Add(new Command("describe", "Ask a participant what it holds for a site") { describeName, site }.With(g, async (p, platform, ct) =>
+        participant.Add(new Command("describe", "Ask a participant what it holds for a site") { describeName, site }.With(g, RestoresRead, async (p, platform, ct) =>
         {
             var described = await platform.Restores.Participants.DescribeAsync(await platform.Restores.Participants.GetAsync(p.GetValue(describeName)!, ct), SiteId.Parse(p.GetValue(site)), ct);
             var table = new Table().AddColumns("Store", "Items");
@@ -174,7 +177,7 @@ internal static class RestoreCommands
                 : "nothing written after the points is discarded."));
         if (job.State == RestoreJobState.AwaitingApproval)
         {
-            console.MarkupLine($"[yellow]It waits for a second person's approval[/] ({E(string.Join("; ", job.Approval.Reasons))}): lifeboat restore approve {job.Id} --as <someone other than {E(job.RequestedBy)}>");
+            console.MarkupLine($"[yellow]It waits for a second person's approval[/] ({E(string.Join("; ", job.Approval.Reasons))}): lifeboat restore approve {job.Id}, by an approver other than {E(job.RequestedBy)}, with their own credential");
             return LifeboatCli.Ok;
         }
 
@@ -188,13 +191,13 @@ internal static class RestoreCommands
         return await WatchAsync(console, platform, job.Id, worker.RunAsync(untilIdle: true, ct), ct);
     }
 
-    private static async Task<LifeboatPlatform> OpenWhenReachableAsync(GlobalOptions g, ParseResult parse, IAnsiConsole console, CancellationToken ct)
+    private static async Task<CliSession> OpenWhenReachableAsync(Command command, GlobalOptions g, ParseResult parse, IAnsiConsole console, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await g.OpenPlatformAsync(parse, ct);
+                return await command.OpenSessionAsync(g, parse, RestoresStart, ct);
             }
             catch (Npgsql.NpgsqlException e) when (e.IsTransient && attempt < 120)
             {
@@ -256,7 +259,7 @@ internal static class RestoreCommands
             (progress.Remaining is { } r && r > TimeSpan.Zero ? $", about {r.TotalSeconds:0} s left" : "") + ".");
         if (j.State == RestoreJobState.AwaitingApproval)
         {
-            console.MarkupLine($"It waits for approval ({E(string.Join("; ", j.Approval.Reasons))}): lifeboat restore approve {job} --as <someone other than {E(j.RequestedBy)}>; or lifeboat restore cancel {job} --reason \"…\"");
+            console.MarkupLine($"It waits for approval ({E(string.Join("; ", j.Approval.Reasons))}): lifeboat restore approve {job}, by an approver other than {E(j.RequestedBy)}, with their own credential; or lifeboat restore cancel {job} --reason \"…\"");
         }
         else if (j.Approval.ApprovedBy is { } approver)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Lifeboat.Platform;
 using Lifeboat.Sample.Seeding;
 using Spectre.Console;
+using static Lifeboat.Platform.Access.Permissions;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -36,7 +37,7 @@ internal static class SampleCommands
         {
             sites, size, internalSites, seed, parallel, json, oneCallAtATime,
         };
-        command.SetAction(async (parse, ct) =>
+        command.Needs(SitesWrite).SetAction(async (parse, ct) =>
         {
             var count = parse.GetValue(sites);
             var options = new SeedOptions
@@ -51,7 +52,8 @@ internal static class SampleCommands
             try
             {
                 options.Validate(); // before the server is started or anything is written
-                await using var platform = await globals.OpenPlatformAsync(parse, ct);
+                await using var session = await command.OpenSessionAsync(globals, parse, SitesWrite, ct);
+                var platform = session.Platform;
                 var summary = await SeedWithProgressAsync(platform, options, console, ct);
                 console.Write(SummaryTable(summary));
                 if (parse.GetValue(json) is { } path)
@@ -61,7 +63,7 @@ internal static class SampleCommands
 
                 return LifeboatCli.Ok;
             }
-            catch (PlatformException e)
+            catch (PlatformException e) when (e is not Lifeboat.Platform.Access.AccessDeniedException)
             {
                 console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
                 return LifeboatCli.BadInput;

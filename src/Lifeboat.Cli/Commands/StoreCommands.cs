@@ -4,6 +4,7 @@ using Lifeboat.Platform;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 using Spectre.Console;
+using static Lifeboat.Platform.Access.Permissions;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -25,9 +26,9 @@ internal static class StoreCommands
     {
         var state = new Option<TenantState?>("--state") { Description = "Only tenants in this state (Active, Suspended, Deleted, Restoring, Purged)" };
         var command = new Command("tenants", "List tenants and their lifecycle state") { state };
-        command.SetAction(async (parse, ct) =>
+        command.WithSession(globals, StoreRead, async (parse, session, ct) =>
         {
-            await using var s = await globals.OpenStoreAsync(parse, ct);
+            var s = session.Store;
             var tenants = await s.Tenants.ListAsync(parse.GetValue(state), ct);
             var table = new Table().AddColumns("Tenant", "State", "Since", "Created");
             foreach (var t in tenants)
@@ -49,11 +50,11 @@ internal static class StoreCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would change and change nothing" };
         var resume = new Option<string?>("--resume") { Description = "Resume an interrupted restore by its ID (rst_…; a restore job's sites are retried with lifeboat restore retry)" };
         var command = new Command("restore", "Bring one tenant's records and blobs back to a point in time; no other tenant is touched") { tenant, to, dryRun, resume };
-        command.SetAction(async (parse, ct) =>
+        command.WithSession(globals, StoreWrite, async (parse, session, ct) =>
         {
             var id = TenantId.Parse(parse.GetValue(tenant)!);
             var point = RecoveryPoint.Parse(parse.GetValue(to)!);
-            await using var s = await globals.OpenStoreAsync(parse, ct);
+            var s = session.Store;
             if (parse.GetValue(dryRun))
             {
                 var preview = await s.Restores.PreviewAsync(id, point, ct);
@@ -109,10 +110,10 @@ internal static class StoreCommands
     {
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's blobs (default: every tenant, deleted ones included)" };
         var command = new Command("verify", "Re-hash every blob file still referenced and report the missing or altered ones") { tenant };
-        command.SetAction(async (parse, ct) =>
+        command.WithSession(globals, StoreRead, async (parse, session, ct) =>
         {
             var id = parse.GetValue(tenant) is { } t ? TenantId.Parse(t) : (TenantId?)null;
-            await using var s = await globals.OpenStoreAsync(parse, ct);
+            var s = session.Store;
             BlobVerificationReport report = null!;
             await console.Progress().StartAsync(async progress =>
             {
@@ -143,9 +144,9 @@ internal static class StoreCommands
     private static Command Retention(GlobalOptions globals, IAnsiConsole console)
     {
         var command = new Command("retention", "Compact history older than the retention window, purge tenants deleted for longer, remove unreferenced blob files");
-        command.SetAction(async (parse, ct) =>
+        command.WithSession(globals, StoreWrite, async (parse, session, ct) =>
         {
-            await using var s = await globals.OpenStoreAsync(parse, ct);
+            var s = session.Store;
             var report = await s.Retention.RunAsync(new InlineProgress<string>(m => console.MarkupLine($"[grey]{Markup.Escape(m)}[/]")), ct);
             console.MarkupLine($"Retention window starts {Time(report.Cutoff)}: {report.VersionsCompacted} old version(s) compacted, {report.TenantsPurged.Count} tenant(s) purged, " +
                 $"{report.BlobFilesQuarantined} unreferenced blob file(s) set aside, {report.BlobFilesRemoved} set aside a grace period ago removed ({Bytes(report.BlobBytesRemoved)}).");
@@ -161,19 +162,19 @@ internal static class StoreCommands
         var tenant = new Argument<string>("tenant") { Description = "The tenant whose data must be erased" };
         var reason = new Option<string>("--reason") { Description = "The legal or contractual ground", Required = true };
         var request = new Command("request", "Ask for a tenant's data to be erased") { tenant, reason };
-        request.SetAction(async (parse, ct) =>
+        request.WithSession(globals, StoreWrite, async (parse, session, ct) =>
         {
-            await using var s = await globals.OpenStoreAsync(parse, ct);
+            var s = session.Store;
             var r = await s.Erasures.RequestAsync(TenantId.Parse(parse.GetValue(tenant)!), parse.GetValue(reason)!, ct);
-            console.MarkupLine($"Erasure [bold]{r.Id}[/] requested by {Markup.Escape(r.RequestedBy)}. A second person must approve it: [bold]lifeboat store erase approve {r.Id} --as <name>[/]");
+            console.MarkupLine($"Erasure [bold]{r.Id}[/] requested by {Markup.Escape(r.RequestedBy)}. Someone else, holding the approver role, must approve it with their own credential: [bold]lifeboat store erase approve {r.Id}[/]");
             return LifeboatCli.Ok;
         });
 
         var id = new Argument<string>("erasure") { Description = "The erasure ID (ers_…)" };
         var approve = new Command("approve", "Approve an erasure someone else requested") { id };
-        approve.SetAction(async (parse, ct) =>
+        approve.WithSession(globals, ErasuresApprove, async (parse, session, ct) =>
         {
-            await using var s = await globals.OpenStoreAsync(parse, ct);
+            var s = session.Store;
             var r = await s.Erasures.ApproveAsync(ErasureId.Parse(parse.GetValue(id)!), ct);
             console.MarkupLine($"Erasure [bold]{r.Id}[/] of tenant {r.Tenant} approved by {Markup.Escape(r.ApprovedBy!)}. Run it with [bold]lifeboat store erase execute {r.Id}[/]");
             return LifeboatCli.Ok;
@@ -181,18 +182,18 @@ internal static class StoreCommands
 
         var executeId = new Argument<string>("erasure") { Description = "The erasure ID (ers_…)" };
         var execute = new Command("execute", "Run an approved erasure: the tenant's data is removed for good") { executeId };
-        execute.SetAction(async (parse, ct) =>
+        execute.WithSession(globals, StoreWrite, async (parse, session, ct) =>
         {
-            await using var s = await globals.OpenStoreAsync(parse, ct);
+            var s = session.Store;
             var r = await s.Erasures.ExecuteAsync(ErasureId.Parse(parse.GetValue(executeId)!), ct);
             console.MarkupLine($"Erased tenant [bold]{r.Tenant}[/] ({r.Id}: requested by {Markup.Escape(r.RequestedBy)}, approved by {Markup.Escape(r.ApprovedBy!)}, run by {Markup.Escape(r.ExecutedBy!)}).");
             return LifeboatCli.Ok;
         });
 
         var list = new Command("list", "List erasure requests");
-        list.SetAction(async (parse, ct) =>
+        list.WithSession(globals, StoreRead, async (parse, session, ct) =>
         {
-            await using var s = await globals.OpenStoreAsync(parse, ct);
+            var s = session.Store;
             var table = new Table().AddColumns("Erasure", "Tenant", "Requested by", "Approved by", "Executed");
             foreach (var r in await s.Erasures.ListAsync(ct))
             {

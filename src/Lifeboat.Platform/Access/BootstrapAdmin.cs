@@ -94,6 +94,41 @@ public sealed class BootstrapAdmin
         return credential;
     }
 
+    /// <summary>
+    /// Local mode's zero set-up: on an environment with no operator at all, the OS user running the
+    /// CLI becomes its first admin (an account of origin OS user). Null when the environment has an
+    /// operator already: then an admin adds OS users. Takes the same lock as <see cref="EnsureAsync"/>,
+    /// so a server starting at the same moment and a CLI never both make a first admin.
+    /// </summary>
+    public async Task<OperatorAccount?> FirstOsUserAsync(string osUser, CancellationToken cancellationToken = default)
+    {
+        Operators.RequireLogin(osUser);
+        var id = TypedId.New<OperatorId>(_context.Time);
+        await using (var tx = await _context.Store.BeginTransactionAsync(cancellationToken))
+        {
+            await using (var lockCmd = tx.Command($"SELECT pg_advisory_xact_lock({BootstrapLockKey})"))
+            {
+                await lockCmd.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var count = tx.Command("SELECT EXISTS (SELECT 1 FROM platform.operators)"))
+            {
+                if ((bool)(await count.ExecuteScalarAsync(cancellationToken))!)
+                {
+                    return null;
+                }
+            }
+
+            var login = osUser.Trim();
+            await _operators.InsertAsync(tx, id, login, login, [Roles.Admin], OperatorOrigin.OsUser, login, null, mustReplace: false, cancellationToken);
+            await _audit.WriteAsync(id.Value, "operator.created", null, [id.Value],
+                new { login, roles = new[] { Roles.Admin }, origin = "os", externalSubject = login, bootstrap = "first OS user of a fresh environment" }, cancellationToken, tx);
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        return await _operators.GetAsync(id, cancellationToken);
+    }
+
     /// <summary>Owner-only from the moment the file exists (not a chmod afterwards), so no other user can ever have read it.</summary>
     private static void Write(BootstrapCredential credential)
     {

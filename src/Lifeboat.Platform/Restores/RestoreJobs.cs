@@ -218,7 +218,7 @@ public sealed class RestoreJobs
         if (await _context.Store.Principals.SameAsync(current.RequestedBy, _context.Actor, cancellationToken))
         {
             throw new PlatformException(PlatformErrorKind.Conflict,
-                $"{_context.Actor} asked for restore job {job} and cannot also approve it; a second person must: lifeboat restore approve {job} --as <someone else>.");
+                $"{_context.Actor} asked for restore job {job} and cannot also approve it; a second person must, one holding the approver role, with their own credential: lifeboat restore approve {job}.");
         }
 
         await TransitionAsync(job, current, "approve", """
