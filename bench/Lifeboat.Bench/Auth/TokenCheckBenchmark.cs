@@ -187,7 +187,7 @@ internal sealed class TokenCheckBenchmark : IBenchmark
             }
 
             await app.StartAsync(ct);
-            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             return new Host(app, new Uri(address));
         }
 
