@@ -53,6 +53,10 @@ public static class ConsoleSetup
     {
         if (endpoint.Metadata.OfType<PagePermissionAttribute>().LastOrDefault() is not { } page)
         {
+            // The framework's own endpoint (/_framework/opaque-redirect, for enhanced navigation, which the console does not load):
+            // closed to all but a signed-in principal, and said so, like every other endpoint.
+            endpoint.Metadata.Add(new RequiredPermission(Permissions.AccountSelf));
+            endpoint.Metadata.Add(new AuthorizeAttribute(PermissionPolicies.PolicyName(Permissions.AccountSelf)));
             return;
         }
 
