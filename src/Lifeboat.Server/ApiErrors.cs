@@ -64,7 +64,7 @@ public sealed class ApiErrors(IProblemDetailsService problems, ILogger<ApiErrors
         };
     }
 
-    private static (int Status, string Detail) Classify(Exception exception, HttpContext http) => exception switch
+    internal static (int Status, string Detail) Classify(Exception exception, HttpContext http) => exception switch
     {
         Platform.Access.AccessDeniedException => (StatusCodes.Status403Forbidden, exception.Message),
         PlatformException p => (p.Kind switch

@@ -1,5 +1,6 @@
 using Lifeboat.Platform.Internal;
 using Lifeboat.Server;
+using Lifeboat.Server.Console;
 using Lifeboat.Server.Endpoints;
 using Lifeboat.Server.Security;
 
@@ -38,6 +39,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.ExplainStatus);
 builder.Services.AddExceptionHandler<ApiErrors>();
 builder.Services.AddLifeboatOpenApi(builder.Configuration);
+builder.Services.AddLifeboatConsole();
 
 var app = builder.Build();
 
@@ -62,6 +64,7 @@ app.MapRestoreEndpoints();
 app.MapBreakerEndpoints();
 app.MapAccountEndpoints();
 app.MapOperatorEndpoints();
+app.MapLifeboatConsole();
 
 await app.RunAsync();
 

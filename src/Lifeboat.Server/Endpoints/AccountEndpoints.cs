@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
 using Lifeboat.Server.Security;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,12 +22,16 @@ public static class AccountEndpoints
             .WithDescription("""
                 On success a session cookie is set and the answer is 303 to returnUrl (a local path; / otherwise). On failure,
                 303 to /account/sign-in?failed=true&returnUrl=…: the console says the login or password is wrong without saying which.
-                Rate-limited per client address (429 with Retry-After).
+                The form must carry the antiforgery token of the console's sign-in page (so no other site can sign a browser in
+                to an account of its choosing); without it, 303 to /account/sign-in?expired=true. Rate-limited per client address
+                (429 with Retry-After).
                 """)
+            // Checked in the handler, so a missing token sends the browser back to the form instead of a bare 400.
             .DisableAntiforgery()
             .AllowAnonymous()
             .RequireRateLimiting(RequestLimits.SignInPolicy);
-        account.MapPost("/sign-out", SignOut).WithName("SignOut").WithSummary("End the console session; 303 to /account/sign-in")
+        account.MapPost("/sign-out", SignOut).WithName("SignOut")
+            .WithSummary("End the console session; 303 to /account/sign-in (the form carries the console's antiforgery token; without it nothing changes)")
             .DisableAntiforgery()
             .AllowAnonymous()
             .RequireRateLimiting(RequestLimits.AnonymousPolicy);
@@ -49,10 +54,17 @@ public static class AccountEndpoints
         return app;
     }
 
-    public static async Task<IResult> SignIn(HttpContext http, PlatformLifetime lifetime, CancellationToken cancellationToken)
+    public static async Task<IResult> SignIn(HttpContext http, PlatformLifetime lifetime, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(cancellationToken) : null;
         var returnUrl = form?["returnUrl"].ToString() is { Length: > 0 } asked && IsLocal(asked) ? asked : "/";
+        if (!await antiforgery.IsRequestValidAsync(http))
+        {
+            http.Response.StatusCode = StatusCodes.Status303SeeOther;
+            http.Response.Headers.Location = $"/account/sign-in?expired=true&returnUrl={Uri.EscapeDataString(returnUrl)}";
+            return Results.Empty;
+        }
+
         var principal = form is null ? null : await lifetime.Platform.Operators.VerifyPasswordAsync(form["login"].ToString(), form["password"].ToString(), cancellationToken);
         if (principal is null)
         {
@@ -67,9 +79,13 @@ public static class AccountEndpoints
         return Results.Empty;
     }
 
-    public static async Task SignOut(HttpContext http)
+    public static async Task SignOut(HttpContext http, IAntiforgery antiforgery)
     {
-        await http.SignOutAsync(ServerSecurity.CookieScheme);
+        if (await antiforgery.IsRequestValidAsync(http))
+        {
+            await http.SignOutAsync(ServerSecurity.CookieScheme);
+        }
+
         http.Response.StatusCode = StatusCodes.Status303SeeOther;
         http.Response.Headers.Location = "/account/sign-in";
     }

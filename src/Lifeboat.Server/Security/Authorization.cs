@@ -1,6 +1,7 @@
 using Lifeboat.Platform.Access;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lifeboat.Server.Security;
 
@@ -93,6 +94,17 @@ public sealed class AuthorizationProblems(IProblemDetailsService problems) : IAu
         {
             var permission = context.GetEndpoint()?.Metadata.GetMetadata<RequiredPermission>()?.Permission ?? "(none declared)";
             var principal = Actors.PrincipalOf(context);
+            if (WantsPage(context))
+            {
+                // A console page the principal may not open: the same words, on a page with the console's frame.
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await new RazorComponentResult<Console.Parts.ForbiddenPage>(new { Permission = permission })
+                {
+                    StatusCode = StatusCodes.Status403Forbidden,
+                }.ExecuteAsync(context);
+                return;
+            }
+
             await WriteAsync(context, StatusCodes.Status403Forbidden, "Permission required", principal is null
                 ? $"{context.Request.Method} {context.Request.Path} needs the permission {permission}."
                 : principal.Denial(permission), permission);

@@ -1,0 +1,59 @@
+using Lifeboat.Platform.Access;
+using Microsoft.Playwright;
+
+namespace Lifeboat.Console.Tests;
+
+/// <summary>
+/// Every console page, as an admin sees it (every area, every form), at a laptop's and a phone's width:
+/// no serious or critical axe-core violation, and no horizontal scrolling of the page itself.
+/// </summary>
+public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+{
+    [Theory]
+    [InlineData(1280)]
+    [InlineData(390)]
+    public async Task EveryConsolePage_HasNoSeriousAxeViolation_AndNoPageWideHorizontalScroll(int width)
+    {
+        var admin = await fixture.NewOperatorAsync("admin", Roles.Admin);
+        var job = await Seed.RestoreJobAsync(fixture.Platform, admin, 2);
+        var site = (await Seed.SitesAsync(fixture.Platform, 1))[0];
+        var plan = await Seed.DeletePlanAsync(fixture.Platform, admin, [site]);
+        await fixture.Platform.WithActor(admin).Tokens.CreatePersonalAsync((await fixture.Platform.Operators.FindAsync(admin, TestContext.Current.CancellationToken))!.Id, "laptop",
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        var problems = new List<string>();
+        var anonymous = await fixture.NewPageAsync(width, 800);
+        await CheckAsync(anonymous, "/account/sign-in", problems);
+
+        var page = await fixture.SignedInAsync(admin, width, 800);
+        string[] paths =
+        [
+            "/", "/sites", $"/sites/{site}", "/plans", $"/plans/{plan.Id}", "/restore-jobs", $"/restore-jobs/{job.Id}",
+            "/alerts", "/audit", "/backups", "/operators", "/tokens",
+        ];
+        foreach (var path in paths)
+        {
+            await CheckAsync(page, path, problems);
+        }
+
+        problems.ShouldBeEmpty(string.Join("\n", problems));
+    }
+
+    private static async Task CheckAsync(IPage page, string path, List<string> problems)
+    {
+        var answer = await page.GotoAsync(path);
+        if (answer is null || answer.Status >= 500)
+        {
+            problems.Add($"{path}: answered {answer?.Status}");
+            return;
+        }
+
+        problems.AddRange((await Axe.SeriousViolationsAsync(page)).Select(v => $"{path}: {v}"));
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+        var (scroll, viewport) = (widths[0], widths[1]);
+        if (scroll > viewport)
+        {
+            problems.Add($"{path}: the page scrolls sideways ({scroll} px of content in {viewport} px)");
+        }
+    }
+}

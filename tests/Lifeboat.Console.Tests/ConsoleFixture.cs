@@ -1,0 +1,103 @@
+using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
+using Lifeboat.Server;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Lifeboat.Console.Tests;
+
+/// <summary>
+/// The real server on a loopback port (Kestrel, not the in-memory test server, so Chromium can reach
+/// it) over a database of its own, and the machine's headless Chromium. Operators sign in with
+/// passwords through the console's own form. The server's restore workers are off, so a test decides
+/// when a job moves and can watch the page follow.
+/// </summary>
+public sealed class ConsoleFixture : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string Password = "correct horse battery staple";
+
+    private TestDatabase? _database;
+    private IPlaywright? _playwright;
+
+    public string Home { get; } = Path.Combine(Path.GetTempPath(), "lifeboat-console-tests", Guid.NewGuid().ToString("n"));
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public LifeboatPlatform Platform => Services.GetRequiredService<PlatformLifetime>().Platform;
+
+    public async ValueTask InitializeAsync()
+    {
+        _database = await PostgresServer.CreateDatabaseAsync("console");
+        UseKestrel(0);
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        (_playwright, Browser) = await Chromium.LaunchAsync();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Lifeboat:Connection", _database!.ConnectionString);
+        builder.UseSetting("Lifeboat:OwnerConnection", _database.OwnerConnectionString);
+        builder.UseSetting("Lifeboat:Blobs", Path.Combine(Home, "blobs"));
+        builder.UseSetting("Lifeboat:Home", Home);
+        builder.UseSetting(DetectorService.IntervalKey, "0");
+        builder.UseSetting(RestoreWorkers.WorkersKey, "0");
+        builder.UseSetting("Lifeboat:RateLimits:SignInPerMinute", "1000");
+        builder.UseSetting("Lifeboat:RateLimits:AnonymousPerMinute", "10000");
+    }
+
+    /// <summary>A new local operator with <paramref name="roles"/> and <see cref="Password"/>; returns its login.</summary>
+    public async Task<string> NewOperatorAsync(string name, params string[] roles)
+    {
+        var login = $"{name}-{Guid.NewGuid().ToString("n")[..8]}";
+        await Platform.WithActor("console-tests").Operators.CreateAsync(login, name, roles, OperatorOrigin.Local, null, Password, TestContext.Current.CancellationToken);
+        return login;
+    }
+
+    /// <summary>A fresh browser context (its own cookies) at <paramref name="width"/> px, and a page in it.</summary>
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Signs in through the console's form, as a person would, and waits for the page it lands on.</summary>
+    public async Task<IPage> SignedInAsync(string login, int width = 1280, int height = 900)
+    {
+        var page = await NewPageAsync(width, height);
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Login").FillAsync(login);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal));
+        return page;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        await base.DisposeAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+
+        TestFiles.DeleteTree(Home);
+    }
+}
