@@ -96,6 +96,16 @@ internal sealed class BackupCatalog
 
     public string PathOf(BackupId id, string file) => System.IO.Path.Combine(Root, id.Value, file);
 
+    /// <summary>
+    /// The content of one file of a backup, decompressed, for reading. Every restore reads backup files
+    /// through here and nowhere else, so a layer between the bytes on disk and their content (such as
+    /// decryption) goes in this one place.
+    /// </summary>
+    public Stream OpenContent(BackupId id, string file) =>
+        new System.IO.Compression.GZipStream(
+            new FileStream(PathOf(id, file), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true),
+            System.IO.Compression.CompressionMode.Decompress);
+
     public static async Task<BackupCatalog> ReadAsync(string root, CancellationToken ct)
     {
         root = System.IO.Path.GetFullPath(root);

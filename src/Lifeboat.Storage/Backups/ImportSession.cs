@@ -21,10 +21,14 @@ public sealed class ImportSession : IAsyncDisposable
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
     private bool _prepared;
+    private bool _inserted;
+    private long _versions;
+    private long _tableRows;
     private int _tenantsCreated;
     private long _lifecycleChanges;
     private List<TenantId> _purged = [];
     private BlobPin? _pin;
+    private List<string> _referencedBlobs = [];
 
     private ImportSession(StoreContext context, ImportScope scope, NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
@@ -88,15 +92,22 @@ public sealed class ImportSession : IAsyncDisposable
     }
 
     /// <summary>Stages a backup's versions: those of the scope's tenant, at or before the scope's point.</summary>
-    public async Task<long> StageVersionsAsync(Stream versions, CancellationToken cancellationToken = default)
+    /// <remarks><paramref name="progress"/> hears the number of lines read so far, every 10,000.</remarks>
+    public async Task<long> StageVersionsAsync(Stream versions, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(versions);
         RequireNotPrepared();
         var tenant = _scope.Tenant?.Value;
+        long lines = 0;
         await using (var import = await _connection.BeginBinaryImportAsync("COPY lb_import_raw (j) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
             await foreach (var line in Ndjson.ReadLinesAsync(versions, cancellationToken))
             {
+                if (++lines % 10_000 == 0)
+                {
+                    progress?.Report(lines);
+                }
+
                 // An environment backup holds every tenant: skip the others before they reach the database.
                 if (tenant is not null && !string.Equals(Ndjson.StringProperty(line, "tenant_id"), tenant, StringComparison.Ordinal))
                 {
@@ -110,6 +121,7 @@ public sealed class ImportSession : IAsyncDisposable
             await import.CompleteAsync(cancellationToken);
         }
 
+        progress?.Report(lines);
         await StageCommitTimesAsync(cancellationToken);
         await using var move = Command($"""
             WITH ins AS (
@@ -132,10 +144,11 @@ public sealed class ImportSession : IAsyncDisposable
     /// versions refer to is pinned first, so the retention job takes none of their files (those there
     /// already, or copied in) before the import commits; the pins go when the session is disposed.
     /// </summary>
-    public async Task<IReadOnlyList<string>> PrepareAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> PrepareAsync(IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         RequireNotPrepared();
         _prepared = true;
+        progress?.Report(new ImportProgress("Adding tenants and their lifecycle", 0, null));
         await StageCommitTimesAsync(cancellationToken);
         var tenantFilter = _scope.Tenant is null ? "true" : "r.tenant_id = $2";
         await using (var tenants = Command($"""
@@ -209,25 +222,32 @@ public sealed class ImportSession : IAsyncDisposable
             _purged = purged;
         }
 
-        _pin = await _context.BlobFiles.PinAsync(await BlobsAsync(cancellationToken), cancellationToken);
+        progress?.Report(new ImportProgress("Listing the blobs the versions refer to", 0, null));
+        _referencedBlobs = await BlobsAsync(cancellationToken);
+        _pin = await _context.BlobFiles.PinAsync(_referencedBlobs, cancellationToken);
         return await MissingBlobsAsync(cancellationToken);
     }
 
-    /// <summary>Inserts the missing versions and table rows, moves the sequences forward, and commits.</summary>
-    public async Task<ImportResult> CommitAsync(CancellationToken cancellationToken = default)
+    /// <summary>Every blob the versions to import refer to (known once prepared; purged tenants' blobs are not among them).</summary>
+    public IReadOnlyCollection<string> ReferencedBlobs => _referencedBlobs;
+
+    /// <summary>
+    /// Inserts the missing versions and table rows, inside the transaction (not yet committed). It may run
+    /// while the blob files are still being put in place: <see cref="CommitAsync"/> checks they all are.
+    /// </summary>
+    public async Task InsertAsync(IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (!_prepared)
         {
-            await PrepareAsync(cancellationToken);
+            await PrepareAsync(progress, cancellationToken);
         }
 
-        var missingBlobs = await MissingBlobsAsync(cancellationToken);
-        if (missingBlobs.Count > 0)
+        if (_inserted)
         {
-            throw new BlobIntegrityException(
-                $"{missingBlobs.Count} blob file(s) the imported versions refer to are not in {_context.Options.BlobDirectory} (first: {_context.BlobFiles.PathOf(missingBlobs[0])}). Nothing was imported.");
+            return;
         }
 
+        progress?.Report(new ImportProgress("Importing versions: history", 0, 2));
         await ExecAsync($"""
             CREATE TEMP TABLE lb_import_missing ON COMMIT DROP AS
             SELECT v.*, row_number() OVER (PARTITION BY v.tenant_id, v.collection, v.record_id ORDER BY v.position DESC) = 1 AS newest
@@ -242,6 +262,7 @@ public sealed class ImportSession : IAsyncDisposable
 
         // The newest missing version of each record goes through the versioning trigger: it becomes
         // current only when it is newer than the store's current version, which then moves to history.
+        progress?.Report(new ImportProgress("Importing versions: current", 1, 2));
         await ExecAsync($"""
             INSERT INTO lifeboat.records AS r ({Columns})
             SELECT {Columns} FROM lb_import_missing WHERE newest
@@ -249,18 +270,33 @@ public sealed class ImportSession : IAsyncDisposable
                 position = excluded.position, stamp = excluded.stamp, actor = excluded.actor, deleted = excluded.deleted, doc = excluded.doc,
                 ix1 = excluded.ix1, ix2 = excluded.ix2, ix3 = excluded.ix3, blob_sha256 = excluded.blob_sha256, blob_size = excluded.blob_size
             """, cancellationToken);
-        long versions;
         await using (var count = Command("SELECT count(*) FROM lb_import_missing"))
         {
-            versions = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+            _versions = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
 
         // Commit times travel with the versions, so "committed by time T" means the same after the import.
+        progress?.Report(new ImportProgress("Importing versions: current", 2, 2));
         await ExecAsync("INSERT INTO lifeboat.commits (position, committed_at) SELECT position, committed_at FROM lb_import_commits ON CONFLICT DO NOTHING", cancellationToken);
-        var tableRows = await InsertTablesAsync(cancellationToken);
+        _tableRows = await InsertTablesAsync(progress, cancellationToken);
+        _inserted = true;
+    }
+
+    /// <summary>Inserts what <see cref="InsertAsync"/> has not yet, checks every blob file is in place, moves the sequences forward, and commits.</summary>
+    public async Task<ImportResult> CommitAsync(IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await InsertAsync(progress, cancellationToken);
+        var missingBlobs = await MissingBlobsAsync(cancellationToken);
+        if (missingBlobs.Count > 0)
+        {
+            throw new BlobIntegrityException(
+                $"{missingBlobs.Count} blob file(s) the imported versions refer to are not in {_context.Options.BlobDirectory} (first: {_context.BlobFiles.PathOf(missingBlobs[0])}). Nothing was imported.");
+        }
+
+        progress?.Report(new ImportProgress("Setting sequences and committing", 0, null));
         var latest = await MoveSequencesAsync(cancellationToken);
         await _transaction.CommitAsync(cancellationToken);
-        return new ImportResult(_tenantsCreated, _lifecycleChanges, versions, tableRows, _purged, latest);
+        return new ImportResult(_tenantsCreated, _lifecycleChanges, _versions, _tableRows, _purged, latest);
     }
 
     public async ValueTask DisposeAsync()
@@ -334,15 +370,17 @@ public sealed class ImportSession : IAsyncDisposable
         return blobs;
     }
 
-    private async Task<long> InsertTablesAsync(CancellationToken ct)
+    private async Task<long> InsertTablesAsync(IProgress<ImportProgress>? progress, CancellationToken ct)
     {
         // The collections' indexed fields are shared by every tenant: always put back the ones missing.
-        var tables = _scope.Tenant is null
+        var tables = (_scope.Tenant is null
             ? StoreBackups.StoreTables.Concat(_scope.Tables)
-            : _scope.Tables.Where(t => t.TenantColumn is not null).Prepend(StoreBackups.Collections);
+            : _scope.Tables.Where(t => t.TenantColumn is not null).Prepend(StoreBackups.Collections)).DistinctBy(t => t.Name).ToList();
         long rows = 0;
-        foreach (var table in tables.DistinctBy(t => t.Name))
+        for (var i = 0; i < tables.Count; i++)
         {
+            var table = tables[i];
+            progress?.Report(new ImportProgress($"Importing tables ({table.Name})", i, tables.Count));
             var filters = new List<string> { "l.line->>'table' = $1" };
             if (!table.IsAppendOnly)
             {
