@@ -39,7 +39,8 @@ internal static class BackupCommands
     private static Command Take(BackupCommandContext c, BackupKind kind, string name, string description)
     {
         var site = new Option<string?>("--site") { Description = "Only this site (site_…); default: the whole environment" };
-        var command = new Command(name, description) { site };
+        var files = new Option<bool>("--files") { Description = "Also list the backup's files with their sizes and hashes (the manifest holds them all)" };
+        var command = new Command(name, description) { site, files };
         command.SetAction(async (parse, ct) =>
         {
             var siteId = parse.GetValue(site) is { } s ? SiteId.Parse(s) : (SiteId?)null;
@@ -50,16 +51,16 @@ internal static class BackupCommands
             c.Console.MarkupLine($"{manifest.Kind} backup [bold]{manifest.Id}[/] of {(manifest.Site is { } x ? $"site {x}" : "the environment")}: " +
                 $"positions {manifest.AfterPosition}–{manifest.UpToPosition}, {N(manifest.Versions)} version(s), {manifest.Files.Count} file(s), {Bytes(manifest.Bytes)}" +
                 (manifest.Previous is { } prev ? $", following {prev} in chain {manifest.Chain}." : "."));
-            var table = new Table().AddColumns("File", "Bytes", "SHA-256");
-            foreach (var file in manifest.Files.Take(20))
+            // Every blob file is a file of the backup: the list is long, and only asked for when wanted.
+            if (parse.GetValue(files))
             {
-                table.AddRow(E(file.Name), Bytes(file.Bytes), file.Sha256[..16] + "…");
-            }
+                var table = new Table().AddColumns("File", "Bytes", "SHA-256");
+                foreach (var file in manifest.Files)
+                {
+                    table.AddRow(E(file.Name), Bytes(file.Bytes), file.Sha256[..16] + "…");
+                }
 
-            c.Console.Write(table);
-            if (manifest.Files.Count > 20)
-            {
-                c.Console.MarkupLine($"[grey]… and {manifest.Files.Count - 20} more file(s)[/]");
+                c.Console.Write(table);
             }
 
             c.Console.MarkupLine($"Written once, read-only, to {E(Path.Combine(c.FolderOf(parse), manifest.Id.Value))}");
@@ -225,6 +226,10 @@ internal static class BackupCommands
                     Actor = c.Globals.ActorOf(parse),
                 },
             };
+            // Blob files are copied several at a time, each waiting on the disk in a pool thread; Ctrl-C's handler
+            // also runs on the pool, and must not queue behind them until the restore is over.
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            ThreadPool.SetMinThreads(Math.Max(workers, 32), io);
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
             foreach (var skipped in report.SkippedChains)
             {
