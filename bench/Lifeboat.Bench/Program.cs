@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Lifeboat.Bench;
 using Lifeboat.Bench.Harness;
 using Lifeboat.Bench.Restore;
+using Lifeboat.Bench.RestoreAll;
 using Lifeboat.Bench.Scaling;
 using Lifeboat.Bench.VsPgBackRest;
 using Lifeboat.Bench.Writes;
@@ -9,7 +10,7 @@ using Lifeboat.Bench.Writes;
 IBenchmark[] benchmarks =
 [
     new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark(), new VsPgBackRestBenchmark(),
-    new JobScalingBenchmark(), new EnvironmentSizeBenchmark(),
+    new JobScalingBenchmark(), new EnvironmentSizeBenchmark(), new RestoreAllBenchmark(),
 ];
 var names = string.Join(" | ", benchmarks.Select(b => b.Name));
 
