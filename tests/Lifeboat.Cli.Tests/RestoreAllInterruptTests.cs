@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Text.Json;
 using Lifeboat.Platform;
 using Lifeboat.Storage;
+using Lifeboat.Storage.Schema;
+using Npgsql;
 
 namespace Lifeboat.Cli.Tests;
 
-/// <summary>`lifeboat backup restore-all` as a real process, stopped with Ctrl-C (SIGINT) while it copies blob files.</summary>
+/// <summary>`lifeboat backup restore-all` as a real process, stopped with Ctrl-C (SIGINT) while it loads rows, with blob files already in place.</summary>
 public sealed class RestoreAllInterruptTests(CliFixture cli) : IClassFixture<CliFixture>
 {
     private static readonly CollectionDefinition Attachments = new("tracker.attachments");
@@ -20,15 +22,23 @@ public sealed class RestoreAllInterruptTests(CliFixture cli) : IClassFixture<Cli
         await using var empty = await PostgresServer.CreateDatabaseAsync("cli-restore-ctrl-c");
         var blobs = Path.Combine(cli.Home, "ctrl-c-blobs");
 
-        using var process = Start("backup", "restore-all", "--into", empty.OwnerConnectionString, "--blobs", blobs, "--backups", backups, "--home", cli.Home);
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        // Ctrl-C once blob files are being copied: the run is then half-way through both its files and its rows.
-        while (!process.HasExited && !(Directory.Exists(blobs) && Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories).Any()))
+        // The restore is held, mid-import, on a lock this test holds on the history table of the target's (empty) schema,
+        // so Ctrl-C lands while rows are loading and blob files are in place, however fast or slow the machine.
+        await CreateEmptySchemaAsync(empty.OwnerConnectionString, ct);
+        await using var holder = new NpgsqlConnection(empty.AdminConnectionString);
+        await holder.OpenAsync(ct);
+        await using var hold = await holder.BeginTransactionAsync(ct);
+        await using (var take = new NpgsqlCommand("LOCK TABLE lifeboat.record_history IN ACCESS EXCLUSIVE MODE", holder, hold))
         {
-            await Task.Delay(5, ct);
+            await take.ExecuteNonQueryAsync(ct);
         }
 
-        process.HasExited.ShouldBeFalse($"restore-all finished before it could be stopped: {await output}");
+        using var process = Start("backup", "restore-all", "--into", empty.OwnerConnectionString, "--blobs", blobs, "--backups", backups, "--home", cli.Home);
+        var output = process.StandardOutput.ReadToEndAsync(ct);
+        await WaitUntilAsync(process, output, "the restore to wait on the held lock with blob files in place", async () =>
+            await BlockedByAsync(holder, ct) && Directory.Exists(blobs) && Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories).Any(), ct);
+        SigIntIgnored(process.Id).ShouldBeFalse("the restore must be started with SIGINT at its default disposition, or Ctrl-C never reaches it");
+
         var kill = new ProcessStartInfo("kill") { RedirectStandardError = true, UseShellExecute = false };
         kill.ArgumentList.Add("-INT");
         kill.ArgumentList.Add($"{process.Id}");
@@ -39,6 +49,7 @@ public sealed class RestoreAllInterruptTests(CliFixture cli) : IClassFixture<Cli
         }
 
         await process.WaitForExitAsync(ct);
+        await hold.RollbackAsync(ct);
         var said = string.Join(' ', (await output).Split((char[])['\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries));
 
         process.ExitCode.ShouldBe(1, said);
@@ -51,6 +62,42 @@ public sealed class RestoreAllInterruptTests(CliFixture cli) : IClassFixture<Cli
         exit.ShouldBe(0, again);
         again.ShouldContain("The environment is back as of");
         Directory.EnumerateFiles(Path.Combine(blobs, "sha256"), "*", SearchOption.AllDirectories).Count().ShouldBe(files);
+    }
+
+    /// <summary>Lifeboat's schema, with no data: what a stopped restore-all leaves, and what it accepts as its target.</summary>
+    private async Task CreateEmptySchemaAsync(string connectionString, CancellationToken ct)
+    {
+        var options = new StoreOptions { ConnectionString = connectionString, OwnerConnectionString = connectionString, BlobDirectory = Path.Combine(cli.Home, "schema-only-blobs"), Actor = "test" };
+        await using var store = await TenantStore.OpenAsync(TenantStore.CreateDataSource(connectionString), options, ownsDataSource: true,
+            [MigrationSource.Store, LifeboatPlatform.Migrations], ct);
+    }
+
+    /// <summary>Whether another session is waiting on a lock this connection holds.</summary>
+    /// <remarks>pg_locks, not pg_stat_activity: inside the holder's transaction pg_stat_activity repeats its first snapshot, taken before the restore connected.</remarks>
+    private static async Task<bool> BlockedByAsync(NpgsqlConnection holder, CancellationToken ct)
+    {
+        await using var blocked = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY (pg_blocking_pids(pid)))", holder);
+        return (bool)(await blocked.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task WaitUntilAsync(Process process, Task<string> output, string what, Func<Task<bool>> condition, CancellationToken ct)
+    {
+        while (!await condition())
+        {
+            if (process.HasExited)
+            {
+                Assert.Fail($"restore-all ended (exit {process.ExitCode}) while the test waited for {what}: {await output} {await process.StandardError.ReadToEndAsync(ct)}");
+            }
+
+            await Task.Delay(20, ct);
+        }
+    }
+
+    /// <summary>Whether the process ignores SIGINT (bit 2 of SigIgn in /proc/PID/status), as a process started in the background by a non-interactive shell does.</summary>
+    private static bool SigIntIgnored(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
     }
 
     /// <summary>A site with many small attachments, each its own blob file; returns how many files.</summary>
@@ -87,13 +134,17 @@ public sealed class RestoreAllInterruptTests(CliFixture cli) : IClassFixture<Cli
 
     private static Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "lifeboat"))
+        // A test host started in the background by a non-interactive shell ignores SIGINT, and its children inherit
+        // that: .NET then never sees Ctrl-C. `env --default-signal=INT` gives the CLI the disposition a terminal gives it.
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lifeboat"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -226,10 +226,6 @@ internal static class BackupCommands
                     Actor = c.Globals.ActorOf(parse),
                 },
             };
-            // Blob files are copied several at a time, each waiting on the disk in a pool thread; Ctrl-C's handler
-            // also runs on the pool, and must not queue behind them until the restore is over.
-            ThreadPool.GetMinThreads(out var workers, out var io);
-            ThreadPool.SetMinThreads(Math.Max(workers, 32), io);
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
             foreach (var skipped in report.SkippedChains)
             {
