@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Lifeboat.Storage.Internal;
 using Npgsql;
 using NpgsqlTypes;
@@ -57,9 +58,12 @@ public sealed class ImportSession : IAsyncDisposable
 
             var tx = await connection.BeginTransactionAsync(ct);
             var session = new ImportSession(context, scope, connection, tx);
+            // The staged versions are as large as the backup: held in memory they are not written to disk and read back
+            // (the setting takes effect only before the session's first temporary table, and is reset when the connection returns to the pool).
             await session.ExecAsync("""
+                SET temp_buffers = '256MB';
                 CREATE TEMP TABLE lb_import_lines (ordinal int NOT NULL, line jsonb NOT NULL) ON COMMIT DROP;
-                CREATE TEMP TABLE lb_import_raw (j jsonb NOT NULL) ON COMMIT DROP;
+                CREATE TEMP TABLE lb_import_raw (LIKE lifeboat.records) ON COMMIT DROP;
                 CREATE TEMP TABLE lb_import_versions (LIKE lifeboat.records, PRIMARY KEY (tenant_id, collection, record_id, position)) ON COMMIT DROP;
                 CREATE TEMP TABLE lb_import_tenants (tenant_id text PRIMARY KEY, created_position bigint NOT NULL, created_at timestamptz NOT NULL) ON COMMIT DROP;
                 CREATE TEMP TABLE lb_import_allowed (tenant_id text PRIMARY KEY, purged boolean NOT NULL) ON COMMIT DROP;
@@ -99,34 +103,60 @@ public sealed class ImportSession : IAsyncDisposable
         RequireNotPrepared();
         var tenant = _scope.Tenant?.Value;
         long lines = 0;
-        await using (var import = await _connection.BeginBinaryImportAsync("COPY lb_import_raw (j) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        // Reading and decoding the lines (gunzip, JSON) runs beside the COPY that sends them: one waits on the CPU, the other on the server.
+        var decoded = Channel.CreateBounded<VersionLines.Version>(new BoundedChannelOptions(4_096) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(async () =>
         {
-            await foreach (var line in Ndjson.ReadLinesAsync(versions, cancellationToken))
+            try
             {
-                if (++lines % 10_000 == 0)
+                await foreach (var line in Ndjson.ReadLinesAsync(versions, stop.Token))
                 {
-                    progress?.Report(lines);
+                    if (++lines % 10_000 == 0)
+                    {
+                        progress?.Report(lines);
+                    }
+
+                    var version = VersionLines.Decode(line);
+                    // An environment backup holds every tenant: skip the others before they reach the database.
+                    if (tenant is null || string.Equals(version.TenantId, tenant, StringComparison.Ordinal))
+                    {
+                        await decoded.Writer.WriteAsync(version, stop.Token);
+                    }
                 }
 
-                // An environment backup holds every tenant: skip the others before they reach the database.
-                if (tenant is not null && !string.Equals(Ndjson.StringProperty(line, "tenant_id"), tenant, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                await import.StartRowAsync(cancellationToken);
-                await import.WriteAsync(line, NpgsqlDbType.Jsonb, cancellationToken);
+                decoded.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                decoded.Writer.Complete(e);
+                throw;
+            }
+        }, stop.Token);
+        try
+        {
+            await using var import = await _connection.BeginBinaryImportAsync($"COPY lb_import_raw ({VersionLines.Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            await foreach (var version in decoded.Reader.ReadAllAsync(cancellationToken))
+            {
+                await VersionLines.WriteAsync(import, version, cancellationToken);
             }
 
+            await reading;
             await import.CompleteAsync(cancellationToken);
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            await Task.WhenAny(reading); // the reader's own failure, if it is not the one already thrown, adds nothing
+            throw;
         }
 
         progress?.Report(lines);
         await StageCommitTimesAsync(cancellationToken);
         await using var move = Command($"""
             WITH ins AS (
-                INSERT INTO lb_import_versions
-                SELECT v.* FROM lb_import_raw r, LATERAL jsonb_populate_record(null::lifeboat.records, r.j) v
+                INSERT INTO lb_import_versions ({Columns})
+                SELECT {Columns} FROM lb_import_raw v
                 WHERE {PointFilter("v.position", "v.stamp")}
                 ON CONFLICT DO NOTHING RETURNING 1)
             SELECT count(*) FROM ins
@@ -149,6 +179,12 @@ public sealed class ImportSession : IAsyncDisposable
         RequireNotPrepared();
         _prepared = true;
         progress?.Report(new ImportProgress("Adding tenants and their lifecycle", 0, null));
+        // Every table below is picked out of the staged lines by name: once each by an index, not a scan of all lines per table.
+        // The planner knows nothing of temporary tables until they are analyzed.
+        await ExecAsync("""
+            CREATE INDEX ON lb_import_lines ((line->>'table'), ordinal);
+            ANALYZE lb_import_lines, lb_import_versions;
+            """, cancellationToken);
         await StageCommitTimesAsync(cancellationToken);
         var tenantFilter = _scope.Tenant is null ? "true" : "r.tenant_id = $2";
         await using (var tenants = Command($"""
@@ -247,6 +283,26 @@ public sealed class ImportSession : IAsyncDisposable
             return;
         }
 
+        // Into an empty store, the versions' secondary indexes are dropped and built again once every version is in:
+        // one sort per index instead of a tree insert per row. In the transaction: a stop or failure rolls the drop back.
+        var deferred = _scope.Tenant is null;
+        if (deferred)
+        {
+            await ExecAsync("""
+                CREATE TEMP TABLE lb_import_deferred_indexes ON COMMIT DROP AS
+                SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+                FROM pg_index i
+                WHERE i.indrelid IN ('lifeboat.records'::regclass, 'lifeboat.record_history'::regclass) AND NOT i.indisunique;
+                DO $$
+                DECLARE i record;
+                BEGIN
+                    FOR i IN SELECT name FROM lb_import_deferred_indexes LOOP
+                        EXECUTE 'DROP INDEX ' || i.name;
+                    END LOOP;
+                END $$;
+                """, cancellationToken);
+        }
+
         progress?.Report(new ImportProgress("Importing versions: history", 0, 2));
         await ExecAsync($"""
             CREATE TEMP TABLE lb_import_missing ON COMMIT DROP AS
@@ -273,6 +329,20 @@ public sealed class ImportSession : IAsyncDisposable
         await using (var count = Command("SELECT count(*) FROM lb_import_missing"))
         {
             _versions = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        if (deferred)
+        {
+            progress?.Report(new ImportProgress("Building the versions' indexes", 0, null));
+            await ExecAsync("""
+                DO $$
+                DECLARE i record;
+                BEGIN
+                    FOR i IN SELECT definition FROM lb_import_deferred_indexes LOOP
+                        EXECUTE i.definition;
+                    END LOOP;
+                END $$;
+                """, cancellationToken);
         }
 
         // Commit times travel with the versions, so "committed by time T" means the same after the import.
@@ -457,7 +527,16 @@ public sealed class ImportSession : IAsyncDisposable
         }
     }
 
-    private NpgsqlCommand Command(string sql) => _context.Command(sql, _connection, _transaction);
+    /// <remarks>
+    /// No command timeout: an import's statements grow with the backup (a whole environment's history is one INSERT),
+    /// and the default 30 seconds would fail a large restore half-way; the caller's token stops it instead.
+    /// </remarks>
+    private NpgsqlCommand Command(string sql)
+    {
+        var command = _context.Command(sql, _connection, _transaction);
+        command.CommandTimeout = 0;
+        return command;
+    }
 
     private async Task ExecAsync(string sql, CancellationToken ct)
     {
