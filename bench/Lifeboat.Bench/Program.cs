@@ -3,6 +3,7 @@ using Lifeboat.Bench;
 using Lifeboat.Bench.Auth;
 using Lifeboat.Bench.Harness;
 using Lifeboat.Bench.Restore;
+using Lifeboat.Bench.RestoreAll;
 using Lifeboat.Bench.Scaling;
 using Lifeboat.Bench.VsPgBackRest;
 using Lifeboat.Bench.Writes;
@@ -10,7 +11,7 @@ using Lifeboat.Bench.Writes;
 IBenchmark[] benchmarks =
 [
     new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark(), new VsPgBackRestBenchmark(),
-    new JobScalingBenchmark(), new EnvironmentSizeBenchmark(), new TokenCheckBenchmark(),
+    new JobScalingBenchmark(), new EnvironmentSizeBenchmark(), new RestoreAllBenchmark(), new TokenCheckBenchmark(),
 ];
 var names = string.Join(" | ", benchmarks.Select(b => b.Name));
 

@@ -105,6 +105,12 @@ public static class LifeboatCli
             console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return BadInput;
         }
+        catch (Lifeboat.Platform.Backups.RestoreCancelledException e)
+        {
+            // What the stopped restore left, and whether running it again is safe.
+            console.MarkupLine($"[yellow]cancelled:[/] {Markup.Escape(e.Message)}");
+            return Failed;
+        }
         catch (OperationCanceledException)
         {
             console.MarkupLine("[yellow]cancelled[/]");

@@ -204,7 +204,8 @@ public sealed class BlobStore
         return new BlobVerificationReport(refs.Count, bytes, problems);
     }
 
-    private string PathOf(string sha256) => _context.BlobFiles.PathOf(sha256);
+    /// <summary>Where the bytes of a blob live in the blob folder (whether or not they are there).</summary>
+    internal string PathOf(string sha256) => _context.BlobFiles.PathOf(sha256);
 
     private static void Check(TenantId tenant, string collection, string id, BlobReference blob, string path, string actual)
     {

@@ -14,7 +14,6 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
 
         fullExit.ShouldBe(0, full);
         full.ShouldContain("Full backup bak_");
-        full.ShouldContain("versions.ndjson.gz");
         incrementalExit.ShouldBe(2, "a site's incremental follows a full backup of that site, not of the environment");
         incremental.ShouldContain($"error: there is no full backup of site {site} to follow");
         (await cli.RunAsync("backup", "full", "--site", site)).Exit.ShouldBe(0);
@@ -73,6 +72,28 @@ public sealed partial class BackupCommandTests(CliFixture cli) : IClassFixture<C
         var (verifyExit, verify) = await cli.RunAsync("backup", "verify", "--backups", folder);
         verifyExit.ShouldBe(0, verify);
         verify.ShouldContain("intact");
+    }
+
+    [Fact]
+    public async Task BackupFull_ListsItsFiles_OnlyWhenAskedWithFiles()
+    {
+        var folder = Path.Combine(cli.Home, "files");
+
+        var (exit, quiet) = await cli.RunAsync("backup", "full", "--backups", folder);
+        var (listedExit, listed) = await cli.RunAsync("backup", "incremental", "--backups", folder, "--files");
+
+        exit.ShouldBe(0, quiet);
+        quiet.ShouldContain("Full backup bak_");
+        quiet.ShouldContain("file(s)");
+        quiet.ShouldNotContain("versions.ndjson.gz", customMessage: "the table of files is printed only when asked");
+        quiet.ShouldNotContain("SHA-256");
+        listedExit.ShouldBe(0, listed);
+        foreach (var file in new[] { "store.ndjson.gz", "platform.ndjson.gz", "versions.ndjson.gz" })
+        {
+            listed.ShouldContain(file);
+        }
+
+        listed.ShouldContain("SHA-256");
     }
 
     [Fact]

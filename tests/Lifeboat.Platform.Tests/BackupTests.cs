@@ -137,6 +137,65 @@ public sealed class BackupTests
     }
 
     [Fact]
+    public async Task RestoreAll_NeverHandsOutAgain_TheAuditIdsTheSourceUsedAfterItsLastBackup()
+    {
+        await using var env = await BackupEnvironment.CreateAsync();
+        var p = env.Platform;
+        await p.Sites.CreateAsync("Acme", "eu-west");
+        await env.Backups.FullAsync();
+        // The source goes on after its last backup: audited work no backup holds, whose IDs may be quoted elsewhere.
+        for (var i = 0; i < 3; i++)
+        {
+            await p.Audit.WriteAsync("after-the-backup", "test.step", null, [], new { i }, TestContext.Current.CancellationToken);
+            await BackupEnvironment.ExecuteAsync(env.Database.ConnectionString,
+                "INSERT INTO lifeboat.audit (at, actor, action, tenant_id, details) VALUES (clock_timestamp(), 'test', 'after-the-backup', NULL, '{}')");
+        }
+
+        var sourcePlatformMax = long.Parse((await BackupEnvironment.DumpAsync(env.Database.ConnectionString, "SELECT max(audit_id)::text FROM platform.audit_log")).Single(),
+            System.Globalization.CultureInfo.InvariantCulture);
+        var sourceStoreMax = long.Parse((await BackupEnvironment.DumpAsync(env.Database.ConnectionString, "SELECT max(audit_id)::text FROM lifeboat.audit")).Single(),
+            System.Globalization.CultureInfo.InvariantCulture);
+        var empty = await env.EmptyDatabaseAsync();
+        var target = env.Options(empty, "restored-blobs");
+
+        await new BackupDirectory(env.BackupFolder, env.Clock).RestoreEnvironmentAsync(target, cancellationToken: TestContext.Current.CancellationToken);
+
+        var restored = await env.OpenAsync(target);
+        await restored.Audit.WriteAsync("after-the-restore", "test.step", null, [], new { }, TestContext.Current.CancellationToken);
+        var restoredPlatform = await BackupEnvironment.DumpAsync(empty.ConnectionString, "SELECT audit_id::text FROM platform.audit_log WHERE subject <> 'after-the-backup' ORDER BY audit_id DESC LIMIT 2");
+        var restoredStore = await BackupEnvironment.DumpAsync(empty.ConnectionString,
+            "INSERT INTO lifeboat.audit (at, actor, action, tenant_id, details) VALUES (clock_timestamp(), 'test', 'after-the-restore', NULL, '{}') RETURNING audit_id::text");
+        (await BackupEnvironment.DumpAsync(empty.ConnectionString, "SELECT count(*)::text FROM platform.audit_log WHERE subject = 'after-the-backup'")).Single()
+            .ShouldBe("0", "the rows written after the backup are not in it");
+        foreach (var id in restoredPlatform)
+        {
+            long.Parse(id, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(sourcePlatformMax, "the restore's own audit row and the next one come above every ID the source handed out");
+        }
+
+        long.Parse(restoredStore.Single(), System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(sourceStoreMax);
+    }
+
+    [Fact]
+    public async Task RestoreAll_OfABackupFromANewerLifeboat_IsRefused_AndCreatesNothing_NotEvenTheBlobFolder()
+    {
+        await using var env = await BackupEnvironment.CreateAsync();
+        await env.Platform.Sites.CreateAsync("Acme", "eu-west");
+        await BackupEnvironment.ExecuteAsync(env.Database.OwnerConnectionString,
+            "INSERT INTO lifeboat.schema_migrations (module, version, name) VALUES ('store', 99, '0099_from_a_later_lifeboat.sql')");
+        await env.Backups.FullAsync();
+        var empty = await env.EmptyDatabaseAsync();
+        var target = env.Options(empty, "restored-blobs");
+
+        var refused = await Should.ThrowAsync<PlatformException>(() => new BackupDirectory(env.BackupFolder, env.Clock).RestoreEnvironmentAsync(target));
+
+        refused.Message.ShouldContain("was taken from a newer Lifeboat (store schema 99; this one has");
+        refused.Message.ShouldContain("Nothing was created");
+        Directory.Exists(target.Store.BlobDirectory).ShouldBeFalse("a refusal creates nothing, not even the blob folder");
+        (await BackupEnvironment.DumpAsync(empty.ConnectionString,
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema IN ('lifeboat', 'platform')")).ShouldBeEmpty("no schema was migrated");
+    }
+
+    [Fact]
     public async Task RestoreSite_ToATime_BringsBackTheVersionsCommittedAtOrBeforeIt()
     {
         await using var env = await BackupEnvironment.CreateAsync();

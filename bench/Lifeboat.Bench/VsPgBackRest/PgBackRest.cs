@@ -88,6 +88,13 @@ internal sealed class PgBackRest
             $"--target={target.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}+00",
             "--target-action=promote", "--archive-mode=off", "restore");
 
+    /// <summary>
+    /// Restores the whole cluster, as of the newest backup, into <paramref name="dataDirectory"/>: recovery stops as soon as
+    /// the copy is consistent and the instance is promoted. What a team does when the whole database is lost.
+    /// </summary>
+    public Task RestoreLatestAsync(string dataDirectory, CancellationToken ct) =>
+        PgBackRestAsync(ct, $"--stanza={Stanza}", $"--pg1-path={dataDirectory}", "--type=immediate", "--target-action=promote", "--archive-mode=off", "restore");
+
     /// <summary>Bytes the repository holds (backups and archived WAL).</summary>
     public long RepositoryBytes() => DirectoryBytes(Repository);
 

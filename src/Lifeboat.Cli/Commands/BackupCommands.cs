@@ -47,7 +47,8 @@ internal static class BackupCommands
     private static Command Take(BackupCommandContext c, BackupKind kind, string name, string description)
     {
         var site = new Option<string?>("--site") { Description = "Only this site (site_…); default: the whole environment" };
-        var command = new Command(name, description) { site };
+        var files = new Option<bool>("--files") { Description = "Also list the backup's files with their sizes and hashes (the manifest holds them all)" };
+        var command = new Command(name, description) { site, files };
         command.Needs(BackupsWrite);
         command.SetAction(async (parse, ct) =>
         {
@@ -60,16 +61,16 @@ internal static class BackupCommands
             c.Console.MarkupLine($"{manifest.Kind} backup [bold]{manifest.Id}[/] of {(manifest.Site is { } x ? $"site {x}" : "the environment")}: " +
                 $"positions {manifest.AfterPosition}–{manifest.UpToPosition}, {N(manifest.Versions)} version(s), {manifest.Files.Count} file(s), {Bytes(manifest.Bytes)}" +
                 (manifest.Previous is { } prev ? $", following {prev} in chain {manifest.Chain}." : "."));
-            var table = new Table().AddColumns("File", "Bytes", "SHA-256");
-            foreach (var file in manifest.Files.Take(20))
+            // Every blob file is a file of the backup: the list is long, and only asked for when wanted.
+            if (parse.GetValue(files))
             {
-                table.AddRow(E(file.Name), Bytes(file.Bytes), file.Sha256[..16] + "…");
-            }
+                var table = new Table().AddColumns("File", "Bytes", "SHA-256");
+                foreach (var file in manifest.Files)
+                {
+                    table.AddRow(E(file.Name), Bytes(file.Bytes), file.Sha256[..16] + "…");
+                }
 
-            c.Console.Write(table);
-            if (manifest.Files.Count > 20)
-            {
-                c.Console.MarkupLine($"[grey]… and {manifest.Files.Count - 20} more file(s)[/]");
+                c.Console.Write(table);
             }
 
             c.Console.MarkupLine($"Written once, read-only, to {E(Path.Combine(c.FolderOf(parse), manifest.Id.Value))}");

@@ -109,6 +109,13 @@ internal sealed class BackupCatalog
     public Stream OpenFile(BackupId id, string file) =>
         BackupSealing.Open(new FileStream(PathOf(id, file), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true), Keys, $"{id}/{file}");
 
+    /// <summary>
+    /// The content of one file of a backup, decrypted and decompressed: every restore reads backup files
+    /// through here (and <see cref="OpenFile"/>) and nowhere else.
+    /// </summary>
+    public Stream OpenContent(BackupId id, string file) =>
+        new System.IO.Compression.GZipStream(OpenFile(id, file), System.IO.Compression.CompressionMode.Decompress);
+
     public static async Task<BackupCatalog> ReadAsync(string root, BackupKeyring keys, CancellationToken ct)
     {
         root = System.IO.Path.GetFullPath(root);

@@ -65,3 +65,9 @@ public sealed class BackupIntegrityException(string message, IReadOnlyList<Backu
 {
     public IReadOnlyList<BackupFileProblem> Problems { get; } = problems;
 }
+
+/// <summary>
+/// A restore stopped by its caller (Ctrl-C) before it finished: the message says what it left and that
+/// running it again is safe.
+/// </summary>
+public sealed class RestoreCancelledException(string message, Exception inner) : OperationCanceledException(message, inner);

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Backups;
 
@@ -11,55 +10,75 @@ internal static class ChainImport
         IProgress<BackupProgress>? progress, CancellationToken ct)
     {
         await using var import = await target.Backups.BeginImportAsync(scope, ct);
-        for (var i = 0; i < members.Count; i++)
-        {
-            var member = members[i];
-            await using (var store = Open(catalog, member, "store.ndjson.gz"))
-            {
-                await import.StageRowsAsync(store, i, ct);
-            }
-
-            await using (var platform = Open(catalog, member, "platform.ndjson.gz"))
-            {
-                await import.StageRowsAsync(platform, i, ct);
-            }
-
-            await using (var versions = Open(catalog, member, "versions.ndjson.gz"))
-            {
-                await import.StageVersionsAsync(versions, ct);
-            }
-
-            progress?.Report(new BackupProgress("Reading backups", i + 1, members.Count));
-        }
-
-        var needed = await import.PrepareAsync(ct);
-        // Each blob file is in the chain once, in the first backup whose versions needed it.
-        var inChain = members.SelectMany(m => m.Files.Where(f => f.Name.StartsWith("blobs/", StringComparison.Ordinal)).Select(f => (m.Id, f.Name)))
-            .ToDictionary(f => f.Name, f => f.Id, StringComparer.Ordinal);
+        await StageAsync(import, catalog, members, progress, ct);
+        var steps = Steps(progress);
+        var needed = await import.PrepareAsync(steps, ct);
+        var inChain = BlobHolders(members);
         for (var i = 0; i < needed.Count; i++)
         {
             var sha = needed[i];
-            if (!inChain.TryGetValue(BackupCreator.BlobFileName(sha), out var holder))
-            {
-                throw new BackupIntegrityException($"blob {sha}, which the restored versions refer to, is in no backup of chain {members[0].Chain}; nothing was restored.",
-                    [new BackupFileProblem(members[^1].Id, catalog.PathOf(members[^1].Id, BackupCreator.BlobFileName(sha)), "missing")]);
-            }
-
-            await using var bytes = Open(catalog, holder, BackupCreator.BlobFileName(sha));
+            var holder = inChain.TryGetValue(sha, out var h) ? h : throw NotInChain(catalog, members, sha);
+            await using var bytes = catalog.OpenContent(holder, BackupCreator.BlobFileName(sha));
             var stored = await target.Blobs.StoreContentAsync(bytes, ct);
             if (stored.Sha256 != sha)
             {
-                var path = catalog.PathOf(holder, BackupCreator.BlobFileName(sha));
-                throw new BackupIntegrityException($"{path} does not hold the bytes of blob {sha}; nothing was restored.", [new BackupFileProblem(holder, path, "altered")]);
+                throw Altered(catalog, holder, sha);
             }
 
             progress?.Report(new BackupProgress("Copying blobs", i + 1, needed.Count));
         }
 
-        return (await import.CommitAsync(ct), needed.Count);
+        return (await import.CommitAsync(steps, ct), needed.Count);
     }
 
-    private static GZipStream Open(BackupCatalog catalog, BackupManifest member, string file) => Open(catalog, member.Id, file);
+    /// <summary>Stages every file of the members, oldest first: the store's and the platform's rows, then the versions.</summary>
+    public static async Task StageAsync(ImportSession import, BackupCatalog catalog, IReadOnlyList<BackupManifest> members, IProgress<BackupProgress>? progress, CancellationToken ct)
+    {
+        var totalVersions = members.Sum(m => m.Versions);
+        long before = 0;
+        for (var i = 0; i < members.Count; i++)
+        {
+            var member = members[i];
+            progress?.Report(new BackupProgress("Reading store and platform rows", i, members.Count));
+            await using (var store = catalog.OpenContent(member.Id, "store.ndjson.gz"))
+            {
+                await import.StageRowsAsync(store, i, ct);
+            }
 
-    private static GZipStream Open(BackupCatalog catalog, BackupId backup, string file) => new(catalog.OpenFile(backup, file), CompressionMode.Decompress);
+            await using (var platform = catalog.OpenContent(member.Id, "platform.ndjson.gz"))
+            {
+                await import.StageRowsAsync(platform, i, ct);
+            }
+
+            // Versions are most of a backup: their stretch reports every 10,000 lines read.
+            var offset = before;
+            await using (var versions = catalog.OpenContent(member.Id, "versions.ndjson.gz"))
+            {
+                await import.StageVersionsAsync(versions,
+                    progress is null ? null : new Reporter<long>(n => progress.Report(new BackupProgress("Reading and staging versions", offset + n, Math.Max(totalVersions, offset + n)))), ct);
+            }
+
+            before += member.Versions;
+        }
+
+        progress?.Report(new BackupProgress("Reading and staging versions", totalVersions, Math.Max(1, totalVersions)));
+    }
+
+    /// <summary>Each blob file is in the chain once, in the first backup whose versions needed it: which backup holds each.</summary>
+    public static Dictionary<string, BackupId> BlobHolders(IReadOnlyList<BackupManifest> members) =>
+        members.SelectMany(m => m.Files.Where(f => f.Name.StartsWith("blobs/", StringComparison.Ordinal)).Select(f => (m.Id, Sha: f.Name["blobs/".Length..^".gz".Length])))
+            .ToDictionary(f => f.Sha, f => f.Id, StringComparer.Ordinal);
+
+    public static IProgress<ImportProgress>? Steps(IProgress<BackupProgress>? progress) =>
+        progress is null ? null : new Reporter<ImportProgress>(p => progress.Report(new BackupProgress(p.Step, p.Done, p.Total)));
+
+    public static BackupIntegrityException NotInChain(BackupCatalog catalog, IReadOnlyList<BackupManifest> members, string sha) =>
+        new($"blob {sha}, which the restored versions refer to, is in no backup of chain {members[0].Chain}; nothing was restored.",
+            [new BackupFileProblem(members[^1].Id, catalog.PathOf(members[^1].Id, BackupCreator.BlobFileName(sha)), "missing")]);
+
+    public static BackupIntegrityException Altered(BackupCatalog catalog, BackupId holder, string sha)
+    {
+        var path = catalog.PathOf(holder, BackupCreator.BlobFileName(sha));
+        return new($"{path} does not hold the bytes of blob {sha}; nothing was restored.", [new BackupFileProblem(holder, path, "altered")]);
+    }
 }

@@ -13,6 +13,17 @@ namespace Lifeboat.Platform.Backups;
 /// </summary>
 internal static class EnvironmentRestorer
 {
+    /// <summary>
+    /// How far above its value at the backup every sequence continues (audit IDs, outbox and commit
+    /// positions, …). The source went on handing out numbers after its last backup, which no backup
+    /// holds; a number quoted from then (in a ticket, a shipped log, a consumer's cursor) must not name
+    /// something else in the restored environment. The restore cannot know how many were handed out,
+    /// so it leaves room for more than any sequence of Lifeboat's hands out between two backups: a
+    /// trillion is 115 days at 100,000 a second, far past the 30 days a backup is kept, and a bigint
+    /// still holds nine million such gaps.
+    /// </summary>
+    internal const long SequenceGap = 1_000_000_000_000;
+
     public static async Task<EnvironmentRestoreReport> RestoreAsync(BackupCatalog catalog, PlatformOptions target, bool allowOlderChain, TimeProvider time,
         IProgress<BackupProgress>? progress, CancellationToken ct)
     {
@@ -21,21 +32,43 @@ internal static class EnvironmentRestorer
         var selection = await ChainSelection.SelectAsync(catalog, chains, "the environment", null, allowOlderChain, progress, ct);
         var last = selection.Last;
 
-        ImportResult import;
-        int blobs;
+        // Every refusal comes before anything is created: no schema, no blob folder.
+        RequireCompatible(last);
         await RequireEmptyAsync(target.Store.ConnectionString, ct);
-        await using (var store = await OpenTargetAsync(target, ct))
+        var blobFolder = Path.GetFullPath(target.Store.BlobDirectory);
+        var createsBlobFolder = !Directory.Exists(blobFolder);
+        ChainBlobCopy? blobs = null;
+        ImportResult import;
+        try
         {
-            await RequireCompatibleAsync(store, last, ct);
-            var sequences = last.Sequences.ToDictionary(s => s.Name, s => s.Value, StringComparer.Ordinal);
-            sequences["lifeboat.commit_position"] = Math.Max(sequences.GetValueOrDefault("lifeboat.commit_position"), last.UpToPosition);
-            var scope = new ImportScope { Point = RecoveryPoint.AtPosition(last.UpToPosition), Tables = PlatformTables.All, Sequences = sequences };
-            (import, blobs) = await ChainImport.RunAsync(store, catalog, selection.Members, scope, progress, ct);
+            await using var store = await OpenTargetAsync(target, ct);
+            blobs = new ChainBlobCopy(catalog, store);
+            import = await ImportAsync(store, catalog, selection, blobs, progress, ct);
+        }
+        catch (Exception e)
+        {
+            var removed = blobs?.Placed ?? 0;
+            blobs?.RemoveAll();
+            if (createsBlobFolder && Directory.Exists(blobFolder))
+            {
+                Directory.Delete(blobFolder, recursive: true);
+            }
+
+            if (e is OperationCanceledException && ct.IsCancellationRequested)
+            {
+                throw new RestoreCancelledException(
+                    "restore-all was stopped before it finished. The import is one transaction and was rolled back: the target database holds Lifeboat's empty schema and no data. " +
+                    $"The {removed} blob file(s) copied so far were removed{(createsBlobFolder ? $", and the blob folder {blobFolder}, which this run created" : "")}. " +
+                    "Running the same command again is safe: it starts over.", e);
+            }
+
+            throw;
         }
 
-        await using var platform = await LifeboatPlatform.OpenAsync(target, ct);
+        // The import has committed: what follows is bookkeeping, not stopped half-way by a late Ctrl-C.
+        await using var platform = await LifeboatPlatform.OpenAsync(target, CancellationToken.None);
         await using var count = platform.Store.DataSource.CreateCommand("SELECT count(*)::int FROM platform.site_directory");
-        var sites = (int)(await count.ExecuteScalarAsync(ct))!;
+        var sites = (int)(await count.ExecuteScalarAsync(CancellationToken.None))!;
         await platform.Audit.WriteAsync(last.Id.Value, "backup.restore-environment", null, [.. selection.Members.Select(m => m.Id.Value)], new
         {
             chain = selection.Chain.Id,
@@ -43,10 +76,50 @@ internal static class EnvironmentRestorer
             skipped = selection.Skipped.Select(s => new { s.Chain, problems = s.Problems.Select(p => p.ToString()) }),
             tenants = import.TenantsCreated,
             versions = import.Versions,
-            blobs,
+            blobs = blobs.Placed,
             restoredAt = time.GetUtcNow(),
-        }, ct);
-        return new EnvironmentRestoreReport(selection.Point, selection.Chain.Id, [.. selection.Members.Select(m => m.Id)], selection.Skipped, import, blobs, sites);
+        }, CancellationToken.None);
+        return new EnvironmentRestoreReport(selection.Point, selection.Chain.Id, [.. selection.Members.Select(m => m.Id)], selection.Skipped, import, blobs.Placed, sites);
+    }
+
+    /// <summary>
+    /// Stages the chain's rows while its blob files are copied, then inserts; commits once every blob file
+    /// the restored versions refer to is in place.
+    /// </summary>
+    private static async Task<ImportResult> ImportAsync(TenantStore store, BackupCatalog catalog, ChainSelection selection, ChainBlobCopy blobs,
+        IProgress<BackupProgress>? progress, CancellationToken ct)
+    {
+        var last = selection.Last;
+        var sequences = last.Sequences.ToDictionary(s => s.Name, s => s.Value + SequenceGap, StringComparer.Ordinal);
+        sequences["lifeboat.commit_position"] = Math.Max(sequences.GetValueOrDefault("lifeboat.commit_position"), last.UpToPosition + SequenceGap);
+        var scope = new ImportScope { Point = RecoveryPoint.AtPosition(last.UpToPosition), Tables = PlatformTables.All, Sequences = sequences };
+        await using var session = await store.Backups.BeginImportAsync(scope, ct);
+        var holders = ChainImport.BlobHolders(selection.Members);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // The blob files are copied while the rows load: files and rows are different work on different resources.
+        var copying = Task.Run(() => blobs.CopyAsync(holders, progress, stop.Token), stop.Token);
+        try
+        {
+            await ChainImport.StageAsync(session, catalog, selection.Members, progress, ct);
+            var steps = ChainImport.Steps(progress);
+            await session.PrepareAsync(steps, ct);
+            if (session.ReferencedBlobs.FirstOrDefault(sha => !holders.ContainsKey(sha)) is { } lost)
+            {
+                throw ChainImport.NotInChain(catalog, selection.Members, lost);
+            }
+
+            await session.InsertAsync(steps, ct);
+            await copying;
+            // A purged tenant's files came with the chain; its data stays removed, and so do they.
+            blobs.RemoveUnreferenced(session.ReferencedBlobs);
+            return await session.CommitAsync(steps, ct);
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            await Task.WhenAny(copying); // the copy's own failure, if any, is not the one to report
+            throw;
+        }
     }
 
     private static async Task<TenantStore> OpenTargetAsync(PlatformOptions target, CancellationToken ct)
@@ -102,13 +175,14 @@ internal static class EnvironmentRestorer
     private static PlatformException CannotOpen(NpgsqlException e) =>
         new(PlatformErrorKind.Invalid, $"cannot open the target database ({e.Message}); create an empty database and pass its connection string. Nothing was restored.");
 
-    private static async Task RequireCompatibleAsync(TenantStore store, BackupManifest last, CancellationToken ct)
+    /// <summary>Refuses a backup of a newer Lifeboat from the migrations this program carries, before the target is touched.</summary>
+    private static void RequireCompatible(BackupManifest last)
     {
-        var versions = await store.Backups.SchemaVersionsAsync(ct);
-        foreach (var module in last.Schema.Where(m => m.Value > versions.GetValueOrDefault(m.Name)))
+        var known = new[] { MigrationSource.Store, LifeboatPlatform.Migrations }.ToDictionary(m => m.Module, m => m.Load().Count, StringComparer.Ordinal);
+        foreach (var module in last.Schema.Where(m => m.Value > known.GetValueOrDefault(m.Name)))
         {
             throw new PlatformException(PlatformErrorKind.Invalid,
-                $"backup {last.Id} was taken from a newer Lifeboat ({module.Name} schema {module.Value}; this one has {versions.GetValueOrDefault(module.Name)}); restore it with that version or newer.");
+                $"backup {last.Id} was taken from a newer Lifeboat ({module.Name} schema {module.Value}; this one has {known.GetValueOrDefault(module.Name)}); restore it with that version or newer. Nothing was created.");
         }
     }
 }

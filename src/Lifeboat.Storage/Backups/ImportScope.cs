@@ -27,3 +27,6 @@ public sealed record ImportResult(
     long TableRows,
     IReadOnlyList<TenantId> PurgedTenantsSkipped,
     long LatestPosition);
+
+/// <summary>Where an import is: a stretch of its work, and how far into it (<see cref="Total"/> null when unknown).</summary>
+public sealed record ImportProgress(string Step, long Done, long? Total);

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Lifeboat.Storage.Internal;
 using Npgsql;
 using NpgsqlTypes;
@@ -21,10 +22,14 @@ public sealed class ImportSession : IAsyncDisposable
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
     private bool _prepared;
+    private bool _inserted;
+    private long _versions;
+    private long _tableRows;
     private int _tenantsCreated;
     private long _lifecycleChanges;
     private List<TenantId> _purged = [];
     private BlobPin? _pin;
+    private List<string> _referencedBlobs = [];
 
     private ImportSession(StoreContext context, ImportScope scope, NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
@@ -53,9 +58,12 @@ public sealed class ImportSession : IAsyncDisposable
 
             var tx = await connection.BeginTransactionAsync(ct);
             var session = new ImportSession(context, scope, connection, tx);
+            // The staged versions are as large as the backup: held in memory they are not written to disk and read back
+            // (the setting takes effect only before the session's first temporary table, and is reset when the connection returns to the pool).
             await session.ExecAsync("""
+                SET temp_buffers = '256MB';
                 CREATE TEMP TABLE lb_import_lines (ordinal int NOT NULL, line jsonb NOT NULL) ON COMMIT DROP;
-                CREATE TEMP TABLE lb_import_raw (j jsonb NOT NULL) ON COMMIT DROP;
+                CREATE TEMP TABLE lb_import_raw (LIKE lifeboat.records) ON COMMIT DROP;
                 CREATE TEMP TABLE lb_import_versions (LIKE lifeboat.records, PRIMARY KEY (tenant_id, collection, record_id, position)) ON COMMIT DROP;
                 CREATE TEMP TABLE lb_import_tenants (tenant_id text PRIMARY KEY, created_position bigint NOT NULL, created_at timestamptz NOT NULL) ON COMMIT DROP;
                 CREATE TEMP TABLE lb_import_allowed (tenant_id text PRIMARY KEY, purged boolean NOT NULL) ON COMMIT DROP;
@@ -88,33 +96,67 @@ public sealed class ImportSession : IAsyncDisposable
     }
 
     /// <summary>Stages a backup's versions: those of the scope's tenant, at or before the scope's point.</summary>
-    public async Task<long> StageVersionsAsync(Stream versions, CancellationToken cancellationToken = default)
+    /// <remarks><paramref name="progress"/> hears the number of lines read so far, every 10,000.</remarks>
+    public async Task<long> StageVersionsAsync(Stream versions, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(versions);
         RequireNotPrepared();
         var tenant = _scope.Tenant?.Value;
-        await using (var import = await _connection.BeginBinaryImportAsync("COPY lb_import_raw (j) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        long lines = 0;
+        // Reading and decoding the lines (gunzip, JSON) runs beside the COPY that sends them: one waits on the CPU, the other on the server.
+        var decoded = Channel.CreateBounded<VersionLines.Version>(new BoundedChannelOptions(4_096) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(async () =>
         {
-            await foreach (var line in Ndjson.ReadLinesAsync(versions, cancellationToken))
+            try
             {
-                // An environment backup holds every tenant: skip the others before they reach the database.
-                if (tenant is not null && !string.Equals(Ndjson.StringProperty(line, "tenant_id"), tenant, StringComparison.Ordinal))
+                await foreach (var line in Ndjson.ReadLinesAsync(versions, stop.Token))
                 {
-                    continue;
+                    if (++lines % 10_000 == 0)
+                    {
+                        progress?.Report(lines);
+                    }
+
+                    var version = VersionLines.Decode(line);
+                    // An environment backup holds every tenant: skip the others before they reach the database.
+                    if (tenant is null || string.Equals(version.TenantId, tenant, StringComparison.Ordinal))
+                    {
+                        await decoded.Writer.WriteAsync(version, stop.Token);
+                    }
                 }
 
-                await import.StartRowAsync(cancellationToken);
-                await import.WriteAsync(line, NpgsqlDbType.Jsonb, cancellationToken);
+                decoded.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                decoded.Writer.Complete(e);
+                throw;
+            }
+        }, stop.Token);
+        try
+        {
+            await using var import = await _connection.BeginBinaryImportAsync($"COPY lb_import_raw ({VersionLines.Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            await foreach (var version in decoded.Reader.ReadAllAsync(cancellationToken))
+            {
+                await VersionLines.WriteAsync(import, version, cancellationToken);
             }
 
+            await reading;
             await import.CompleteAsync(cancellationToken);
         }
+        catch
+        {
+            await stop.CancelAsync();
+            await Task.WhenAny(reading); // the reader's own failure, if it is not the one already thrown, adds nothing
+            throw;
+        }
 
+        progress?.Report(lines);
         await StageCommitTimesAsync(cancellationToken);
         await using var move = Command($"""
             WITH ins AS (
-                INSERT INTO lb_import_versions
-                SELECT v.* FROM lb_import_raw r, LATERAL jsonb_populate_record(null::lifeboat.records, r.j) v
+                INSERT INTO lb_import_versions ({Columns})
+                SELECT {Columns} FROM lb_import_raw v
                 WHERE {PointFilter("v.position", "v.stamp")}
                 ON CONFLICT DO NOTHING RETURNING 1)
             SELECT count(*) FROM ins
@@ -132,10 +174,17 @@ public sealed class ImportSession : IAsyncDisposable
     /// versions refer to is pinned first, so the retention job takes none of their files (those there
     /// already, or copied in) before the import commits; the pins go when the session is disposed.
     /// </summary>
-    public async Task<IReadOnlyList<string>> PrepareAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> PrepareAsync(IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         RequireNotPrepared();
         _prepared = true;
+        progress?.Report(new ImportProgress("Adding tenants and their lifecycle", 0, null));
+        // Every table below is picked out of the staged lines by name: once each by an index, not a scan of all lines per table.
+        // The planner knows nothing of temporary tables until they are analyzed.
+        await ExecAsync("""
+            CREATE INDEX ON lb_import_lines ((line->>'table'), ordinal);
+            ANALYZE lb_import_lines, lb_import_versions;
+            """, cancellationToken);
         await StageCommitTimesAsync(cancellationToken);
         var tenantFilter = _scope.Tenant is null ? "true" : "r.tenant_id = $2";
         await using (var tenants = Command($"""
@@ -209,25 +258,52 @@ public sealed class ImportSession : IAsyncDisposable
             _purged = purged;
         }
 
-        _pin = await _context.BlobFiles.PinAsync(await BlobsAsync(cancellationToken), cancellationToken);
+        progress?.Report(new ImportProgress("Listing the blobs the versions refer to", 0, null));
+        _referencedBlobs = await BlobsAsync(cancellationToken);
+        _pin = await _context.BlobFiles.PinAsync(_referencedBlobs, cancellationToken);
         return await MissingBlobsAsync(cancellationToken);
     }
 
-    /// <summary>Inserts the missing versions and table rows, moves the sequences forward, and commits.</summary>
-    public async Task<ImportResult> CommitAsync(CancellationToken cancellationToken = default)
+    /// <summary>Every blob the versions to import refer to (known once prepared; purged tenants' blobs are not among them).</summary>
+    public IReadOnlyCollection<string> ReferencedBlobs => _referencedBlobs;
+
+    /// <summary>
+    /// Inserts the missing versions and table rows, inside the transaction (not yet committed). It may run
+    /// while the blob files are still being put in place: <see cref="CommitAsync"/> checks they all are.
+    /// </summary>
+    public async Task InsertAsync(IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (!_prepared)
         {
-            await PrepareAsync(cancellationToken);
+            await PrepareAsync(progress, cancellationToken);
         }
 
-        var missingBlobs = await MissingBlobsAsync(cancellationToken);
-        if (missingBlobs.Count > 0)
+        if (_inserted)
         {
-            throw new BlobIntegrityException(
-                $"{missingBlobs.Count} blob file(s) the imported versions refer to are not in {_context.Options.BlobDirectory} (first: {_context.BlobFiles.PathOf(missingBlobs[0])}). Nothing was imported.");
+            return;
         }
 
+        // Into an empty store, the versions' secondary indexes are dropped and built again once every version is in:
+        // one sort per index instead of a tree insert per row. In the transaction: a stop or failure rolls the drop back.
+        var deferred = _scope.Tenant is null;
+        if (deferred)
+        {
+            await ExecAsync("""
+                CREATE TEMP TABLE lb_import_deferred_indexes ON COMMIT DROP AS
+                SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+                FROM pg_index i
+                WHERE i.indrelid IN ('lifeboat.records'::regclass, 'lifeboat.record_history'::regclass) AND NOT i.indisunique;
+                DO $$
+                DECLARE i record;
+                BEGIN
+                    FOR i IN SELECT name FROM lb_import_deferred_indexes LOOP
+                        EXECUTE 'DROP INDEX ' || i.name;
+                    END LOOP;
+                END $$;
+                """, cancellationToken);
+        }
+
+        progress?.Report(new ImportProgress("Importing versions: history", 0, 2));
         await ExecAsync($"""
             CREATE TEMP TABLE lb_import_missing ON COMMIT DROP AS
             SELECT v.*, row_number() OVER (PARTITION BY v.tenant_id, v.collection, v.record_id ORDER BY v.position DESC) = 1 AS newest
@@ -242,6 +318,7 @@ public sealed class ImportSession : IAsyncDisposable
 
         // The newest missing version of each record goes through the versioning trigger: it becomes
         // current only when it is newer than the store's current version, which then moves to history.
+        progress?.Report(new ImportProgress("Importing versions: current", 1, 2));
         await ExecAsync($"""
             INSERT INTO lifeboat.records AS r ({Columns})
             SELECT {Columns} FROM lb_import_missing WHERE newest
@@ -249,18 +326,47 @@ public sealed class ImportSession : IAsyncDisposable
                 position = excluded.position, stamp = excluded.stamp, actor = excluded.actor, deleted = excluded.deleted, doc = excluded.doc,
                 ix1 = excluded.ix1, ix2 = excluded.ix2, ix3 = excluded.ix3, blob_sha256 = excluded.blob_sha256, blob_size = excluded.blob_size
             """, cancellationToken);
-        long versions;
         await using (var count = Command("SELECT count(*) FROM lb_import_missing"))
         {
-            versions = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+            _versions = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        if (deferred)
+        {
+            progress?.Report(new ImportProgress("Building the versions' indexes", 0, null));
+            await ExecAsync("""
+                DO $$
+                DECLARE i record;
+                BEGIN
+                    FOR i IN SELECT definition FROM lb_import_deferred_indexes LOOP
+                        EXECUTE i.definition;
+                    END LOOP;
+                END $$;
+                """, cancellationToken);
         }
 
         // Commit times travel with the versions, so "committed by time T" means the same after the import.
+        progress?.Report(new ImportProgress("Importing versions: current", 2, 2));
         await ExecAsync("INSERT INTO lifeboat.commits (position, committed_at) SELECT position, committed_at FROM lb_import_commits ON CONFLICT DO NOTHING", cancellationToken);
-        var tableRows = await InsertTablesAsync(cancellationToken);
+        _tableRows = await InsertTablesAsync(progress, cancellationToken);
+        _inserted = true;
+    }
+
+    /// <summary>Inserts what <see cref="InsertAsync"/> has not yet, checks every blob file is in place, moves the sequences forward, and commits.</summary>
+    public async Task<ImportResult> CommitAsync(IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await InsertAsync(progress, cancellationToken);
+        var missingBlobs = await MissingBlobsAsync(cancellationToken);
+        if (missingBlobs.Count > 0)
+        {
+            throw new BlobIntegrityException(
+                $"{missingBlobs.Count} blob file(s) the imported versions refer to are not in {_context.Options.BlobDirectory} (first: {_context.BlobFiles.PathOf(missingBlobs[0])}). Nothing was imported.");
+        }
+
+        progress?.Report(new ImportProgress("Setting sequences and committing", 0, null));
         var latest = await MoveSequencesAsync(cancellationToken);
         await _transaction.CommitAsync(cancellationToken);
-        return new ImportResult(_tenantsCreated, _lifecycleChanges, versions, tableRows, _purged, latest);
+        return new ImportResult(_tenantsCreated, _lifecycleChanges, _versions, _tableRows, _purged, latest);
     }
 
     public async ValueTask DisposeAsync()
@@ -334,15 +440,17 @@ public sealed class ImportSession : IAsyncDisposable
         return blobs;
     }
 
-    private async Task<long> InsertTablesAsync(CancellationToken ct)
+    private async Task<long> InsertTablesAsync(IProgress<ImportProgress>? progress, CancellationToken ct)
     {
         // The collections' indexed fields are shared by every tenant: always put back the ones missing.
-        var tables = _scope.Tenant is null
+        var tables = (_scope.Tenant is null
             ? StoreBackups.StoreTables.Concat(_scope.Tables)
-            : _scope.Tables.Where(t => t.TenantColumn is not null).Prepend(StoreBackups.Collections);
+            : _scope.Tables.Where(t => t.TenantColumn is not null).Prepend(StoreBackups.Collections)).DistinctBy(t => t.Name).ToList();
         long rows = 0;
-        foreach (var table in tables.DistinctBy(t => t.Name))
+        for (var i = 0; i < tables.Count; i++)
         {
+            var table = tables[i];
+            progress?.Report(new ImportProgress($"Importing tables ({table.Name})", i, tables.Count));
             var filters = new List<string> { "l.line->>'table' = $1" };
             if (!table.IsAppendOnly)
             {
@@ -419,7 +527,16 @@ public sealed class ImportSession : IAsyncDisposable
         }
     }
 
-    private NpgsqlCommand Command(string sql) => _context.Command(sql, _connection, _transaction);
+    /// <remarks>
+    /// No command timeout: an import's statements grow with the backup (a whole environment's history is one INSERT),
+    /// and the default 30 seconds would fail a large restore half-way; the caller's token stops it instead.
+    /// </remarks>
+    private NpgsqlCommand Command(string sql)
+    {
+        var command = _context.Command(sql, _connection, _transaction);
+        command.CommandTimeout = 0;
+        return command;
+    }
 
     private async Task ExecAsync(string sql, CancellationToken ct)
     {
