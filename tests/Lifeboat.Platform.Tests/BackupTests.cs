@@ -158,7 +158,7 @@ public sealed class BackupTests
         var empty = await env.EmptyDatabaseAsync();
         var target = env.Options(empty, "restored-blobs");
 
-        await new BackupDirectory(env.BackupFolder, env.Clock).RestoreEnvironmentAsync(target, cancellationToken: TestContext.Current.CancellationToken);
+        await new BackupDirectory(env.BackupFolder, env.Keys, env.Clock).RestoreEnvironmentAsync(target, cancellationToken: TestContext.Current.CancellationToken);
 
         var restored = await env.OpenAsync(target);
         await restored.Audit.WriteAsync("after-the-restore", "test.step", null, [], new { }, TestContext.Current.CancellationToken);
@@ -186,7 +186,7 @@ public sealed class BackupTests
         var empty = await env.EmptyDatabaseAsync();
         var target = env.Options(empty, "restored-blobs");
 
-        var refused = await Should.ThrowAsync<PlatformException>(() => new BackupDirectory(env.BackupFolder, env.Clock).RestoreEnvironmentAsync(target));
+        var refused = await Should.ThrowAsync<PlatformException>(() => new BackupDirectory(env.BackupFolder, env.Keys, env.Clock).RestoreEnvironmentAsync(target));
 
         refused.Message.ShouldContain("was taken from a newer Lifeboat (store schema 99; this one has");
         refused.Message.ShouldContain("Nothing was created");
