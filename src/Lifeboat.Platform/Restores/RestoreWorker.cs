@@ -54,11 +54,17 @@ public sealed class RestoreWorker : IAsyncDisposable
         JOIN platform.restore_job_sites js ON js.job_id = c.job_id AND js.site_id = c.site_id AND js.state <> 'Restored'
         """;
 
-    /// <summary>Marks the claimed steps Running in one statement: $1, $2, $3 the steps' keys, $4 the worker, $5 now.</summary>
+    /// <summary>
+    /// Marks the claimed steps Running in one statement: $1, $2, $3 the steps' keys, $4 the worker, $5 now; returns
+    /// the keys it marked. A Running step read by the claim may have finished since (its worker commits the finish,
+    /// then releases its lock, which is how the lock came free): the UPDATE sees the latest committed state, so a
+    /// step that is Done or Failed by now is not marked, and the claim lets it go instead of running it again.
+    /// </summary>
     internal const string MarkRunningSql = """
         UPDATE platform.restore_steps s SET state = 'Running', worker = $4, attempts = s.attempts + 1, started_at = coalesce(s.started_at, $5), error = NULL
         FROM unnest($1::text[], $2::text[], $3::text[]) AS k(job_id, site_id, step)
-        WHERE s.job_id = k.job_id AND s.site_id = k.site_id AND s.step = k.step
+        WHERE s.job_id = k.job_id AND s.site_id = k.site_id AND s.step = k.step AND s.state IN ('Pending', 'Running')
+        RETURNING s.job_id, s.site_id, s.step
         """;
 
     /// <summary>Their sites: Restoring, or Validating for a validation step. Same keys, $4 now.</summary>
@@ -247,7 +253,28 @@ public sealed class RestoreWorker : IAsyncDisposable
                 AddKeys(mark, claimed);
                 mark.Parameters.Add(new() { Value = Name });
                 mark.Parameters.Add(new() { Value = now });
-                await mark.ExecuteNonQueryAsync(ct);
+                var marked = new HashSet<string>(StringComparer.Ordinal);
+                await using (var reader = await mark.ExecuteReaderAsync(ct))
+                {
+                    while (await reader.ReadAsync(ct))
+                    {
+                        marked.Add($"{reader.GetString(0)}/{reader.GetString(1)}/{reader.GetString(2)}");
+                    }
+                }
+
+                foreach (var finished in claimed.Where(step => !marked.Contains(LockKey(step))).ToList())
+                {
+                    await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended($1, 7500))", leases, tx);
+                    release.Parameters.Add(new() { Value = LockKey(finished) });
+                    await release.ExecuteNonQueryAsync(ct);
+                    _mine.Remove(LockKey(finished));
+                    claimed.Remove(finished);
+                }
+            }
+
+            if (claimed.Count > 0)
+            {
+                var now = _context.Time.GetUtcNow();
                 await using var sites = new NpgsqlCommand(MarkSitesSql, leases, tx);
                 AddKeys(sites, claimed);
                 sites.Parameters.Add(new() { Value = now });
