@@ -38,7 +38,9 @@ public sealed class ParticipantException(string message) : PlatformException(Pla
 public sealed partial class Participants
 {
     // No redirects: a participant may not send Lifeboat's signed request to an address the allow-list does not name.
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+    // An answer refused unread (over the size limit) is never drained to keep its connection: the connection is
+    // closed at once, so a participant streaming a huge answer is hung up on, not read to the end in the background.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false, MaxResponseDrainSize = 0 }) { Timeout = Timeout.InfiniteTimeSpan };
 
     private readonly PlatformContext _context;
 
