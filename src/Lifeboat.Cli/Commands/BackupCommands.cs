@@ -358,6 +358,7 @@ internal static class BackupCommands
     private static Command RotateKey(BackupCommandContext c)
     {
         var command = new Command("rotate-key", "Put a new current key at the top of the key file; the old keys stay below it to read older backups");
+        command.NeedsNoPermission("rewrites only the key file, which is its owner's alone (0600): writing that file is the permission, and it works when the database is gone");
         command.SetAction(parse =>
         {
             var path = c.KeyFileOf(parse) ?? throw new PlatformException(PlatformErrorKind.Invalid,
