@@ -189,12 +189,12 @@ public sealed class AccessApiTests(ServerFixture fixture) : IClassFixture<Server
             .StatusCode.ShouldBe(HttpStatusCode.Created);
         using var browser = fixture.AnonymousClient();
 
-        var wrong = await browser.PostAsync("/account/sign-in", Form(login, "not the password at all"), Ct);
+        var wrong = await browser.PostAsync("/account/sign-in", await FormAsync(browser, login, "not the password at all"), Ct);
         wrong.StatusCode.ShouldBe(HttpStatusCode.SeeOther);
         wrong.Headers.Location!.ToString().ShouldStartWith("/account/sign-in?failed=true");
         (await browser.GetAsync("/api/me", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
-        var right = await browser.PostAsync("/account/sign-in", Form(login, "a long enough password", "/sites"), Ct);
+        var right = await browser.PostAsync("/account/sign-in", await FormAsync(browser, login, "a long enough password", "/sites"), Ct);
         right.StatusCode.ShouldBe(HttpStatusCode.SeeOther);
         right.Headers.Location!.ToString().ShouldBe("/sites");
         var cookie = right.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(ServerSecurity.CookieName, StringComparison.Ordinal));
@@ -206,7 +206,7 @@ public sealed class AccessApiTests(ServerFixture fixture) : IClassFixture<Server
         (me.Str("login"), me.Str("authenticatedBy")).ShouldBe((login, "Password"));
         (await session.DeleteAsync($"/api/sites/{(await fixture.NewSiteAsync()).Str("id")}?reason=x", Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
-        var offsite = await browser.PostAsync("/account/sign-in", Form(login, "a long enough password", "https://evil.example/"), Ct);
+        var offsite = await browser.PostAsync("/account/sign-in", await FormAsync(browser, login, "a long enough password", "https://evil.example/"), Ct);
         offsite.Headers.Location!.ToString().ShouldBe("/");
     }
 
@@ -274,12 +274,20 @@ public sealed class AccessApiTests(ServerFixture fixture) : IClassFixture<Server
         return (plan.Str("id"), plan.Str("contentHash"));
     }
 
-    private static FormUrlEncodedContent Form(string login, string password, string? returnUrl = null) => new(new Dictionary<string, string>
+    /// <summary>The sign-in form as the console's page posts it: with the antiforgery token the page (and its cookie) carry.</summary>
+    private static async Task<FormUrlEncodedContent> FormAsync(HttpClient browser, string login, string password, string? returnUrl = null)
     {
-        ["login"] = login,
-        ["password"] = password,
-        ["returnUrl"] = returnUrl ?? "/",
-    });
+        var page = await browser.GetStringAsync("/account/sign-in", TestContext.Current.CancellationToken);
+        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]*)\"");
+        token.Success.ShouldBeTrue("the sign-in page carries an antiforgery token");
+        return new(new Dictionary<string, string>
+        {
+            ["login"] = login,
+            ["password"] = password,
+            ["returnUrl"] = returnUrl ?? "/",
+            ["__RequestVerificationToken"] = System.Net.WebUtility.HtmlDecode(token.Groups[1].Value),
+        });
+    }
 
     /// <summary>A fake identity provider: the claims a real one would put in a validated ID token.</summary>
     private static class FakeProvider

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using Lifeboat.Cli.Identity;
 using Lifeboat.Platform;
@@ -11,8 +12,14 @@ using static Lifeboat.Cli.Commands.PlatformCommand;
 namespace Lifeboat.Cli.Commands;
 
 /// <summary>`lifeboat whoami | login | logout | token | operator`: who acts, and the credentials and accounts of those who may.</summary>
-internal static class IdentityCommands
+internal static partial class IdentityCommands
 {
+    [GeneratedRegex("<input[^>]*name=\"__RequestVerificationToken\"[^>]*>")]
+    private static partial Regex AntiforgeryField();
+
+    [GeneratedRegex("value=\"([^\"]*)\"")]
+    private static partial Regex AntiforgeryValue();
+
     public static IEnumerable<Command> Create(GlobalOptions g, IAnsiConsole console) =>
         [WhoAmI(g, console), Login(g, console), Logout(g, console), Tokens(g, console), OperatorsCommand(g, console)];
 
@@ -88,10 +95,30 @@ internal static class IdentityCommands
         var cookies = new CookieContainer();
         using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
         using var client = new HttpClient(handler) { BaseAddress = server, Timeout = RemoteTarget.Timeout };
-        using var signIn = await client.PostAsync("account/sign-in", new FormUrlEncodedContent(new Dictionary<string, string> { ["login"] = login, ["password"] = password }), ct);
-        if (cookies.GetCookies(server).Count == 0 || (int)signIn.StatusCode >= 400)
+        // The sign-in form carries the antiforgery token of the console's sign-in page (so no other site can sign
+        // a browser in), so the CLI signs in as a browser does: it reads the page, then posts the form with its token.
+        using var page = await client.GetAsync("account/sign-in", ct);
+        var html = await page.Content.ReadAsStringAsync(ct);
+        if (AntiforgeryField().Match(html) is not { Success: true } field || AntiforgeryValue().Match(field.Value) is not { Success: true } value)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, $"{server} has no console sign-in page to sign in with a password ({(int)page.StatusCode}); nothing was saved. Sign in with a token instead (--token-file or LIFEBOAT_TOKEN).");
+        }
+
+        using var signIn = await client.PostAsync("account/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["login"] = login,
+            ["password"] = password,
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(value.Groups[1].Value),
+        }), ct);
+        var to = signIn.Headers.Location?.OriginalString ?? "";
+        if (signIn.StatusCode != HttpStatusCode.SeeOther || to.Contains("failed=true", StringComparison.Ordinal) || to.Contains("expired=true", StringComparison.Ordinal))
         {
             throw new AccessDeniedException(Permissions.AccountSelf, $"{server} did not accept that login and password; nothing was saved. Try again, or sign in with a token (--token-file).");
+        }
+
+        if (to.StartsWith("/account/password", StringComparison.Ordinal))
+        {
+            throw new AccessDeniedException(Permissions.AccountSelf, "that is the one-time bootstrap credential, which only replaces itself: log in with it as a token (--token-file), or set a password with it first (PUT /api/me/password), then log in again; nothing was saved.");
         }
 
         using var response = await client.PostAsync("api/me/tokens", System.Net.Http.Json.JsonContent.Create(body), ct);
