@@ -134,7 +134,9 @@ public sealed class ParticipantTests(PlatformFixture fixture) : IClassFixture<Pl
 
         e.Message.ShouldBe($"participant stub answered describe of site {site} with more than 1 MiB, the most Lifeboat reads of an answer; it stopped reading. " +
                            "Make the answer smaller (see docs/participants.md), or raise Lifeboat:Participants:MaxResponseBytes.");
-        stub.HugeBytesSent.ShouldBeLessThan(32L << 20, "Lifeboat hung up long before the 100 MiB were sent");
+        // Not asserted: how many bytes the stub got to write. Kestrel completes writes to a connection its client
+        // has closed, so the stub's count said 100 MiB in some runs although Lifeboat had stopped reading; what
+        // Lifeboat guarantees, and this test checks, is the step's clear failure without buffering the answer.
         (GC.GetAllocatedBytesForCurrentThread() - allocated).ShouldBeLessThan(50L << 20, "the answer was not buffered whole");
     }
 
