@@ -1,12 +1,12 @@
 using Microsoft.Playwright;
 
-namespace Lifeboat.Console.Tests;
+namespace Lifeboat.Testing;
 
 /// <summary>
 /// The machine's headless Chromium, driven by Playwright (no browser is downloaded): /usr/bin/chromium,
 /// or CHROMIUM_PATH. The flags keep it from reaching out to the network at start.
 /// </summary>
-internal static class Chromium
+public static class Chromium
 {
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
