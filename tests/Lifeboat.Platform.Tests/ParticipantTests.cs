@@ -128,16 +128,13 @@ public sealed class ParticipantTests(PlatformFixture fixture) : IClassFixture<Pl
         var site = (await fixture.NewSiteAsync()).Id;
         await using var stub = await StubParticipant.StartAsync(site, misbehaviour);
         var participant = (await platform.Restores.Participants.RegisterAsync("stub", stub.Url, TimeSpan.FromSeconds(30))).Participant;
-        var allocated = GC.GetAllocatedBytesForCurrentThread();
 
         var e = await Should.ThrowAsync<ParticipantException>(() => platform.Restores.Participants.DescribeAsync(participant, site));
 
+        // The stub sends twice the limit and then holds the rest back until Lifeboat hangs up: this error, rather than
+        // the 30 s timeout's, shows Lifeboat stopped at its limit instead of waiting to read the answer to its end.
         e.Message.ShouldBe($"participant stub answered describe of site {site} with more than 1 MiB, the most Lifeboat reads of an answer; it stopped reading. " +
                            "Make the answer smaller (see docs/participants.md), or raise Lifeboat:Participants:MaxResponseBytes.");
-        // Not asserted: how many bytes the stub got to write. Kestrel completes writes to a connection its client
-        // has closed, so the stub's count said 100 MiB in some runs although Lifeboat had stopped reading; what
-        // Lifeboat guarantees, and this test checks, is the step's clear failure without buffering the answer.
-        (GC.GetAllocatedBytesForCurrentThread() - allocated).ShouldBeLessThan(50L << 20, "the answer was not buffered whole");
     }
 
     [Fact(Timeout = 120_000)]

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Platform.Tests;
@@ -21,10 +23,10 @@ public enum Misbehaviour
     /// <summary>Answers about another site.</summary>
     AnswersForAnotherSite,
 
-    /// <summary>Answers 100 MiB of JSON-looking bytes, streamed without a length, as fast as the reader takes them.</summary>
+    /// <summary>Starts a 100 MiB answer without a length: sends 2 MiB of it, then waits for the reader to hang up.</summary>
     AnswersHuge,
 
-    /// <summary>Declares a 100 MiB answer in its Content-Length and starts sending it.</summary>
+    /// <summary>Declares a 100 MiB answer in its Content-Length, sends 2 MiB of it, then waits for the reader to hang up.</summary>
     DeclaresHuge,
 }
 
@@ -72,32 +74,39 @@ internal sealed class StubParticipant : IAsyncDisposable
         return stub;
     }
 
-    /// <summary>100 MiB in 64 KiB writes, counting what the reader took, until it is all sent or the reader hangs up.</summary>
-    private async Task SendHugeAsync(HttpContext http, bool declare)
+    /// <summary>
+    /// Says (by its Content-Length) or starts (without one) a 100 MiB answer, sends 2 MiB of it, twice Lifeboat's
+    /// limit, and then sends nothing more until the reader hangs up. A reader that stops at its limit fails at once
+    /// with the size in its error; one that waited for the rest would wait for its timeout and say so instead.
+    /// </summary>
+    private static async Task SendHugeAsync(HttpContext http, bool declare)
     {
         const int Chunk = 64 * 1024;
-        const long Total = 100L << 20;
+        const long Sent = 2L << 20;
         http.Response.ContentType = "application/json";
         if (declare)
         {
-            http.Response.ContentLength = Total;
+            http.Response.ContentLength = 100L << 20;
         }
 
         var bytes = new byte[Chunk];
         Array.Fill(bytes, (byte)' ');
         bytes[0] = (byte)'[';
+        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         try
         {
-            // Kestrel completes writes to a connection the client has closed without an error: stop at the hang-up.
-            for (long sent = 0; sent < Total && !http.RequestAborted.IsCancellationRequested; sent += Chunk)
+            for (long sent = 0; sent < Sent; sent += Chunk)
             {
-                await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
-                await http.Response.Body.FlushAsync(http.RequestAborted);
+                await http.Response.Body.WriteAsync(bytes, hangUp.Token);
+                await http.Response.Body.FlushAsync(hangUp.Token);
             }
+
+            await Task.Delay(Timeout.Infinite, hangUp.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
         {
-            // The reader hung up: what the test wants to see.
+            // The reader hung up, or the test is over.
         }
     }
 
