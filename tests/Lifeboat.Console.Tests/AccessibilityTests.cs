@@ -29,7 +29,7 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         string[] paths =
         [
             "/", "/sites", $"/sites/{site}", "/plans", $"/plans/{plan.Id}", "/restore-jobs", $"/restore-jobs/{job.Id}",
-            "/alerts", "/audit", "/backups", "/operators", "/tokens",
+            "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
         ];
         foreach (var path in paths)
         {

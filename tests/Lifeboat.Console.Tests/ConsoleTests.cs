@@ -47,6 +47,69 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
     }
 
     [Fact]
+    public async Task BootstrapCredential_SignsInToSetAPassword_ThenStopsWorking_AndTheNewPasswordOpensTheConsole()
+    {
+        var file = Path.Combine(fixture.Home, BootstrapAdmin.FileName);
+        var secret = (await File.ReadAllLinesAsync(file, TestContext.Current.CancellationToken))
+            .Single(l => l.Contains("credential:", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
+        var page = await fixture.NewPageAsync();
+
+        await SignInAsync(page, BootstrapAdmin.Login, secret);
+        await page.WaitForURLAsync(url => url.EndsWith("/account/password", StringComparison.Ordinal));
+        (await page.GetByRole(AriaRole.Status).First.InnerTextAsync()).ShouldContain("one-time bootstrap credential");
+        (await page.GetByLabel("Current password").CountAsync()).ShouldBe(0, "the bootstrap credential is what proves who this is");
+
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("the first admin's passphrase");
+        await page.GetByLabel("New password again").FillAsync("not the same passphrase");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldContain("The two new passwords differ");
+
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("the first admin's passphrase");
+        await page.GetByLabel("New password again").FillAsync("the first admin's passphrase");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Status).Last.InnerTextAsync()).ShouldContain("the bootstrap credential no longer works");
+
+        var again = await fixture.NewPageAsync();
+        await SignInAsync(again, BootstrapAdmin.Login, secret);
+        (await again.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldContain("The login or the password is wrong");
+        await SignInAsync(again, BootstrapAdmin.Login, "the first admin's passphrase");
+        await again.GotoAsync("/operators");
+        (await again.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync()).ShouldBe("Operators");
+    }
+
+    [Fact]
+    public async Task ChangingOnesPassword_AsksForTheCurrentOne_AndAWrongOneChangesNothing()
+    {
+        var login = await fixture.NewOperatorAsync("viewer", Roles.Viewer);
+        var page = await fixture.SignedInAsync(login);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Password" }).ClickAsync();
+        await page.GetByLabel("Current password").FillAsync("not my password at all");
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("a brand new passphrase");
+        await page.GetByLabel("New password again").FillAsync("a brand new passphrase");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldContain("The current password is wrong; nothing was changed");
+        (await fixture.Platform.Operators.VerifyPasswordAsync(login, ConsoleFixture.Password, TestContext.Current.CancellationToken)).ShouldNotBeNull();
+
+        await page.GetByLabel("Current password").FillAsync(ConsoleFixture.Password);
+        await page.GetByLabel("New password", new() { Exact = true }).FillAsync("a brand new passphrase");
+        await page.GetByLabel("New password again").FillAsync("a brand new passphrase");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldContain("Your password is changed");
+        (await fixture.Platform.Operators.VerifyPasswordAsync(login, "a brand new passphrase", TestContext.Current.CancellationToken)).ShouldNotBeNull();
+        (await fixture.Platform.Operators.VerifyPasswordAsync(login, ConsoleFixture.Password, TestContext.Current.CancellationToken)).ShouldBeNull();
+    }
+
+    private static async Task SignInAsync(IPage page, string login, string password)
+    {
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Login").FillAsync(login);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForLoadStateAsync();
+    }
+
+    [Fact]
     public async Task ForbiddenAction_ShowsWhichPermissionIsMissingAndWhoHasIt_AndChangesNothing()
     {
         var requester = await fixture.NewOperatorAsync("requester", Roles.Operator);

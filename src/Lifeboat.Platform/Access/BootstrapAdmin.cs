@@ -151,8 +151,9 @@ public sealed class BootstrapAdmin
               login:      {credential.Login}
               credential: {credential.Secret}
               expires:    {credential.ExpiresAt:u}
-            Sign in with it as the password and set a new password (POST /api/me/password), or create a token
-            with it (POST /api/me/tokens, Authorization: Bearer <credential>). Then delete this file.
+            Sign in to the console (/account/sign-in) with it as the password and set a new password there
+            (or PUT /api/me/password), or create a token with it (POST /api/me/tokens, Authorization: Bearer
+            <credential>; lifeboat login --token-file does that). Then delete this file.
 
             """));
         stream.Flush(flushToDisk: true);

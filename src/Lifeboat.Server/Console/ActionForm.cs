@@ -15,6 +15,10 @@ public sealed class ActionForm
 
     public string? Password { get; set; }
 
+    public string? CurrentPassword { get; set; }
+
+    public string? ConfirmPassword { get; set; }
+
     public string? Roles { get; set; }
 
     public string? Target { get; set; }
