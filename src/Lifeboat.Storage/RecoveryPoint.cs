@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Lifeboat.Storage;
 
@@ -8,6 +9,8 @@ namespace Lifeboat.Storage;
 /// </summary>
 public readonly record struct RecoveryPoint
 {
+    // Also how JSON reads a point back ({"position":…,"time":…}, as the server writes it), for the CLI's remote mode.
+    [JsonConstructor]
     private RecoveryPoint(long? position, DateTimeOffset? time)
     {
         Position = position;

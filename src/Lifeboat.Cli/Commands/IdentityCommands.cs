@@ -118,7 +118,7 @@ internal static partial class IdentityCommands
 
         if (to.StartsWith("/account/password", StringComparison.Ordinal))
         {
-            throw new AccessDeniedException(Permissions.AccountSelf, "that is the one-time bootstrap credential, which only replaces itself: log in with it as a token (--token-file), or set a password with it first (PUT /api/me/password), then log in again; nothing was saved.");
+            throw new AccessDeniedException(Permissions.AccountSelf, "that is the one-time bootstrap credential, which only replaces itself: log in with it as a token (--token-file), or set a password with it first (in the console at /account/password, or PUT /api/me/password), then log in again; nothing was saved.");
         }
 
         using var response = await client.PostAsync("api/me/tokens", System.Net.Http.Json.JsonContent.Create(body), ct);

@@ -22,6 +22,10 @@ internal static class PlanCommands
             var submitted = await platform.Plans.SubmitAsync(Read(p.GetValue(file)!), p.GetValue(drop), ct);
             Show(console, submitted);
             return LifeboatCli.Ok;
+        }, async (p, target, ct) =>
+        {
+            Show(console, await target.PostAsync<ChangePlan>($"api/plans?dropUnresolved={Flag(p.GetValue(drop))}", Body(Read(p.GetValue(file)!)), ct));
+            return LifeboatCli.Ok;
         }));
 
         var amendId = Arg("plan", "The plan (plan_…)");
@@ -31,28 +35,34 @@ internal static class PlanCommands
         {
             Show(console, await platform.Plans.AmendAsync(PlanId.Parse(p.GetValue(amendId)), Read(p.GetValue(amendFile)!), p.GetValue(amendDrop), ct));
             return LifeboatCli.Ok;
+        }, async (p, target, ct) =>
+        {
+            Show(console, await target.PutAsync<ChangePlan>($"api/plans/{PlanId.Parse(p.GetValue(amendId))}?dropUnresolved={Flag(p.GetValue(amendDrop))}",
+                Body(Read(p.GetValue(amendFile)!)), ct));
+            return LifeboatCli.Ok;
         }));
 
         var showId = Arg("plan", "The plan (plan_…)");
         plan.Add(new Command("show", "A plan: blast radius, policy decision, waves, progress") { showId }.With(g, PlansRead, async (p, platform, ct) =>
         {
             var shown = await platform.Plans.GetAsync(PlanId.Parse(p.GetValue(showId)), ct);
-            Show(console, shown);
-            var targets = await platform.Plans.TargetsAsync(shown.Id, ct);
-            console.MarkupLine("Targets: " + string.Join(", ", targets.GroupBy(t => t.State).Select(gr => $"{gr.Count()} {gr.Key}")));
+            ShowWithTargets(console, shown, await platform.Plans.TargetsAsync(shown.Id, ct));
+            return LifeboatCli.Ok;
+        }, async (p, target, ct) =>
+        {
+            var id = PlanId.Parse(p.GetValue(showId));
+            ShowWithTargets(console, await target.GetAsync<ChangePlan>($"api/plans/{id}", ct), await target.GetAsync<List<PlanTarget>>($"api/plans/{id}/targets", ct));
             return LifeboatCli.Ok;
         }));
 
         var state = new Option<PlanState?>("--state") { Description = "Only plans in this state" };
         plan.Add(new Command("list", "List plans, newest first") { state }.With(g, PlansRead, async (p, platform, ct) =>
         {
-            var table = new Table().AddColumns("Plan", "Action", "Targets", "State", "Requested by", "Approved by", "Created");
-            foreach (var pl in await platform.Plans.ListAsync(p.GetValue(state), ct))
-            {
-                table.AddRow(pl.Id.Value, pl.Action, N(pl.BlastRadius.Targets), StateOf(pl.State), E(pl.RequestedBy), E(pl.ApprovedBy ?? "-"), StoreCommands.Time(pl.CreatedAt));
-            }
-
-            console.Write(table);
+            ListPlans(console, await platform.Plans.ListAsync(p.GetValue(state), ct));
+            return LifeboatCli.Ok;
+        }, async (p, target, ct) =>
+        {
+            ListPlans(console, await target.GetAsync<List<ChangePlan>>(p.GetValue(state) is { } st ? $"api/plans?state={st}" : "api/plans", ct));
             return LifeboatCli.Ok;
         }));
 
@@ -60,9 +70,9 @@ internal static class PlanCommands
         var hash = new Option<string>("--hash") { Description = "The content hash you reviewed (lifeboat plan show prints it)", Required = true };
         plan.Add(new Command("approve", "Approve a plan someone else requested, binding the approval to the content you reviewed") { approveId, hash }.With(g, PlansApprove, console, async (p, platform, ct) =>
         {
-            var approved = await platform.Plans.ApproveAsync(PlanId.Parse(p.GetValue(approveId)), p.GetValue(hash)!, ct);
-            return $"Plan {approved.Id} approved by {E(approved.ApprovedBy)} (content {approved.ContentHash[..12]}…). Run it: lifeboat plan run {approved.Id}";
-        }));
+            return Approved(await platform.Plans.ApproveAsync(PlanId.Parse(p.GetValue(approveId)), p.GetValue(hash)!, ct));
+        }, async (p, target, ct) =>
+            Approved(await target.PostAsync<ChangePlan>($"api/plans/{PlanId.Parse(p.GetValue(approveId))}/approve", new { contentHash = p.GetValue(hash) }, ct))));
 
         var runId = Arg("plan", "The plan (plan_…)");
         plan.Add(new Command("run", "Run (or continue) a plan wave by wave, watched by the anomaly detector") { runId }.With(g, PlansRun, async (p, platform, ct) =>
@@ -93,6 +103,15 @@ internal static class PlanCommands
             await detector;
             Show(console, result);
             return result.State == PlanState.Completed ? LifeboatCli.Ok : LifeboatCli.ProblemsFound;
+        }, async (p, target, ct) =>
+        {
+            // The server runs the plan (its detector watching); the CLI follows it until it stops.
+            var id = PlanId.Parse(p.GetValue(runId));
+            await target.PostAsync($"api/plans/{id}/run", null, ct);
+            console.MarkupLine($"Plan {id} runs on {E(target.Server)}; following it (Ctrl-C stops following, not the plan).");
+            var result = await FollowAsync(console, target, id, ct);
+            Show(console, result);
+            return result.State == PlanState.Completed ? LifeboatCli.Ok : LifeboatCli.ProblemsFound;
         }));
 
         foreach (var (verb, description) in new[] { ("pause", "Pause a running plan"), ("abort", "Abort a plan: no further target is touched") })
@@ -105,6 +124,10 @@ internal static class PlanCommands
                     ? await platform.Plans.PauseAsync(PlanId.Parse(p.GetValue(id)), p.GetValue(reason)!, ct)
                     : await platform.Plans.AbortAsync(PlanId.Parse(p.GetValue(id)), p.GetValue(reason)!, ct);
                 return $"Plan {pl.Id} is {pl.State}.";
+            }, async (p, target, ct) =>
+            {
+                var pl = await target.PostAsync<ChangePlan>($"api/plans/{PlanId.Parse(p.GetValue(id))}/{verb}", new { reason = p.GetValue(reason) }, ct);
+                return $"Plan {pl.Id} is {pl.State}.";
             }));
         }
 
@@ -113,6 +136,10 @@ internal static class PlanCommands
         plan.Add(new Command("resume", "Let a paused or halted plan run again (then: lifeboat plan run)") { resumeId, ack }.With(g, PlansRun, console, async (p, platform, ct) =>
         {
             var pl = await platform.Plans.ResumeAsync(PlanId.Parse(p.GetValue(resumeId)), p.GetValue(ack), ct);
+            return $"Plan {pl.Id} may run again: lifeboat plan run {pl.Id}";
+        }, async (p, target, ct) =>
+        {
+            var pl = await target.PostAsync<ChangePlan>($"api/plans/{PlanId.Parse(p.GetValue(resumeId))}/resume", new { acknowledge = p.GetValue(ack) }, ct);
             return $"Plan {pl.Id} may run again: lifeboat plan run {pl.Id}";
         }));
 
@@ -131,19 +158,21 @@ internal static class PlanCommands
         {
             await platform.Plans.SignalAsync(PlanId.Parse(p.GetValue(signalId)), p.GetValue(site) is { } s ? SiteId.Parse(s) : null, p.GetValue(source)!, p.GetValue(message)!, ct);
             return "Signal recorded; the plan halts at its next health gate.";
+        }, async (p, target, ct) =>
+        {
+            await target.PostAsync($"api/plans/{PlanId.Parse(p.GetValue(signalId))}/health-signals",
+                new { source = p.GetValue(source), message = p.GetValue(message), site = p.GetValue(site) is { } s ? SiteId.Parse(s).Value : null }, ct);
+            return "Signal recorded; the plan halts at its next health gate.";
         }));
 
         var targetsId = Arg("plan", "The plan (plan_…)");
         plan.Add(new Command("targets", "A plan's targets, by wave, with their state") { targetsId }.With(g, PlansRead, async (p, platform, ct) =>
         {
-            var table = new Table().AddColumns("Wave", "Target", "Site", "State", "Before", "Applied", "Error");
-            foreach (var t in await platform.Plans.TargetsAsync(PlanId.Parse(p.GetValue(targetsId)), ct))
-            {
-                table.AddRow(t.Wave.ToString(CultureInfo.InvariantCulture), t.Id, t.Site.Value + (t.Internal ? " (internal)" : ""), t.State.ToString(),
-                    t.BeforePosition?.ToString(CultureInfo.InvariantCulture) ?? "", t.AppliedAt is { } at ? StoreCommands.Time(at) : "", E(t.Error));
-            }
-
-            console.Write(table);
+            ListTargets(console, await platform.Plans.TargetsAsync(PlanId.Parse(p.GetValue(targetsId)), ct));
+            return LifeboatCli.Ok;
+        }, async (p, target, ct) =>
+        {
+            ListTargets(console, await target.GetAsync<List<PlanTarget>>($"api/plans/{PlanId.Parse(p.GetValue(targetsId))}/targets", ct));
             return LifeboatCli.Ok;
         }));
 
@@ -198,6 +227,78 @@ internal static class PlanCommands
             return "Acknowledged.";
         }));
         return [detector, alerts];
+    }
+
+    /// <summary>A plan as the server's SubmitPlan takes it: the file was read here, targets-file included.</summary>
+    private static object Body(PlanRequest request) => new
+    {
+        action = request.Action,
+        target = request.TargetKind,
+        targets = request.Targets,
+        reason = request.Reason,
+        parameters = request.Parameters,
+        @override = request.Override,
+    };
+
+    private static string Flag(bool value) => value ? "true" : "false";
+
+    private static string Approved(ChangePlan approved) =>
+        $"Plan {approved.Id} approved by {E(approved.ApprovedBy)} (content {approved.ContentHash[..12]}…). Run it: lifeboat plan run {approved.Id}";
+
+    private static void ShowWithTargets(IAnsiConsole console, ChangePlan plan, IReadOnlyList<PlanTarget> targets)
+    {
+        Show(console, plan);
+        console.MarkupLine("Targets: " + string.Join(", ", targets.GroupBy(t => t.State).Select(gr => $"{gr.Count()} {gr.Key}")));
+    }
+
+    private static void ListPlans(IAnsiConsole console, IEnumerable<ChangePlan> plans)
+    {
+        var table = new Table().AddColumns("Plan", "Action", "Targets", "State", "Requested by", "Approved by", "Created");
+        foreach (var pl in plans)
+        {
+            table.AddRow(pl.Id.Value, pl.Action, N(pl.BlastRadius.Targets), StateOf(pl.State), E(pl.RequestedBy), E(pl.ApprovedBy ?? "-"), StoreCommands.Time(pl.CreatedAt));
+        }
+
+        console.Write(table);
+    }
+
+    private static void ListTargets(IAnsiConsole console, IEnumerable<PlanTarget> targets)
+    {
+        var table = new Table().AddColumns("Wave", "Target", "Site", "State", "Before", "Applied", "Error");
+        foreach (var t in targets)
+        {
+            table.AddRow(t.Wave.ToString(CultureInfo.InvariantCulture), t.Id, t.Site.Value + (t.Internal ? " (internal)" : ""), t.State.ToString(),
+                t.BeforePosition?.ToString(CultureInfo.InvariantCulture) ?? "", t.AppliedAt is { } at ? StoreCommands.Time(at) : "", E(t.Error));
+        }
+
+        console.Write(table);
+    }
+
+    /// <summary>
+    /// A plan the server runs, followed until it stops: a line each time one of its waves changes state.
+    /// The server answers the run request before its background run has marked the plan, so Verified counts as not started yet.
+    /// </summary>
+    private static async Task<ChangePlan> FollowAsync(IAnsiConsole console, Identity.RemoteTarget target, PlanId id, CancellationToken ct)
+    {
+        var seen = new Dictionary<int, string>();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var plan = await target.GetAsync<ChangePlan>($"api/plans/{id}", ct);
+            foreach (var wave in plan.Waves.Where(w => !seen.TryGetValue(w.Wave, out var was) || was != w.State))
+            {
+                seen[wave.Wave] = wave.State;
+                console.MarkupLine($"wave {wave.Wave}/{plan.Waves.Count} ({E(wave.Kind)}, {N(wave.Size)} target(s)): {E(wave.State)}");
+            }
+
+            var starting = plan.State == PlanState.Verified && started.Elapsed < TimeSpan.FromSeconds(30);
+            if (plan.State != PlanState.Running && !starting)
+            {
+                return plan;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
     }
 
     public static void WriteProblems(IAnsiConsole console, PlanRefusedException refused)

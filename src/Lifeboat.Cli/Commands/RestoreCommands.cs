@@ -30,9 +30,7 @@ internal static class RestoreCommands
         var concurrency = new Option<int>("--concurrency") { Description = "Steps at a time in this process", DefaultValueFactory = _ => 8 };
         restore.Add(new Command("start", "Start a restore job") { plan, alert, sites, sitesFile, to, reason, discard, wait, concurrency }.With(g, RestoresStart, async (p, platform, ct) =>
         {
-            var listed = (p.GetValue(sites) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                .Concat(p.GetValue(sitesFile) is { } f ? File.ReadAllLines(f.FullName).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0) : [])
-                .Select(SiteId.Parse).ToList();
+            var listed = Listed(p);
             var job = await platform.Restores.StartAsync(new RestoreJobRequest(p.GetValue(reason)!)
             {
                 Plan = p.GetValue(plan) is { } pl ? PlanId.Parse(pl) : null,
@@ -42,7 +40,32 @@ internal static class RestoreCommands
                 DiscardLaterWrites = p.GetValue(discard),
             }, ct);
             return await StartedAsync(console, platform, job, p.GetValue(wait), p.GetValue(concurrency), ct);
+        }, async (p, target, ct) =>
+        {
+            var listed = Listed(p);
+            var job = await target.PostAsync<RestoreJob>("api/restore-jobs", new
+            {
+                reason = p.GetValue(reason),
+                plan = p.GetValue(plan) is { } pl ? PlanId.Parse(pl).Value : null,
+                alert = p.GetValue(alert) is { } al ? AlertId.Parse(al).Value : null,
+                sites = listed.Count > 0 ? listed.Select(x => x.Value).ToList() : null,
+                // Checked here, so a malformed point is refused before anything is sent; the server parses the same text.
+                to = p.GetValue(to) is { } point ? Checked(point) : null,
+                discardLaterWrites = p.GetValue(discard),
+            }, ct);
+            return await StartedRemotelyAsync(console, target, job, p.GetValue(wait), ct);
         }));
+
+        static string Checked(string point)
+        {
+            _ = RecoveryPoint.Parse(point);
+            return point;
+        }
+
+        IReadOnlyList<SiteId> Listed(ParseResult p) =>
+            (p.GetValue(sites) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Concat(p.GetValue(sitesFile) is { } f ? File.ReadAllLines(f.FullName).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0) : [])
+                .Select(SiteId.Parse).ToList();
 
         var undoId = Arg("job", "The restore job to undo (rjob_…)");
         var undoReason = new Option<string>("--reason") { Description = "Why", Required = true };
@@ -54,12 +77,21 @@ internal static class RestoreCommands
             {
                 var job = await platform.Restores.UndoAsync(RestoreJobId.Parse(p.GetValue(undoId)), p.GetValue(undoReason)!, p.GetValue(undoDiscard), ct);
                 return await StartedAsync(console, platform, job, p.GetValue(undoWait), p.GetValue(undoConcurrency), ct);
+            }, async (p, target, ct) =>
+            {
+                var job = await target.PostAsync<RestoreJob>($"api/restore-jobs/{RestoreJobId.Parse(p.GetValue(undoId))}/undo",
+                    new { reason = p.GetValue(undoReason), discardLaterWrites = p.GetValue(undoDiscard) }, ct);
+                return await StartedRemotelyAsync(console, target, job, p.GetValue(undoWait), ct);
             }));
 
         var approveId = Arg("job", "The restore job (rjob_…)");
         restore.Add(new Command("approve", "Approve a job awaiting approval: someone other than who asked for it, holding the approver role, with their own credential") { approveId }.With(g, RestoresApprove, console, async (p, platform, ct) =>
         {
             var job = await platform.Restores.ApproveAsync(RestoreJobId.Parse(p.GetValue(approveId)), ct);
+            return $"Restore job {job.Id} approved by {E(job.Approval.ApprovedBy)}; the workers start it now. Watch it: lifeboat restore watch {job.Id}";
+        }, async (p, target, ct) =>
+        {
+            var job = await target.PostAsync<RestoreJob>($"api/restore-jobs/{RestoreJobId.Parse(p.GetValue(approveId))}/approve", null, ct);
             return $"Restore job {job.Id} approved by {E(job.Approval.ApprovedBy)}; the workers start it now. Watch it: lifeboat restore watch {job.Id}";
         }));
 
@@ -69,31 +101,31 @@ internal static class RestoreCommands
         {
             var job = await platform.Restores.CancelAsync(RestoreJobId.Parse(p.GetValue(cancelId)), p.GetValue(cancelReason)!, ct);
             return $"Restore job {job.Id} cancelled by {E(job.CancelledBy)}; nothing of its {job.Sites} site(s) was touched.";
+        }, async (p, target, ct) =>
+        {
+            var job = await target.PostAsync<RestoreJob>($"api/restore-jobs/{RestoreJobId.Parse(p.GetValue(cancelId))}/cancel", new { reason = p.GetValue(cancelReason) }, ct);
+            return $"Restore job {job.Id} cancelled by {E(job.CancelledBy)}; nothing of its {job.Sites} site(s) was touched.";
         }));
 
         var watchId = Arg("job", "The restore job (rjob_…)");
-        restore.Add(new Command("watch", "Follow a job live until it is done") { watchId }.With(g, RestoresRead, async (p, platform, ct) =>
-            await WatchAsync(console, platform, RestoreJobId.Parse(p.GetValue(watchId)), null, ct)));
+        restore.Add(new Command("watch", "Follow a job live until it is done") { watchId }.With(g, RestoresRead,
+            async (p, platform, ct) => await WatchAsync(console, JobReader.Local(platform, RestoreJobId.Parse(p.GetValue(watchId))), null, ct),
+            async (p, target, ct) => await WatchAsync(console, JobReader.Remote(target, RestoreJobId.Parse(p.GetValue(watchId))), null, ct)));
 
         var statusId = Arg("job", "The restore job (rjob_…)");
         restore.Add(new Command("status", "A job's progress and every site's state") { statusId }.With(g, RestoresRead, async (p, platform, ct) =>
         {
-            var id = RestoreJobId.Parse(p.GetValue(statusId));
-            await SummaryAsync(console, platform, id, ct);
-            return (await platform.Restores.GetAsync(id, ct)).State == RestoreJobState.CompletedWithFailures ? LifeboatCli.ProblemsFound : LifeboatCli.Ok;
-        }));
-
-        restore.Add(new Command("list", "Restore jobs, newest first").With(g, RestoresRead, async (_, platform, ct) =>
+            var state = await SummaryAsync(console, JobReader.Local(platform, RestoreJobId.Parse(p.GetValue(statusId))), ct);
+            return state == RestoreJobState.CompletedWithFailures ? LifeboatCli.ProblemsFound : LifeboatCli.Ok;
+        }, async (p, target, ct) =>
         {
-            var table = new Table().AddColumns("Job", "Source", "Point", "Sites", "State", "Created", "Finished");
-            foreach (var j in await platform.Restores.ListAsync(ct))
-            {
-                table.AddRow(j.Id.Value, E(j.Source), E(j.Point), N(j.Sites), j.State.ToString(), StoreCommands.Time(j.CreatedAt), j.FinishedAt is { } f ? StoreCommands.Time(f) : "");
-            }
-
-            console.Write(table);
-            return LifeboatCli.Ok;
+            var state = await SummaryAsync(console, JobReader.Remote(target, RestoreJobId.Parse(p.GetValue(statusId))), ct);
+            return state == RestoreJobState.CompletedWithFailures ? LifeboatCli.ProblemsFound : LifeboatCli.Ok;
         }));
+
+        restore.Add(new Command("list", "Restore jobs, newest first").With(g, RestoresRead,
+            async (_, platform, ct) => ListJobs(console, await platform.Restores.ListAsync(ct)),
+            async (_, target, ct) => ListJobs(console, await target.GetAsync<List<RestoreJob>>("api/restore-jobs", ct))));
 
         var name = new Option<string?>("--name") { Description = "This worker's name (default: host and process)" };
         var workerConcurrency = new Option<int>("--concurrency") { Description = "Steps at a time", DefaultValueFactory = _ => 8 };
@@ -116,6 +148,10 @@ internal static class RestoreCommands
         restore.Add(new Command("retry", "Try a job's failed sites again, once their cause is fixed") { retryId }.With(g, RestoresStart, console, async (p, platform, ct) =>
         {
             var n = await platform.Restores.RetryAsync(RestoreJobId.Parse(p.GetValue(retryId)), ct);
+            return n == 0 ? "No site of this job failed; nothing to retry." : $"{n} site(s) will be tried again by the workers.";
+        }, async (p, target, ct) =>
+        {
+            var n = (await target.PostAsync($"api/restore-jobs/{RestoreJobId.Parse(p.GetValue(retryId))}/retry", null, ct))["retried"]?.GetValue<int>() ?? 0;
             return n == 0 ? "No site of this job failed; nothing to retry." : $"{n} site(s) will be tried again by the workers.";
         }));
         return restore;
@@ -169,15 +205,8 @@ internal static class RestoreCommands
     /// <summary>What a new job will do (its dry run, whether it waits for approval); then, with --wait, works on it here.</summary>
     private static async Task<int> StartedAsync(IAnsiConsole console, LifeboatPlatform platform, RestoreJob job, bool wait, int concurrency, CancellationToken ct)
     {
-        var d = job.DryRun;
-        console.MarkupLine($"Restore job [bold]{job.Id}[/]: {job.Sites} site(s) to {E(job.Point)} ({E(job.Source)}).");
-        console.MarkupLine($"Dry run: {N(d.RecordsChanged)} record(s) and {StoreCommands.Bytes(d.BlobBytes)} of blobs change on {N(d.SitesChanged)} site(s); " +
-            (d.DiscardsWrites
-                ? $"[yellow]it discards {N(d.RecordsDiscarded)} record(s) written after the points on {N(d.SitesDiscardingWrites)} site(s){(d.SitesClosed > 0 ? $" and closes {N(d.SitesClosed)} live site(s)" : "")}[/] (as asked). Per site: lifeboat restore status {job.Id}"
-                : "nothing written after the points is discarded."));
-        if (job.State == RestoreJobState.AwaitingApproval)
+        if (!Describe(console, job))
         {
-            console.MarkupLine($"[yellow]It waits for a second person's approval[/] ({E(string.Join("; ", job.Approval.Reasons))}): lifeboat restore approve {job.Id}, by an approver other than {E(job.RequestedBy)}, with their own credential");
             return LifeboatCli.Ok;
         }
 
@@ -188,7 +217,42 @@ internal static class RestoreCommands
         }
 
         await using var worker = platform.Restores.CreateWorker($"{Environment.MachineName}-{Environment.ProcessId}", concurrency);
-        return await WatchAsync(console, platform, job.Id, worker.RunAsync(untilIdle: true, ct), ct);
+        return await WatchAsync(console, JobReader.Local(platform, job.Id), worker.RunAsync(untilIdle: true, ct), ct);
+    }
+
+    /// <summary>A job started through a server: the server's workers (and any `lifeboat restore worker`) run it; with --wait the CLI follows it.</summary>
+    private static async Task<int> StartedRemotelyAsync(IAnsiConsole console, RemoteTarget target, RestoreJob job, bool wait, CancellationToken ct)
+    {
+        if (!Describe(console, job))
+        {
+            return LifeboatCli.Ok;
+        }
+
+        if (!wait)
+        {
+            console.MarkupLine($"The workers of {E(target.Server)} pick it up (and any lifeboat restore worker). Watch it: lifeboat restore watch {job.Id}");
+            return LifeboatCli.Ok;
+        }
+
+        return await WatchAsync(console, JobReader.Remote(target, job.Id), null, ct);
+    }
+
+    /// <summary>The job's dry run, and whether it waits for a second person; false when it does (there is nothing to run yet).</summary>
+    private static bool Describe(IAnsiConsole console, RestoreJob job)
+    {
+        var d = job.DryRun;
+        console.MarkupLine($"Restore job [bold]{job.Id}[/]: {job.Sites} site(s) to {E(job.Point)} ({E(job.Source)}).");
+        console.MarkupLine($"Dry run: {N(d.RecordsChanged)} record(s) and {StoreCommands.Bytes(d.BlobBytes)} of blobs change on {N(d.SitesChanged)} site(s); " +
+            (d.DiscardsWrites
+                ? $"[yellow]it discards {N(d.RecordsDiscarded)} record(s) written after the points on {N(d.SitesDiscardingWrites)} site(s){(d.SitesClosed > 0 ? $" and closes {N(d.SitesClosed)} live site(s)" : "")}[/] (as asked). Per site: lifeboat restore status {job.Id}"
+                : "nothing written after the points is discarded."));
+        if (job.State == RestoreJobState.AwaitingApproval)
+        {
+            console.MarkupLine($"[yellow]It waits for a second person's approval[/] ({E(string.Join("; ", job.Approval.Reasons))}): lifeboat restore approve {job.Id}, by an approver other than {E(job.RequestedBy)}, with their own credential");
+            return false;
+        }
+
+        return true;
     }
 
     private static async Task<CliSession> OpenWhenReachableAsync(Command command, GlobalOptions g, ParseResult parse, IAnsiConsole console, CancellationToken ct)
@@ -212,16 +276,17 @@ internal static class RestoreCommands
     }
 
     /// <summary>Live progress until the job is done (and the local worker, if any, has stopped); then the summary.</summary>
-    private static async Task<int> WatchAsync(IAnsiConsole console, LifeboatPlatform platform, RestoreJobId job, Task? worker, CancellationToken ct)
+    private static async Task<int> WatchAsync(IAnsiConsole console, JobReader reader, Task? worker, CancellationToken ct)
     {
+        var job = reader.Id;
         await console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async ctx =>
             {
-                var first = await platform.Restores.ProgressAsync(job, ct);
+                var first = await reader.Progress(ct);
                 var bar = ctx.AddTask($"{job}", maxValue: Math.Max(1, first.Total));
                 while (true)
                 {
-                    var progress = await platform.Restores.ProgressAsync(job, ct);
+                    var progress = await reader.Progress(ct);
                     bar.Value = progress.Restored + progress.Failed;
                     bar.Description = $"restored {progress.Restored}/{progress.Total}, restoring {progress.Restoring}, validating {progress.Validating}, failed {progress.Failed}";
                     if (progress.Job.State != RestoreJobState.Running && (worker is null || worker.IsCompleted))
@@ -237,14 +302,15 @@ internal static class RestoreCommands
             await worker;
         }
 
-        await SummaryAsync(console, platform, job, ct);
-        return (await platform.Restores.GetAsync(job, ct)).State is RestoreJobState.Completed or RestoreJobState.AwaitingApproval ? LifeboatCli.Ok : LifeboatCli.ProblemsFound;
+        return await SummaryAsync(console, reader, ct) is RestoreJobState.Completed or RestoreJobState.AwaitingApproval ? LifeboatCli.Ok : LifeboatCli.ProblemsFound;
     }
 
-    private static async Task SummaryAsync(IAnsiConsole console, LifeboatPlatform platform, RestoreJobId job, CancellationToken ct)
+    /// <summary>Every site that is not restored, the first ten that are, and the job's totals; returns the job's state.</summary>
+    private static async Task<RestoreJobState> SummaryAsync(IAnsiConsole console, JobReader reader, CancellationToken ct)
     {
-        var progress = await platform.Restores.ProgressAsync(job, ct);
-        var sites = await platform.Restores.SitesAsync(job, ct);
+        var job = reader.Id;
+        var progress = await reader.Progress(ct);
+        var sites = await reader.Sites(ct);
         var table = new Table().AddColumns("Site", "State", "Point", "Dry run", "Undo point", "Seconds", "Problem");
         foreach (var s in sites.Where(s => s.State != SiteRestoreState.Restored).Concat(sites.Where(s => s.State == SiteRestoreState.Restored).Take(10)))
         {
@@ -270,7 +336,43 @@ internal static class RestoreCommands
         {
             console.MarkupLine($"To undo it (each restored site back to its undo point): [bold]{E(j.UndoCommand)}[/]");
         }
+
+        return j.State;
     }
+
+    private static int ListJobs(IAnsiConsole console, IEnumerable<RestoreJob> jobs)
+    {
+        var table = new Table().AddColumns("Job", "Source", "Point", "Sites", "State", "Created", "Finished");
+        foreach (var j in jobs)
+        {
+            table.AddRow(j.Id.Value, E(j.Source), E(j.Point), N(j.Sites), j.State.ToString(), StoreCommands.Time(j.CreatedAt), j.FinishedAt is { } f ? StoreCommands.Time(f) : "");
+        }
+
+        console.Write(table);
+        return LifeboatCli.Ok;
+    }
+
+    /// <summary>Where the commands read a job's progress and sites: the database (local mode) or a server (remote mode), shown the same way.</summary>
+    private sealed record JobReader(RestoreJobId Id, Func<CancellationToken, Task<RestoreProgress>> Progress, Func<CancellationToken, Task<IReadOnlyList<SiteRestore>>> Sites)
+    {
+        public static JobReader Local(LifeboatPlatform platform, RestoreJobId id) =>
+            new(id, ct => platform.Restores.ProgressAsync(id, ct), ct => platform.Restores.SitesAsync(id, ct));
+
+        public static JobReader Remote(RemoteTarget target, RestoreJobId id) => new(id,
+            async ct =>
+            {
+                var p = await target.GetAsync<ServerProgress>($"api/restore-jobs/{id}", ct);
+                var c = p.Sites;
+                return new RestoreProgress(p.Job, c.Pending, c.Restoring, c.Validating, c.Restored, c.Failed, TimeSpan.FromSeconds(p.ElapsedSeconds),
+                    p.RemainingSeconds is { } r ? TimeSpan.FromSeconds(r) : null) { Cancelled = c.Cancelled };
+            },
+            async ct => await target.GetAsync<List<SiteRestore>>($"api/restore-jobs/{id}/sites", ct));
+    }
+
+    /// <summary>GET /api/restore-jobs/{job}: the job and its sites per state.</summary>
+    private sealed record ServerProgress(RestoreJob Job, ServerSiteCounts Sites, double ElapsedSeconds, double? RemainingSeconds);
+
+    private sealed record ServerSiteCounts(int Total, int Pending, int Restoring, int Validating, int Restored, int Failed, int Cancelled);
 
     private static string DryRun(SiteDryRun? d) => d is null ? ""
         : $"{N(d.Records)} record(s){(d.RecordsDiscarded > 0 ? $", [yellow]{N(d.RecordsDiscarded)} discarded[/]" : "")}" +

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
+using Lifeboat.Platform.Plans;
 
 namespace Lifeboat.Cli.Identity;
 
@@ -34,6 +35,8 @@ internal sealed record RemoteTarget(Uri Server, string Token, string TokenSource
     public async Task<T> GetAsync<T>(string path, CancellationToken ct) => As<T>(await GetAsync(path, ct));
 
     public async Task<T> PostAsync<T>(string path, object? body, CancellationToken ct) => As<T>(await PostAsync(path, body, ct));
+
+    public async Task<T> PutAsync<T>(string path, object? body, CancellationToken ct) => As<T>(await SendAsync(HttpMethod.Put, path, body, ct));
 
     public async Task<T> DeleteAsync<T>(string path, CancellationToken ct) => As<T>(await DeleteAsync(path, ct));
 
@@ -96,6 +99,10 @@ internal sealed record RemoteTarget(Uri Server, string Token, string TokenSource
             var detail = json?["detail"]?.GetValue<string>() ?? json?["title"]?.GetValue<string>() ?? $"{(int)response.StatusCode} {response.ReasonPhrase}";
             throw response.StatusCode switch
             {
+                // A refused plan lists each failing ID: the CLI shows them as it does in local mode.
+                HttpStatusCode.BadRequest when json?["problems"] is JsonArray problems => new PlanRefusedException(detail,
+                    problems.Select(p => new TargetProblem(p?["id"]?.GetValue<string>() ?? "", p?["problem"]?.GetValue<string>() ?? "")).ToList(),
+                    (json["violations"] as JsonArray)?.Select(v => v?.GetValue<string>() ?? "").ToList() ?? []),
                 HttpStatusCode.Unauthorized => new AccessDeniedException(Permissions.AccountSelf,
                     $"{Server} refused the credential from {TokenSource}: {detail} Sign in again (lifeboat login --server {Server}) or give another token."),
                 HttpStatusCode.Forbidden => new AccessDeniedException(json?["permission"]?.GetValue<string>() ?? "", detail),
