@@ -16,8 +16,6 @@ namespace Lifeboat.Server.Security;
 /// </summary>
 public static class ServerSecurity
 {
-    /// <summary>Picks the token handler when the request carries an Authorization header, the session cookie otherwise.</summary>
-    public const string Scheme = "Lifeboat";
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
     public const string CookieName = "lifeboat.session";
 
@@ -28,12 +26,14 @@ public static class ServerSecurity
         services.AddSingleton<OidcSignIn>();
         var authentication = services.AddAuthentication(o =>
             {
-                o.DefaultScheme = Scheme;
-                o.DefaultChallengeScheme = Scheme;
+                o.DefaultScheme = TokenAuthenticationHandler.SchemeName;
+                o.DefaultChallengeScheme = TokenAuthenticationHandler.SchemeName;
             })
-            .AddPolicyScheme(Scheme, "API token or session", o => o.ForwardDefaultSelector = http =>
-                http.Request.Headers.Authorization.Count > 0 ? TokenAuthenticationHandler.SchemeName : CookieScheme)
-            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
+            // The token handler is the default and hands a request without an Authorization header to the session
+            // cookie, rather than a policy scheme choosing between them: one handler per request, not two, on the
+            // path every API call takes (the token-check benchmark, docs/benchmarks.md §10).
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, o =>
+                o.ForwardDefaultSelector = http => http.Request.Headers.Authorization.Count > 0 ? null : CookieScheme)
             .AddCookie(CookieScheme, o =>
             {
                 o.Cookie.Name = CookieName;

@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Lifeboat.Platform.Access;
 using Microsoft.Extensions.Options;
 
 namespace Lifeboat.Server.Security;
@@ -43,8 +45,15 @@ public sealed class TokenAuthenticationHandler(IOptionsMonitor<AuthenticationSch
             lifetime.Platform.Tokens.NoteUsed(token);
         }
 
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new LifeboatIdentity(principal, SchemeName)), SchemeName));
+        return AuthenticateResult.Success(Tickets.GetValue(principal, p => new AuthenticationTicket(new ClaimsPrincipal(new LifeboatIdentity(p, SchemeName)), SchemeName)));
     }
+
+    /// <summary>
+    /// One ticket per cached principal, built on its first request: <see cref="TokenCache"/> hands out the same
+    /// principal while its answer is fresh, so its claims are not built again on every request. Nothing writes to
+    /// a request's user or ticket, and a ticket goes when its principal leaves the cache.
+    /// </summary>
+    private static readonly ConditionalWeakTable<Principal, AuthenticationTicket> Tickets = new();
 
     private AuthenticateResult Refuse(string why)
     {
