@@ -40,7 +40,8 @@ internal sealed class RestoreAllBenchmark : IBenchmark
 
         var blobs = Path.Combine(server.Home, "blobs");
         var backups = Path.Combine(server.Home, "lifeboat-backups");
-        await PgBackRest.AsServerUserAsync("rm", ["-rf", backups], ct);
+        await RemoveAsync(blobs, ct);
+        await RemoveAsync(backups, ct);
         await using var platform = await LifeboatPlatform.OpenAsync(new PlatformOptions
         {
             Store = server.Database.StoreOptions(blobs),
@@ -63,13 +64,13 @@ internal sealed class RestoreAllBenchmark : IBenchmark
             // Interleaved, and each side first in turn, so neither always meets a warmer cache.
             if (round % 2 == 0)
             {
-                lifeboatRuns.Add(await LifeboatAsync(server, platform, backups, source, auditUpTo, round, ct));
+                lifeboatRuns.Add(await LifeboatAsync(server, platform, backups, blobs, source, auditUpTo, round, ct));
                 pgbackrestRuns.Add(await PgBackRestAsync(server, pgbackrest, blobs, source, auditUpTo, round, ct));
             }
             else
             {
                 pgbackrestRuns.Add(await PgBackRestAsync(server, pgbackrest, blobs, source, auditUpTo, round, ct));
-                lifeboatRuns.Add(await LifeboatAsync(server, platform, backups, source, auditUpTo, round, ct));
+                lifeboatRuns.Add(await LifeboatAsync(server, platform, backups, blobs, source, auditUpTo, round, ct));
             }
         }
 
@@ -91,8 +92,36 @@ internal sealed class RestoreAllBenchmark : IBenchmark
             new Figures(sites, size.Name, databaseBytes, blobBytes, Stats.Round(lifeboat, 2), Stats.Round(peer, 2), Stats.Round(ratio, 2), lifeboatRuns, pgbackrestRuns));
     }
 
-    private static async Task<LifeboatRun> LifeboatAsync(BenchServer server, LifeboatPlatform platform, string backups, IReadOnlyDictionary<string, string> source, long auditUpTo,
-        int round, CancellationToken ct)
+    /// <summary>
+    /// Removes a folder an earlier run may have left, whoever owns it: this process first (it created the
+    /// Lifeboat folders), then the database server's user (pgBackRest's). A folder left behind made a round
+    /// find every blob file in place already and copy none (2026-11-27, round 1: 0 of 12,000 placed).
+    /// </summary>
+    private static async Task RemoveAsync(string path, CancellationToken ct)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (UnauthorizedAccessException)
+        {
+            await PgBackRest.AsServerUserAsync("rm", ["-rf", path], ct);
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new InvalidOperationException($"{path} is left from an earlier run and could not be removed; remove it and run again.");
+        }
+    }
+
+    private static int BlobFiles(string folder) =>
+        Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Count(f => !f.EndsWith(".tmp", StringComparison.Ordinal)) : 0;
+
+    private static async Task<LifeboatRun> LifeboatAsync(BenchServer server, LifeboatPlatform platform, string backups, string sourceBlobs, IReadOnlyDictionary<string, string> source,
+        long auditUpTo, int round, CancellationToken ct)
     {
         Log.Info($"== round {round + 1}: Lifeboat full backup of the environment");
         var clock = Stopwatch.GetTimestamp();
@@ -101,7 +130,7 @@ internal sealed class RestoreAllBenchmark : IBenchmark
 
         var target = await server.CreateDatabaseAsync($"restored_{round}", ct);
         var blobs = Path.Combine(server.Home, $"restored-blobs-{round}");
-        await PgBackRest.AsServerUserAsync("rm", ["-rf", blobs], ct);
+        await RemoveAsync(blobs, ct);
         var stretches = new Stretches();
         clock = Stopwatch.GetTimestamp();
         var report = await new BackupDirectory(backups, Keys).RestoreEnvironmentAsync(new PlatformOptions
@@ -118,7 +147,15 @@ internal sealed class RestoreAllBenchmark : IBenchmark
         }
 
         differences.ForEach(d => Log.Info($"    differs: {d}"));
-        await PgBackRest.AsServerUserAsync("rm", ["-rf", blobs], ct);
+        // The table check does not see files: every blob file of the source must be in the new folder, placed by this restore.
+        var expected = BlobFiles(sourceBlobs);
+        if (report.BlobsCopied != expected || BlobFiles(blobs) != expected)
+        {
+            throw new InvalidOperationException(
+                $"restore-all placed {report.BlobsCopied:N0} blob files and its folder holds {BlobFiles(blobs):N0}, but the source has {expected:N0}: the run would not measure a whole restore.");
+        }
+
+        await RemoveAsync(blobs, ct);
         return new LifeboatRun(Stats.Round(backupSeconds, 2), Stats.Round(restoreSeconds, 2), report.Import.Versions, report.BlobsCopied, stretches.Seconds, differences);
     }
 
@@ -132,7 +169,8 @@ internal sealed class RestoreAllBenchmark : IBenchmark
 
         var side = Path.Combine(pgbackrest.Directory, "side");
         var sideBlobs = Path.Combine(pgbackrest.Directory, "side-blobs");
-        await PgBackRest.AsServerUserAsync("rm", ["-rf", side, sideBlobs], ct);
+        await RemoveAsync(side, ct);
+        await RemoveAsync(sideBlobs, ct);
         var total = Stopwatch.GetTimestamp();
         await pgbackrest.RestoreLatestAsync(side, ct);
         var restoreSeconds = Stopwatch.GetElapsedTime(total).TotalSeconds;
@@ -151,7 +189,12 @@ internal sealed class RestoreAllBenchmark : IBenchmark
         var differences = TableCheck.Differences(source, await TableCheck.ReadAsync(instance.ConnectionString, auditUpTo, ct));
         Log.Info($"  pgBackRest: backup {backupSeconds:0.0} s; restore {restoreSeconds:0.00} s, start and recovery {startSeconds:0.00} s, blob folder {blobSeconds:0.00} s: {totalSeconds:0.00} s; {differences.Count} table(s) differ");
         differences.ForEach(d => Log.Info($"    differs: {d}"));
-        await PgBackRest.AsServerUserAsync("rm", ["-rf", sideBlobs], ct);
+        if (BlobFiles(sideBlobs) != BlobFiles(blobs))
+        {
+            throw new InvalidOperationException($"the copied blob folder holds {BlobFiles(sideBlobs):N0} files, the source {BlobFiles(blobs):N0}: the run would not measure a whole restore.");
+        }
+
+        await RemoveAsync(sideBlobs, ct);
         return new PgBackRestRun(Stats.Round(backupSeconds, 2), Stats.Round(restoreSeconds, 2), Stats.Round(startSeconds, 2), Stats.Round(blobSeconds, 2), Stats.Round(totalSeconds, 2), differences);
     }
 

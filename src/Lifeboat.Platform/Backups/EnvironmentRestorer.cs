@@ -41,7 +41,10 @@ internal static class EnvironmentRestorer
         ImportResult import;
         try
         {
+            // Creating and migrating the empty target's schema takes seconds of its own: say so, or the run looks stuck.
+            progress?.Report(new BackupProgress("Creating the target's schema", 0, null));
             await using var store = await OpenTargetAsync(target, ct);
+            progress?.Report(new BackupProgress("Creating the target's schema", 1, 1));
             blobs = new ChainBlobCopy(catalog, store);
             import = await ImportAsync(store, catalog, selection, blobs, progress, ct);
         }
