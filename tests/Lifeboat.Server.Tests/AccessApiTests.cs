@@ -211,6 +211,45 @@ public sealed class AccessApiTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task ChangingAPassword_EndsEverySessionSignedInWithTheOldOne_WithinTheDocumentedTime()
+    {
+        var login = $"console-{Guid.NewGuid():n}";
+        (await Client.PostAsJsonAsync("/api/operators", new { login, roles = ViewerRole, password = "the first long password" }, Ct))
+            .StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var laptop = await SessionAsync(login, "the first long password");
+        using var phone = await SessionAsync(login, "the first long password");
+        (await laptop.GetAsync("/api/me", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await phone.PutAsJsonAsync("/api/me/password", new { currentPassword = "the first long password", password = "the second long password" }, Ct))
+            .StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var clock = Stopwatch.StartNew();
+        HttpResponseMessage response;
+        while ((response = await laptop.GetAsync("/api/me", Ct)).StatusCode == HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized)).Detail.ShouldContain($"the password of {login} was changed after this session began");
+        clock.Elapsed.ShouldBeLessThan(fixture.Services.GetRequiredService<TokenCache>().Lifetime + TimeSpan.FromSeconds(1));
+        (await phone.GetAsync("/api/me", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "the session that changed it began with the old password too");
+        using var again = await SessionAsync(login, "the second long password");
+        (await again.GetJsonAsync("/api/me")).Str("login").ShouldBe(login);
+    }
+
+    /// <summary>A client carrying the session cookie of a password sign-in through the console's form.</summary>
+    private async Task<HttpClient> SessionAsync(string login, string password)
+    {
+        using var browser = fixture.AnonymousClient();
+        var signedIn = await browser.PostAsync("/account/sign-in", await FormAsync(browser, login, password), Ct);
+        signedIn.Headers.Location!.ToString().ShouldBe("/", "the sign-in was accepted");
+        var cookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(ServerSecurity.CookieName, StringComparison.Ordinal));
+        var session = fixture.AnonymousClient();
+        session.DefaultRequestHeaders.Add("Cookie", cookie.Split(';')[0]);
+        return session;
+    }
+
+    [Fact]
     public async Task ABodyLargerThanTheEndpointTakes_Is413SayingTheLimit_WhilePlanUploadsMayBeLarger()
     {
         var big = new string('x', 100_000);

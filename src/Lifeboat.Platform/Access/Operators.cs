@@ -176,6 +176,18 @@ public sealed class Operators
     }
 
     /// <summary>
+    /// A short fingerprint of the account's present password (null when it has none). A console session
+    /// records it when it begins and ends when it no longer matches, so changing a password ends every
+    /// session signed in with the old one.
+    /// </summary>
+    public async Task<string?> CredentialStampAsync(OperatorId id, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("SELECT left(encode(sha256(convert_to(password_hash, 'UTF8')), 'hex'), 16) FROM platform.operators WHERE operator_id = $1");
+        cmd.Parameters.Add(new() { Value = id.Value });
+        return await cmd.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>
     /// The principal of a local account whose password (or, until it is replaced, bootstrap
     /// credential) is <paramref name="password"/>; null for a wrong login or password or a disabled
     /// account, without saying which, so sign-in does not tell who has an account.

@@ -73,7 +73,10 @@ public static class AccountEndpoints
             return Results.Empty;
         }
 
-        await http.SignInAsync(ServerSecurity.CookieScheme, new ClaimsPrincipal(new LifeboatIdentity(principal, ServerSecurity.CookieScheme)));
+        var stamp = principal is { Method: AuthenticationMethod.Password, Operator: { } account }
+            ? await lifetime.Platform.Operators.CredentialStampAsync(account, cancellationToken)
+            : null;
+        await http.SignInAsync(ServerSecurity.CookieScheme, new ClaimsPrincipal(LifeboatIdentity.ForSession(principal, ServerSecurity.CookieScheme, stamp)));
         http.Response.StatusCode = StatusCodes.Status303SeeOther;
         http.Response.Headers.Location = principal.MustReplaceCredential ? "/account/password" : returnUrl;
         return Results.Empty;

@@ -16,6 +16,21 @@ public sealed class LifeboatIdentity : ClaimsIdentity
     /// <summary>How the session's principal was authenticated (password, OIDC, bootstrap).</summary>
     public const string MethodClaim = "lifeboat:method";
 
+    /// <summary>The password's fingerprint when a password session began (<c>Operators.CredentialStampAsync</c>): a changed password ends the session.</summary>
+    public const string CredentialClaim = "lifeboat:credential";
+
+    /// <summary>A session's identity: the principal, and the password fingerprint the session began with, if any.</summary>
+    public static LifeboatIdentity ForSession(Principal principal, string scheme, string? credentialStamp)
+    {
+        var identity = new LifeboatIdentity(principal, scheme);
+        if (credentialStamp is not null)
+        {
+            identity.AddClaim(new Claim(CredentialClaim, credentialStamp));
+        }
+
+        return identity;
+    }
+
     public LifeboatIdentity(Principal principal, string scheme)
         : base([new Claim(ClaimTypes.Name, principal.Login), new Claim(MethodClaim, principal.Method.ToString())], scheme)
     {

@@ -108,7 +108,8 @@ public static class ServerSecurity
             return;
         }
 
-        var check = await context.HttpContext.RequestServices.GetRequiredService<TokenCache>().CheckOperatorAsync(account, method, context.HttpContext.RequestAborted);
+        var stamp = claims.FindFirst(LifeboatIdentity.CredentialClaim)?.Value;
+        var check = await context.HttpContext.RequestServices.GetRequiredService<TokenCache>().CheckOperatorAsync(account, method, stamp, context.HttpContext.RequestAborted);
         if (check.Principal is not { } principal)
         {
             context.HttpContext.Items[TokenAuthenticationHandler.RefusalItem] = check.Refusal;
@@ -117,7 +118,8 @@ public static class ServerSecurity
             return;
         }
 
-        context.ReplacePrincipal(new ClaimsPrincipal(new LifeboatIdentity(principal, CookieScheme)));
+        // The fingerprint stays in the principal, which a sliding renewal writes back into the cookie.
+        context.ReplacePrincipal(new ClaimsPrincipal(LifeboatIdentity.ForSession(principal, CookieScheme, stamp)));
     }
 
     private static Task Status(RedirectContext<CookieAuthenticationOptions> context, int status)

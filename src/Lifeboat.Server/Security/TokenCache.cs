@@ -36,10 +36,13 @@ public sealed class TokenCache(PlatformLifetime lifetime, TimeProvider time, ICo
         return Keep(key, check);
     }
 
-    /// <summary>The principal of a signed-in account now (its roles may have changed; it may be disabled), or why it can no longer act.</summary>
-    public async ValueTask<TokenCheck> CheckOperatorAsync(Platform.OperatorId id, AuthenticationMethod method, CancellationToken ct)
+    /// <summary>
+    /// The principal of a signed-in account now (its roles may have changed; it may be disabled, its password
+    /// changed since <paramref name="credentialStamp"/> was taken at sign-in), or why it can no longer act.
+    /// </summary>
+    public async ValueTask<TokenCheck> CheckOperatorAsync(Platform.OperatorId id, AuthenticationMethod method, string? credentialStamp, CancellationToken ct)
     {
-        var key = $"o:{id}:{method}";
+        var key = $"o:{id}:{method}:{credentialStamp}";
         if (Fresh(key) is { } cached)
         {
             return cached;
@@ -52,7 +55,9 @@ public sealed class TokenCache(PlatformLifetime lifetime, TimeProvider time, ICo
             var account = await lifetime.Platform.Operators.GetAsync(id, ct);
             check = method == AuthenticationMethod.Bootstrap && !account.MustReplaceCredential
                 ? TokenCheck.Refused("the bootstrap credential has been replaced; sign in with the new password.")
-                : new TokenCheck(principal, null, principal.EmergencyUntil);
+                : method == AuthenticationMethod.Password && await lifetime.Platform.Operators.CredentialStampAsync(id, ct) != credentialStamp
+                    ? TokenCheck.Refused($"the password of {account.Login} was changed after this session began; sign in again with the new one.")
+                    : new TokenCheck(principal, null, principal.EmergencyUntil);
         }
         catch (Platform.PlatformException e)
         {
