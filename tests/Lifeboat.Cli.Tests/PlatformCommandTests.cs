@@ -56,6 +56,31 @@ public sealed partial class PlatformCommandTests(CliFixture cli) : IClassFixture
     }
 
     [Fact]
+    public async Task ContactExportToAFile_IsReadableByItsOwnerOnly_EvenOverAFileOthersCouldRead()
+    {
+        var site = SiteIdIn((await cli.RunAsync("site", "create", $"Delta {Guid.NewGuid():n}"[..20], "--region", "eu-west")).Output);
+        (await cli.RunAsync("contact", "add", site, "--role", "Billing", "--name", "Robin", "--email", "robin@example.com")).Exit.ShouldBe(0);
+        var folder = Directory.CreateTempSubdirectory("lifeboat-cli-export-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "contacts.csv");
+            await File.WriteAllTextAsync(file, "an older export", TestContext.Current.CancellationToken);
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+            var (exit, output) = await cli.RunAsync("contact", "export", "--out", file);
+
+            exit.ShouldBe(0, output);
+            File.GetUnixFileMode(file).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            (await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken)).ShouldContain("robin@example.com");
+            Directory.GetFiles(folder).ShouldBe([file], "no staging file is left beside it");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ContactAdd_WithNoWayToReachThem_ExitsTwo()
     {
         var site = SiteIdIn((await cli.RunAsync("site", "create", $"Delta {Guid.NewGuid():n}"[..20], "--region", "eu-west")).Output);

@@ -421,8 +421,8 @@ internal static class PlatformCommands
                 : ContactCsv.Write(contacts);
             if (p.GetValue(output) is { } file)
             {
-                await File.WriteAllTextAsync(file.FullName, text, ct);
-                console.MarkupLine($"Exported {contacts.Count} contact(s) to {E(file.FullName)}.");
+                await WriteOwnerOnlyAsync(file.FullName, text, ct);
+                console.MarkupLine($"Exported {contacts.Count} contact(s) to {E(file.FullName)} (readable by you only).");
             }
             else
             {
@@ -432,6 +432,33 @@ internal static class PlatformCommands
             return LifeboatCli.Ok;
         }));
         return contact;
+    }
+
+    /// <summary>
+    /// Customers' names, e-mails and phones: the file is the user's alone from its creation (0600), and an
+    /// existing file is replaced by a new one rather than rewritten, so it cannot keep a wider mode it had.
+    /// </summary>
+    private static async Task WriteOwnerOnlyAsync(string path, string text, CancellationToken ct)
+    {
+        var staging = $"{path}.{Guid.NewGuid():n}.tmp";
+        try
+        {
+            await using (var stream = new FileStream(staging, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct);
+            }
+
+            File.Move(staging, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(staging);
+        }
     }
 
     private static Command Events(GlobalOptions g, IAnsiConsole console)
