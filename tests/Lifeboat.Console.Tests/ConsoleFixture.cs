@@ -14,7 +14,7 @@ namespace Lifeboat.Console.Tests;
 /// The real server on a loopback port (Kestrel, not the in-memory test server, so Chromium can reach
 /// it) over a database of its own, and the machine's headless Chromium. Operators sign in with
 /// passwords through the console's own form. The server's restore workers are off, so a test decides
-/// when a job moves and can watch the page follow.
+/// when a job moves and can watch the page follow. The environment runs without the breaker.
 /// </summary>
 public sealed class ConsoleFixture : WebApplicationFactory<Program>, IAsyncLifetime
 {
@@ -38,6 +38,9 @@ public sealed class ConsoleFixture : WebApplicationFactory<Program>, IAsyncLifet
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        // The console's tests delete sites through plans (each rehearsing its rollback) faster than the default
+        // breaker's nine deletions a minute in an environment; the breaker has tests of its own.
+        await PlatformFixture.PutInForceAsync(Platform, PlatformFixture.WithoutBreaker);
         (_playwright, Browser) = await Chromium.LaunchAsync();
     }
 
