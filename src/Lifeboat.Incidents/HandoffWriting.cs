@@ -11,6 +11,8 @@ namespace Lifeboat.Incidents;
 /// </summary>
 internal sealed class HandoffWriting(IncidentContext context, RoleBook roles, HandoffBook handoffs)
 {
+    public const int MaxNote = 10_000;
+
     public async Task<Handoff> HandOffAsync(IncidentId id, IncidentRole role, string to, string note, RoleSlot slot, CancellationToken ct)
     {
         RoleAssignment.RequireDefined(role, slot);
@@ -28,13 +30,28 @@ internal sealed class HandoffWriting(IncidentContext context, RoleBook roles, Ha
                 $"the handoff to {receiver} has no note: write what {receiver} needs to carry on (what is happening, what is due next, what was ruled out). Nothing was changed.");
         }
 
+        if (written.Length > MaxNote)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"the handoff note is {written.Length} characters long; keep it to {MaxNote} and add the rest as timeline notes. Nothing was changed.");
+        }
+
         await using var tx = await context.BeginAsync(ct);
         var incident = await IncidentContext.RequireAsync(tx, id, "FOR SHARE", ct);
         IncidentContext.RequireOpen(incident, "hand over the role on the survivor");
-        // Locked: of two handoffs of one role at once, the second sees the first's receiver as the holder.
-        var holder = await RoleBook.HolderAsync(tx, id, role, slot, "FOR UPDATE", ct)
-            ?? throw new PlatformException(PlatformErrorKind.Conflict,
-                $"no one is the {RoleAssignment.Describe(role, slot)} of incident {id}, so there is nothing to hand over: assign {receiver} instead. Nothing was changed.");
+        // Locked: of two handoffs of one role at once, the second waits for the first and is then told who holds the role now.
+        var holder = await RoleBook.HolderAsync(tx, id, role, slot, "FOR UPDATE", ct);
+        if (holder is null)
+        {
+            // A statement of its own sees what committed while the lock was awaited.
+            throw await RoleBook.HolderAsync(tx, id, role, slot, "", ct) is { } now
+                ? new PlatformException(PlatformErrorKind.Conflict,
+                    $"{now.Person} became the {RoleAssignment.Describe(role, slot)} of incident {id} while this handoff waited (another handoff or assignment came first): " +
+                    $"read the roles again, and hand over from {now.Person} if {receiver} should still take it. Nothing was changed.")
+                : new PlatformException(PlatformErrorKind.Conflict,
+                    $"no one is the {RoleAssignment.Describe(role, slot)} of incident {id}, so there is nothing to hand over: assign {receiver} instead. Nothing was changed.");
+        }
+
         if (await RoleBook.SamePersonAsync(tx, holder.Person, receiver, ct))
         {
             throw new PlatformException(PlatformErrorKind.Conflict,

@@ -1,3 +1,4 @@
+using Npgsql;
 
 namespace Lifeboat.Incidents.Tests;
 
@@ -69,7 +70,42 @@ public sealed class HandoffTests(DeskFixture fixture) : IClassFixture<DeskFixtur
             .ShouldContain($"no one is the scribe of incident {incident.Id}, so there is nothing to hand over: assign gina instead");
         (await fixture.RefusedAsync(() => fixture.Desk.HandOffAsync(incident.Id, IncidentRole.Contributor, "max", "notes")))
             .ShouldContain("contributor is held by many, so it is not handed over");
+        (await fixture.RefusedAsync(() => fixture.Desk.HandOffAsync(incident.Id, IncidentRole.Commander, "frank", new string('n', 10_001))))
+            .ShouldContain("the handoff note is 10001 characters long; keep it to 10000");
         (await fixture.RefusedAsync(() => fixture.Desk.AcknowledgeHandoffAsync(incident.Id, 999_999)))
             .ShouldContain($"incident {incident.Id} has no handoff 999999");
+    }
+
+    [Fact]
+    public async Task AHandoffThatWaitedForAnother_IsToldWhoHoldsTheRoleNow()
+    {
+        var incident = await fixture.DeclareAsync();
+        await fixture.Desk.AssignAsync(incident.Id, IncidentRole.Commander, "erin");
+        // Another handoff of the commander, in flight: erin's holding ended, vic's begun, not committed yet.
+        await using var other = new NpgsqlConnection(fixture.Platform.Database.ConnectionString);
+        await other.OpenAsync(TestContext.Current.CancellationToken);
+        await using var tx = await other.BeginTransactionAsync(TestContext.Current.CancellationToken);
+        foreach (var sql in new[]
+        {
+            "UPDATE incidents.role_holdings SET held_until = now(), ended_by = 'erin' WHERE incident_id = $1 AND role = 'commander' AND held_until IS NULL",
+            "INSERT INTO incidents.role_holdings (incident_id, role, slot, person, held_from, assigned_by) VALUES ($1, 'commander', 'holder', 'vic', now(), 'erin')",
+        })
+        {
+#pragma warning disable CA2100 // the test's own constant statements
+            await using var move = new NpgsqlCommand(sql, other, tx);
+#pragma warning restore CA2100
+            move.Parameters.Add(new() { Value = incident.Id.Value });
+            await move.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var ours = fixture.As("erin").HandOffAsync(incident.Id, IncidentRole.Commander, "walt", "going off shift", cancellationToken: TestContext.Current.CancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        ours.IsCompleted.ShouldBeFalse("the handoff waits for the other one's lock on the holding");
+        await tx.CommitAsync(TestContext.Current.CancellationToken);
+
+        var refused = await Should.ThrowAsync<Lifeboat.Platform.PlatformException>(() => ours);
+        refused.Message.ShouldStartWith($"vic became the commander of incident {incident.Id} while this handoff waited");
+        (await fixture.Desk.RolesAsync(incident.Id)).ShouldHaveSingleItem().Person.ShouldBe("vic");
+        (await fixture.Desk.PendingHandoffsAsync(incident.Id)).ShouldBeEmpty();
     }
 }
