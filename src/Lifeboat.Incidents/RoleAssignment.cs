@@ -21,6 +21,7 @@ internal sealed class RoleAssignment(IncidentContext context, RoleBook roles)
                 $"{IncidentNames.Of(role)} is a role many people hold, so it has no backup: assign {who} as a {IncidentNames.Of(role)} instead. Nothing was changed.");
         }
 
+        RoleHolding started;
         try
         {
             await using var tx = await context.BeginAsync(ct);
@@ -46,7 +47,7 @@ internal sealed class RoleAssignment(IncidentContext context, RoleBook roles)
                 throw AlreadyOne(id, role, same);
             }
 
-            await roles.StartAsync(tx, id, role, slot, who, ct);
+            started = await roles.StartAsync(tx, id, role, slot, who, ct);
             await context.RecordAsync(tx, id, "role", $"{who} is now {Describe(role, slot)}", ct);
             await tx.CommitAsync(ct);
         }
@@ -62,7 +63,7 @@ internal sealed class RoleAssignment(IncidentContext context, RoleBook roles)
             throw AlreadyOne(id, role, who);
         }
 
-        return (await roles.CurrentAsync(id, ct)).Last(h => h.Role == role && h.Slot == slot);
+        return started;
     }
 
     private static async Task<string?> AlreadyHoldsAsync(IncidentTransaction tx, IncidentId id, IncidentRole role, string who, CancellationToken ct)

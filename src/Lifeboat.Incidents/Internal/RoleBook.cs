@@ -93,16 +93,16 @@ internal sealed class RoleBook(IncidentContext context)
     }
 
     /// <summary>Starts a holding now, assigned by this actor.</summary>
-    public async Task StartAsync(IncidentTransaction tx, IncidentId incident, IncidentRole role, RoleSlot slot, string person, CancellationToken ct)
+    public async Task<RoleHolding> StartAsync(IncidentTransaction tx, IncidentId incident, IncidentRole role, RoleSlot slot, string person, CancellationToken ct)
     {
-        await using var cmd = tx.Command("INSERT INTO incidents.role_holdings (incident_id, role, slot, person, held_from, assigned_by) VALUES ($1, $2, $3, $4, $5, $6)");
+        await using var cmd = tx.Command($"INSERT INTO incidents.role_holdings (incident_id, role, slot, person, held_from, assigned_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {Columns}");
         cmd.Parameters.Add(new() { Value = incident.Value });
         cmd.Parameters.Add(new() { Value = IncidentNames.Of(role) });
         cmd.Parameters.Add(new() { Value = IncidentNames.Of(slot) });
         cmd.Parameters.Add(new() { Value = person });
         cmd.Parameters.Add(new() { Value = context.Time.GetUtcNow() });
         cmd.Parameters.Add(new() { Value = context.Actor });
-        await cmd.ExecuteNonQueryAsync(ct);
+        return (await ReadAsync(cmd, ct))[0];
     }
 
     /// <summary>Whether two names are one person, as the platform's two-person rules compare them (lifeboat.principal_key).</summary>

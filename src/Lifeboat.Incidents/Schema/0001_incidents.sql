@@ -22,8 +22,6 @@ CREATE TABLE incidents.incidents (
     CONSTRAINT incidents_duplicate_closed CHECK (duplicate_of IS NULL OR (duplicate_of <> incident_id AND phase = 'closed'))
 );
 
-CREATE INDEX incidents_open ON incidents.incidents (declared_at DESC) WHERE phase <> 'closed';
-
 CREATE TABLE incidents.role_holdings (
     incident_id  text        NOT NULL REFERENCES incidents.incidents (incident_id),
     holding_id   bigint GENERATED ALWAYS AS IDENTITY,
