@@ -35,11 +35,12 @@ internal sealed class HandoffAcknowledgement(IncidentContext context, HandoffBoo
             }
         }
 
-        await using (var cmd = tx.Command("UPDATE incidents.handoffs SET acknowledged_at = $3 WHERE incident_id = $1 AND handoff_id = $2"))
+        await using (var cmd = tx.Command("UPDATE incidents.handoffs SET acknowledged_at = $3, acknowledged_by = $4 WHERE incident_id = $1 AND handoff_id = $2"))
         {
             cmd.Parameters.Add(new() { Value = id.Value });
             cmd.Parameters.Add(new() { Value = handoffId });
             cmd.Parameters.Add(new() { Value = context.Time.GetUtcNow() });
+            cmd.Parameters.Add(new() { Value = context.Actor });
             await cmd.ExecuteNonQueryAsync(ct);
         }
 

@@ -115,7 +115,8 @@ public sealed record Handoff(
     HandoffPacket Packet,
     DateTimeOffset HandedAt,
     string HandedBy,
-    DateTimeOffset? AcknowledgedAt)
+    DateTimeOffset? AcknowledgedAt,
+    string? AcknowledgedBy)
 {
     public bool Pending => AcknowledgedAt is null;
 }

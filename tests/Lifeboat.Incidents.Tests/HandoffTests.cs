@@ -32,6 +32,7 @@ public sealed class HandoffTests(DeskFixture fixture) : IClassFixture<DeskFixtur
 
         var acknowledged = await fixture.As("Frank").AcknowledgeHandoffAsync(incident.Id, handoff.Id);
         acknowledged.Pending.ShouldBeFalse();
+        acknowledged.AcknowledgedBy.ShouldBe("Frank");
         (await fixture.Desk.PendingHandoffsAsync(incident.Id)).ShouldBeEmpty();
         (await fixture.RefusedAsync(() => fixture.As("frank").AcknowledgeHandoffAsync(incident.Id, handoff.Id)))
             .ShouldContain("was acknowledged by frank at");

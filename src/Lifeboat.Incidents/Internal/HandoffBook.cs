@@ -9,7 +9,7 @@ internal sealed class HandoffBook(IncidentContext context)
 {
     public const int MaxListed = 200;
 
-    private const string Columns = "incident_id, handoff_id, role, slot, from_person, to_person, packet::text, handed_at, handed_by, acknowledged_at";
+    private const string Columns = "incident_id, handoff_id, role, slot, from_person, to_person, packet::text, handed_at, handed_by, acknowledged_at, acknowledged_by";
 
     public async Task<Handoff> GetAsync(IncidentId incident, long handoffId, CancellationToken ct)
     {
@@ -46,7 +46,8 @@ internal sealed class HandoffBook(IncidentContext context)
                 new HandoffPacket(packet.Note, IncidentNames.PhaseOf(packet.Phase), (IncidentSeverity)packet.Severity, packet.OpenRoleGaps),
                 reader.GetFieldValue<DateTimeOffset>(7),
                 reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9)));
+                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10)));
         }
 
         return list;

@@ -58,7 +58,9 @@ CREATE TABLE incidents.handoffs (
     handed_at        timestamptz NOT NULL,
     handed_by        text        NOT NULL,
     acknowledged_at  timestamptz,
+    acknowledged_by  text,
     PRIMARY KEY (incident_id, handoff_id),
+    CONSTRAINT handoffs_acknowledged CHECK ((acknowledged_at IS NULL) = (acknowledged_by IS NULL)),
     CONSTRAINT handoffs_to_someone_else CHECK (lifeboat.principal_key(from_person) <> lifeboat.principal_key(to_person))
 );
 
