@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Lifeboat.Incidents.Internal;
+using Lifeboat.Platform;
+
+namespace Lifeboat.Incidents;
+
+/// <summary>
+/// Moves a single-holder role to another person with a written packet: the sender's note and what the
+/// module computes as of the change (phase, severity, open role gaps). The role moves at once; the
+/// handoff stays pending until the receiver acknowledges it.
+/// </summary>
+internal sealed class HandoffWriting(IncidentContext context, RoleBook roles, HandoffBook handoffs)
+{
+    public const int MaxNote = 10_000;
+
+    public async Task<Handoff> HandOffAsync(IncidentId id, IncidentRole role, string to, string note, RoleSlot slot, CancellationToken ct)
+    {
+        RoleAssignment.RequireDefined(role, slot);
+        var receiver = IncidentContext.RequirePerson(to, "the person to hand over to");
+        if (!IncidentNames.IsSingleHolder(role))
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"{IncidentNames.Of(role)} is held by many, so it is not handed over: assign {receiver} as a {IncidentNames.Of(role)} as well. Nothing was changed.");
+        }
+
+        var written = note?.Trim();
+        if (string.IsNullOrEmpty(written))
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"the handoff to {receiver} has no note: write what {receiver} needs to carry on (what is happening, what is due next, what was ruled out). Nothing was changed.");
+        }
+
+        if (written.Length > MaxNote)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"the handoff note is {written.Length} characters long; keep it to {MaxNote} and add the rest as timeline notes. Nothing was changed.");
+        }
+
+        await using var tx = await context.BeginAsync(ct);
+        var incident = await IncidentContext.RequireAsync(tx, id, "FOR SHARE", ct);
+        IncidentContext.RequireOpen(incident, "hand over the role on the survivor");
+        // Locked: of two handoffs of one role at once, the second waits for the first and is then told who holds the role now.
+        var holder = await RoleBook.HolderAsync(tx, id, role, slot, "FOR UPDATE", ct);
+        if (holder is null)
+        {
+            // A statement of its own sees what committed while the lock was awaited.
+            throw await RoleBook.HolderAsync(tx, id, role, slot, "", ct) is { } now
+                ? new PlatformException(PlatformErrorKind.Conflict,
+                    $"{now.Person} became the {RoleAssignment.Describe(role, slot)} of incident {id} while this handoff waited (another handoff or assignment came first): " +
+                    $"read the roles again, and hand over from {now.Person} if {receiver} should still take it. Nothing was changed.")
+                : new PlatformException(PlatformErrorKind.Conflict,
+                    $"no one is the {RoleAssignment.Describe(role, slot)} of incident {id}, so there is nothing to hand over: assign {receiver} instead. Nothing was changed.");
+        }
+
+        if (await RoleBook.SamePersonAsync(tx, holder.Person, receiver, ct))
+        {
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                $"{holder.Person} is already the {RoleAssignment.Describe(role, slot)} of incident {id}: hand over to someone else. Nothing was changed.");
+        }
+
+        await roles.EndAsync(tx, holder, ct);
+        // The backup taking over is the usual handoff: they stop being the backup, which the packet then reports as a gap.
+        var otherSlot = slot == RoleSlot.Holder ? RoleSlot.Backup : RoleSlot.Holder;
+        if (await RoleBook.HolderAsync(tx, id, role, otherSlot, "FOR UPDATE", ct) is { } other && await RoleBook.SamePersonAsync(tx, other.Person, receiver, ct))
+        {
+            await roles.EndAsync(tx, other, ct);
+        }
+
+        await roles.StartAsync(tx, id, role, slot, receiver, ct);
+        var gaps = await RoleBook.GapsAsync(tx, id, ct);
+        var packet = new HandoffPacket(written, incident.Phase, incident.Severity, [.. gaps.Select(g => g.Described)]);
+        long handoffId;
+        await using (var cmd = tx.Command("""
+            INSERT INTO incidents.handoffs (incident_id, role, slot, from_person, to_person, packet, handed_at, handed_by)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) RETURNING handoff_id
+            """))
+        {
+            cmd.Parameters.Add(new() { Value = id.Value });
+            cmd.Parameters.Add(new() { Value = IncidentNames.Of(role) });
+            cmd.Parameters.Add(new() { Value = IncidentNames.Of(slot) });
+            cmd.Parameters.Add(new() { Value = holder.Person });
+            cmd.Parameters.Add(new() { Value = receiver });
+            cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(HandoffBook.Stored.From(packet)) });
+            cmd.Parameters.Add(new() { Value = context.Time.GetUtcNow() });
+            cmd.Parameters.Add(new() { Value = context.Actor });
+            handoffId = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        }
+
+        await context.RecordAsync(tx, id, "handoff",
+            $"{holder.Person} handed {RoleAssignment.Describe(role, slot)} to {receiver} (handoff {handoffId}, awaiting acknowledgement): {written}", ct);
+        await context.TouchAsync(tx, id, ct);
+        await tx.CommitAsync(ct);
+        return await handoffs.GetAsync(id, handoffId, ct);
+    }
+}

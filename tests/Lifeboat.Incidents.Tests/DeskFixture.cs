@@ -1,0 +1,54 @@
+using Npgsql;
+
+namespace Lifeboat.Incidents.Tests;
+
+/// <summary>A platform on its own database and the incident desk opened on it, acting as alice.</summary>
+public sealed class DeskFixture : IAsyncLifetime
+{
+    public PlatformFixture Platform { get; } = new();
+
+    public IncidentDesk Desk { get; private set; } = null!;
+
+    public TestClock Clock => Platform.Clock;
+
+    public async ValueTask InitializeAsync()
+    {
+        await Platform.InitializeAsync();
+        Desk = await IncidentDesk.OpenAsync(Platform.Platform.WithActor("alice"));
+    }
+
+    public IncidentDesk As(string actor) => Desk.WithActor(actor);
+
+    public Task<Incident> DeclareAsync(string title = "sites deleted by a cleanup script", IncidentSeverity severity = IncidentSeverity.Sev2) =>
+        Desk.DeclareAsync(new IncidentDeclaration { Title = title, Type = "mass-deletion", Severity = severity });
+
+    /// <summary>Every row of the module's tables, as text: equal before and after means a refused call changed nothing.</summary>
+    public async Task<string> StateAsync()
+    {
+        await using var connection = new NpgsqlConnection(Platform.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""
+            SELECT concat_ws(E'\n',
+                (SELECT json_agg(i ORDER BY incident_id)::text FROM incidents.incidents i),
+                (SELECT json_agg(r ORDER BY incident_id, holding_id)::text FROM incidents.role_holdings r),
+                (SELECT json_agg(h ORDER BY incident_id, handoff_id)::text FROM incidents.handoffs h),
+                (SELECT json_agg(t ORDER BY incident_id, event_id)::text FROM incidents.timeline t))
+            """, connection);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Runs a call that must be refused; returns its message after checking that nothing changed.</summary>
+    public async Task<string> RefusedAsync(Func<Task> call)
+    {
+        var before = await StateAsync();
+        var refused = await Should.ThrowAsync<Lifeboat.Platform.PlatformException>(call);
+        (await StateAsync()).ShouldBe(before, "a refused call must change nothing");
+        return refused.Message;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Desk.DisposeAsync();
+        await Platform.DisposeAsync();
+    }
+}
