@@ -109,7 +109,7 @@ public sealed class ApplicationRoleTests(StoreFixture fixture) : IClassFixture<S
 
         (await AttackAsync("UPDATE lifeboat.tenants SET state = 'Active' WHERE tenant_id = $1", t))
             .MessageText.ShouldContain("a change of state must be recorded in its history at this transaction's position");
-        (await AttackAsync("UPDATE lifeboat.tenants SET created_position = 1 WHERE tenant_id = $1", t))
+        (await AttackAsync("UPDATE lifeboat.tenants SET created_position = created_position + 1 WHERE tenant_id = $1", t))
             .MessageText.ShouldContain("when it was created never changes");
         (await AttackAsync("""
             INSERT INTO lifeboat.tenant_history (tenant_id, position, stamp, state, actor, reason) VALUES ($1, 1, now(), 'Active', 'mallory', 'forged')
