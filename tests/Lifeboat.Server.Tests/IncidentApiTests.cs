@@ -90,6 +90,21 @@ public sealed class IncidentApiTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task ARoleAsAnswersWriteIt_IsReadBackAsTheSameRole()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var id = (await (await fixture.Client.PostAsJsonAsync("/api/incidents", new { title = "Round trip", type = "test", severity = 4 }, ct))
+            .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
+        var lead = await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{id}/roles", new { role = "communications-lead", person = "casey" }, ct)).ShouldBeJsonAsync();
+
+        var backup = await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{id}/roles", new { role = lead.Str("role"), person = "dana", slot = "Backup" }, ct)).ShouldBeJsonAsync();
+
+        (lead.Str("role"), backup.Str("role"), backup.Str("slot")).ShouldBe(("CommunicationsLead", "CommunicationsLead", "Backup"));
+        (await fixture.Client.GetJsonAsync($"/api/incidents/{id}/roles/missing")).AsArray().Select(g => g.Str("described"))
+            .ShouldBe(["commander", "backup commander", "scribe", "backup scribe"], ignoreOrder: true);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task AnUnknownIncident_Is404()
     {
         var missing = await (await fixture.Client.GetAsync("/api/incidents/inc_0000000000000000000000000z", TestContext.Current.CancellationToken))

@@ -181,7 +181,8 @@ internal static class IncidentValues
     {
         foreach (var value in values)
         {
-            if (string.Equals(name(value), text?.Trim(), StringComparison.OrdinalIgnoreCase))
+            // The C# name too: answers carry it ("CommunicationsLead"), and a client may send back what it read.
+            if (string.Equals(name(value), text?.Trim(), StringComparison.OrdinalIgnoreCase) || string.Equals(value.ToString(), text?.Trim(), StringComparison.OrdinalIgnoreCase))
             {
                 return value;
             }
