@@ -14,6 +14,9 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
 
 builder.Services.AddSingleton<PlatformLifetime>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PlatformLifetime>());
+// The incident desk opens on the platform, so after it.
+builder.Services.AddSingleton<IncidentDeskLifetime>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentDeskLifetime>());
 // Background workers, started after the platform opens and stopped before it closes.
 builder.Services.AddSingleton<PlanRuns>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PlanRuns>());
@@ -24,6 +27,8 @@ builder.Services.AddHttpContextAccessor();
 // Endpoints take the platform acting as the authenticated principal, so every change records who made it.
 builder.Services.AddScoped(sp => sp.GetRequiredService<PlatformLifetime>().Platform
     .WithActor(Actors.Of(sp.GetRequiredService<IHttpContextAccessor>().HttpContext)));
+// The incident desk the same way, recording the source "api" on its timeline.
+builder.Services.AddScoped(sp => sp.GetRequiredService<IncidentDeskLifetime>().For(sp.GetRequiredService<IHttpContextAccessor>().HttpContext));
 builder.Services.AddLifeboatSecurity(builder.Configuration);
 
 builder.Services.ConfigureHttpJsonOptions(o =>
@@ -61,6 +66,7 @@ app.MapStoreEndpoints();
 app.MapPlanEndpoints();
 app.MapPolicyEndpoints();
 app.MapRestoreEndpoints();
+app.MapIncidentEndpoints();
 app.MapBreakerEndpoints();
 app.MapAccountEndpoints();
 app.MapOperatorEndpoints();

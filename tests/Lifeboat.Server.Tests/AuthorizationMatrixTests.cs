@@ -35,6 +35,8 @@ public sealed class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixt
         ["token"] = "tok_0000000000000000000000000a",
         ["grant"] = "brk_0000000000000000000000000a",
         ["documentName"] = "v1",
+        ["incident"] = "inc_0000000000000000000000000a",
+        ["handoff"] = "1",
     };
 
     [Fact]

@@ -38,6 +38,15 @@ public static class Permissions
     public const string ErasuresApprove = "erasures.approve";
     public const string OperatorsManage = "operators.manage";
 
+    /// <summary>See incidents, their roles, handoffs and timeline; acknowledge a handoff made to oneself.</summary>
+    public const string IncidentsRead = "incidents.read";
+
+    /// <summary>Declare an incident and add notes to its timeline.</summary>
+    public const string IncidentsDeclare = "incidents.declare";
+
+    /// <summary>Command an incident: phases, severity, roles, handoffs, pins and merging duplicates.</summary>
+    public const string IncidentsCommand = "incidents.command";
+
     /// <summary>One's own account: who am I, my tokens, my password. Every role holds it; the bootstrap credential holds only it.</summary>
     public const string AccountSelf = "account.self";
 

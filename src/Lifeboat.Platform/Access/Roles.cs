@@ -24,7 +24,7 @@ public static class Roles
     [
         Permissions.AccountSelf, Permissions.SitesRead, Permissions.EventsRead, Permissions.PlansRead, Permissions.AlertsRead,
         Permissions.AuditRead, Permissions.PolicyRead, Permissions.RestoresRead, Permissions.BreakerRead, Permissions.StoreRead,
-        Permissions.BackupsRead,
+        Permissions.BackupsRead, Permissions.IncidentsRead,
     ];
 
     /// <summary>Role → permissions. The admin holds every permission there is.</summary>
@@ -36,18 +36,19 @@ public static class Roles
             .. Reading, Permissions.SitesWrite, Permissions.ContactsRead, Permissions.ContactsWrite, Permissions.EventsConsume,
             Permissions.PlansSubmit, Permissions.PlansRun, Permissions.HealthSignal, Permissions.AlertsAcknowledge,
             Permissions.PolicyPropose, Permissions.RestoresStart, Permissions.StoreWrite, Permissions.BackupsWrite,
-            Permissions.EmergencyRequest,
+            Permissions.EmergencyRequest, Permissions.IncidentsDeclare,
         ],
         // The second person: approvals only, so approving never comes with the power to do the thing approved.
         [Approver] = [.. Reading, Permissions.PlansApprove, Permissions.RestoresApprove, Permissions.PolicyApprove, Permissions.ErasuresApprove],
-        [Restorer] = [.. Reading, Permissions.RestoresStart, Permissions.StoreWrite, Permissions.BackupsWrite, Permissions.HealthSignal],
+        [Restorer] = [.. Reading, Permissions.RestoresStart, Permissions.StoreWrite, Permissions.BackupsWrite, Permissions.HealthSignal, Permissions.IncidentsDeclare],
         [IncidentCommander] =
         [
             .. Reading, Permissions.PlansRun, Permissions.AlertsAcknowledge, Permissions.BreakerManage, Permissions.RestoresStart,
             Permissions.ContactsRead, Permissions.ContactsExport, Permissions.HealthSignal, Permissions.EmergencyRequest,
+            Permissions.IncidentsDeclare, Permissions.IncidentsCommand,
         ],
-        [Communications] = [.. Reading, Permissions.ContactsRead, Permissions.ContactsExport],
-        [Support] = [.. Reading, Permissions.ContactsRead, Permissions.ContactsWrite, Permissions.HealthSignal],
+        [Communications] = [.. Reading, Permissions.ContactsRead, Permissions.ContactsExport, Permissions.IncidentsDeclare],
+        [Support] = [.. Reading, Permissions.ContactsRead, Permissions.ContactsWrite, Permissions.HealthSignal, Permissions.IncidentsDeclare],
         [Admin] = [.. Permissions.All],
     }.ToDictionary(e => e.Key, e => e.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
 
