@@ -53,6 +53,8 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
         var secret = (await File.ReadAllLinesAsync(file, TestContext.Current.CancellationToken))
             .Single(l => l.Contains("credential:", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
         var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        (await page.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldContain($"First start: sign in as {BootstrapAdmin.Login} with the one-time credential");
 
         await SignInAsync(page, BootstrapAdmin.Login, secret);
         await page.WaitForURLAsync(url => url.EndsWith("/account/password", StringComparison.Ordinal));
@@ -70,6 +72,8 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
         (await page.GetByRole(AriaRole.Status).Last.InnerTextAsync()).ShouldContain("the bootstrap credential no longer works");
 
         var again = await fixture.NewPageAsync();
+        await again.GotoAsync("/account/sign-in");
+        (await again.GetByText("First start").CountAsync()).ShouldBe(0, "the first admin has a password now");
         await SignInAsync(again, BootstrapAdmin.Login, secret);
         (await again.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldContain("The login or the password is wrong");
         await SignInAsync(again, BootstrapAdmin.Login, "the first admin's passphrase");
