@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Cli.Identity;
+using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Backups;
@@ -166,7 +167,7 @@ public sealed class GlobalOptions
         OpenPlatformAsync(parse, new BackupOptions { Directory = HomeOf(parse).BackupDirectory }, ct);
 
     public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, BackupOptions backups, CancellationToken ct) =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse) }, ct);
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse), Modules = [IncidentDesk.Module] }, ct);
 
     public ParticipantOptions ParticipantsOf(ParseResult parse) => new()
     {

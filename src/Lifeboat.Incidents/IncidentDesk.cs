@@ -18,6 +18,18 @@ public sealed class IncidentDesk : IAsyncDisposable
 {
     public static readonly MigrationSource Migrations = new("incidents", typeof(IncidentDesk).Assembly, "Lifeboat.Incidents.Schema.");
 
+    /// <summary>
+    /// The module a host names in <see cref="PlatformOptions.Modules"/>, so the platform migrates the incidents
+    /// schema when it opens and every environment backup carries its tables (a test checks each table is named).
+    /// </summary>
+    public static readonly PlatformModule Module = new(Migrations,
+    [
+        new("incidents.incidents"),
+        new("incidents.role_holdings"),
+        new("incidents.handoffs"),
+        new("incidents.timeline"),
+    ]);
+
     /// <summary>The source of events recorded through the desk when the caller names none: a person's call.</summary>
     public const string DefaultSource = "person";
 

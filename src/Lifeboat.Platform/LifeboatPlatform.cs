@@ -108,7 +108,7 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         TenantStore? store = null;
         try
         {
-            store = await TenantStore.OpenAsync(dataSource, options.Store, ownsDataSource: true, [MigrationSource.Store, Migrations], cancellationToken);
+            store = await TenantStore.OpenAsync(dataSource, options.Store, ownsDataSource: true, options.MigrationSources, cancellationToken);
             var platform = new LifeboatPlatform(new PlatformContext(store, options), ownsStore: true);
             await platform.Contacts.EnsureAsync(cancellationToken);
             // The database enforces the breaker; the policy in force says its limits.

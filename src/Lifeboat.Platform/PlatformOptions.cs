@@ -1,6 +1,7 @@
 using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
+using Lifeboat.Storage.Schema;
 
 namespace Lifeboat.Platform;
 
@@ -16,4 +17,10 @@ public sealed class PlatformOptions
 
     /// <summary>Where participants may be registered (loopback only unless the operator says otherwise), and how much of their answers is read.</summary>
     public ParticipantOptions Participants { get; init; } = new();
+
+    /// <summary>The modules built over the platform that this host runs (incident command): migrated at open, carried by environment backups.</summary>
+    public IReadOnlyList<PlatformModule> Modules { get; init; } = [];
+
+    /// <summary>Every migration source this platform applies: the store's, its own, then each module's.</summary>
+    internal IReadOnlyList<MigrationSource> MigrationSources => [MigrationSource.Store, LifeboatPlatform.Migrations, .. Modules.Select(m => m.Migrations)];
 }

@@ -1,3 +1,4 @@
+using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Plans;
@@ -42,6 +43,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
                 Actor = Actors.Default,
             },
             Participants = ParticipantSettings(),
+            Modules = [IncidentDesk.Module],
         }, cancellationToken);
 
         // First start: an environment with no operator gets an admin with a one-time credential, shown once here

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
+using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Storage;
 using Spectre.Console;
-using static Lifeboat.Platform.Access.Permissions;
 using static Lifeboat.Cli.Commands.PlatformCommand;
 using static Lifeboat.Cli.Commands.StoreCommands;
+using static Lifeboat.Platform.Access.Permissions;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -241,6 +242,7 @@ internal static class BackupCommands
                     // The new database has no operator yet (its own come with the backup): the OS user who rebuilt it is recorded.
                     Actor = c.Globals.Environment.OsUser,
                 },
+                Modules = [IncidentDesk.Module],
             };
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
             foreach (var skipped in report.SkippedChains)

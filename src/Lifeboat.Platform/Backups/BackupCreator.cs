@@ -30,6 +30,10 @@ internal sealed class BackupCreator(PlatformContext context, AuditLog audit)
         var catalog = await BackupCatalog.ReadAsync(root, keys, ct);
         var (chain, previous) = kind == BackupKind.Incremental ? Previous(catalog, scope, site, what) : (null, null);
 
+        var schema = await context.Store.Backups.SchemaVersionsAsync(ct);
+        var tables = PlatformTables.Of(context.Options);
+        RequireEveryModule(schema.Keys);
+
         var id = TypedId.New<BackupId>(context.Time);
         var startedAt = context.Time.GetUtcNow();
         progress?.Report(new BackupProgress("Waiting for earlier transactions", 0, null));
@@ -42,12 +46,12 @@ internal sealed class BackupCreator(PlatformContext context, AuditLog audit)
         await using (var export = await context.Store.Backups.BeginExportAsync(new ExportRequest
         {
             AfterPosition = previous?.UpToPosition ?? 0,
-            Tables = site is null ? PlatformTables.All : [],
+            Tables = site is null ? tables : [],
             SettleTimeout = context.Options.Backups.SettleTimeout,
         }, ct))
         {
             rows = await writer.WriteCompressedAsync("store.ndjson.gz", z => export.WriteStoreAsync(z, tenant, previousBounds, ct), ct);
-            rows += await writer.WriteCompressedAsync("platform.ndjson.gz", z => export.WriteTablesAsync(z, PlatformTables.All, previousBounds, tenant, ct), ct);
+            rows += await writer.WriteCompressedAsync("platform.ndjson.gz", z => export.WriteTablesAsync(z, tables, previousBounds, tenant, ct), ct);
             versions = await writer.WriteCompressedAsync("versions.ndjson.gz", z => export.WriteVersionsAsync(z, tenant,
                 progress is null ? null : new Reporter<long>(n => progress.Report(new BackupProgress("Exporting versions", n, null))), ct), ct);
             manifest = new BackupManifest
@@ -66,7 +70,7 @@ internal sealed class BackupCreator(PlatformContext context, AuditLog audit)
                 // History older than the store's window may have been compacted before the full backup read it.
                 ExactFrom = previous?.ExactFrom ?? startedAt - context.Store.Options.RetentionWindow,
                 CreatedBy = context.Actor,
-                Schema = [.. (await context.Store.Backups.SchemaVersionsAsync(ct)).Select(m => new BackupMark(m.Key, m.Value))],
+                Schema = [.. schema.Select(m => new BackupMark(m.Key, m.Value))],
                 Bounds = site is null ? [.. export.Bounds.Select(b => new BackupMark(b.Key, b.Value))] : [],
                 Sequences = site is null ? [.. export.Sequences.Select(b => new BackupMark(b.Key, b.Value))] : [],
                 Tenants = versions.Tenants,
@@ -113,6 +117,21 @@ internal sealed class BackupCreator(PlatformContext context, AuditLog audit)
     }
 
     /// <summary>Copies a live blob file into the backup, checking on the way that its bytes still match their hash.</summary>
+    /// <summary>
+    /// A database can hold a module's schema (incidents) that this host was not set up with: its backup
+    /// would silently leave those tables out, and a restore from it would lose them.
+    /// </summary>
+    private void RequireEveryModule(IEnumerable<string> modulesInDatabase)
+    {
+        var known = context.Options.MigrationSources.Select(m => m.Module).ToHashSet(StringComparer.Ordinal);
+        if (modulesInDatabase.FirstOrDefault(m => !known.Contains(m)) is { } missing)
+        {
+            throw new PlatformException(PlatformErrorKind.Conflict,
+                $"this database holds the '{missing}' module's tables, but this Lifeboat was opened without that module (PlatformOptions.Modules), so the backup would leave them out. " +
+                "Take the backup with the lifeboat CLI or server, which run every module. No backup was written.");
+        }
+    }
+
     private async Task<long> CopyBlobAsync(string sha, Stream destination, string what, CancellationToken ct)
     {
         await using var source = context.Store.Backups.OpenBlob(sha)

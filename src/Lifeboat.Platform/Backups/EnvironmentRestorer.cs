@@ -1,6 +1,5 @@
 using Lifeboat.Storage;
 using Lifeboat.Storage.Backups;
-using Lifeboat.Storage.Schema;
 using Npgsql;
 
 namespace Lifeboat.Platform.Backups;
@@ -33,7 +32,7 @@ internal static class EnvironmentRestorer
         var last = selection.Last;
 
         // Every refusal comes before anything is created: no schema, no blob folder.
-        RequireCompatible(last);
+        RequireCompatible(last, target);
         await RequireEmptyAsync(target.Store.ConnectionString, ct);
         var blobFolder = Path.GetFullPath(target.Store.BlobDirectory);
         var createsBlobFolder = !Directory.Exists(blobFolder);
@@ -46,7 +45,7 @@ internal static class EnvironmentRestorer
             await using var store = await OpenTargetAsync(target, ct);
             progress?.Report(new BackupProgress("Creating the target's schema", 1, 1));
             blobs = new ChainBlobCopy(catalog, store);
-            import = await ImportAsync(store, catalog, selection, blobs, progress, ct);
+            import = await ImportAsync(store, catalog, selection, PlatformTables.Of(target), blobs, progress, ct);
         }
         catch (Exception e)
         {
@@ -89,13 +88,13 @@ internal static class EnvironmentRestorer
     /// Stages the chain's rows while its blob files are copied, then inserts; commits once every blob file
     /// the restored versions refer to is in place.
     /// </summary>
-    private static async Task<ImportResult> ImportAsync(TenantStore store, BackupCatalog catalog, ChainSelection selection, ChainBlobCopy blobs,
+    private static async Task<ImportResult> ImportAsync(TenantStore store, BackupCatalog catalog, ChainSelection selection, IReadOnlyList<TableSpec> tables, ChainBlobCopy blobs,
         IProgress<BackupProgress>? progress, CancellationToken ct)
     {
         var last = selection.Last;
         var sequences = last.Sequences.ToDictionary(s => s.Name, s => s.Value + SequenceGap, StringComparer.Ordinal);
         sequences["lifeboat.commit_position"] = Math.Max(sequences.GetValueOrDefault("lifeboat.commit_position"), last.UpToPosition + SequenceGap);
-        var scope = new ImportScope { Point = RecoveryPoint.AtPosition(last.UpToPosition), Tables = PlatformTables.All, Sequences = sequences };
+        var scope = new ImportScope { Point = RecoveryPoint.AtPosition(last.UpToPosition), Tables = tables, Sequences = sequences };
         await using var session = await store.Backups.BeginImportAsync(scope, ct);
         var holders = ChainImport.BlobHolders(selection.Members);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -130,7 +129,7 @@ internal static class EnvironmentRestorer
         var dataSource = TenantStore.CreateDataSource(target.Store.ConnectionString);
         try
         {
-            return await TenantStore.OpenAsync(dataSource, target.Store, ownsDataSource: true, [MigrationSource.Store, LifeboatPlatform.Migrations], ct);
+            return await TenantStore.OpenAsync(dataSource, target.Store, ownsDataSource: true, target.MigrationSources, ct);
         }
         catch (NpgsqlException e)
         {
@@ -179,13 +178,23 @@ internal static class EnvironmentRestorer
         new(PlatformErrorKind.Invalid, $"cannot open the target database ({e.Message}); create an empty database and pass its connection string. Nothing was restored.");
 
     /// <summary>Refuses a backup of a newer Lifeboat from the migrations this program carries, before the target is touched.</summary>
-    private static void RequireCompatible(BackupManifest last)
+    private static void RequireCompatible(BackupManifest last, PlatformOptions target)
     {
-        var known = new[] { MigrationSource.Store, LifeboatPlatform.Migrations }.ToDictionary(m => m.Module, m => m.Load().Count, StringComparer.Ordinal);
-        foreach (var module in last.Schema.Where(m => m.Value > known.GetValueOrDefault(m.Name)))
+        var known = target.MigrationSources.ToDictionary(m => m.Module, m => m.Load().Count, StringComparer.Ordinal);
+        foreach (var module in last.Schema)
         {
-            throw new PlatformException(PlatformErrorKind.Invalid,
-                $"backup {last.Id} was taken from a newer Lifeboat ({module.Name} schema {module.Value}; this one has {known.GetValueOrDefault(module.Name)}); restore it with that version or newer. Nothing was created.");
+            if (!known.TryGetValue(module.Name, out var version))
+            {
+                throw new PlatformException(PlatformErrorKind.Invalid,
+                    $"backup {last.Id} carries the '{module.Name}' module's tables, but this Lifeboat was opened without that module (PlatformOptions.Modules); " +
+                    "restore it with the lifeboat CLI, which runs every module, or the restored environment would lack them. Nothing was created.");
+            }
+
+            if (module.Value > version)
+            {
+                throw new PlatformException(PlatformErrorKind.Invalid,
+                    $"backup {last.Id} was taken from a newer Lifeboat ({module.Name} schema {module.Value}; this one has {version}); restore it with that version or newer. Nothing was created.");
+            }
         }
     }
 }

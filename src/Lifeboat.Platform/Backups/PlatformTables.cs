@@ -4,7 +4,8 @@ namespace Lifeboat.Platform.Backups;
 
 /// <summary>
 /// The platform's own tables, as an environment backup carries them. Every table of the platform
-/// schema must be named here (a test checks it), or a restored environment would lack it.
+/// schema must be named here (a test checks it), or a restored environment would lack it. The modules a
+/// host runs add theirs (<see cref="Of"/>).
 /// </summary>
 internal static class PlatformTables
 {
@@ -33,4 +34,7 @@ internal static class PlatformTables
         new("platform.api_tokens"),
         new("platform.emergency_access"),
     ];
+
+    /// <summary>The platform's tables, then every table of each module the host runs.</summary>
+    public static IReadOnlyList<TableSpec> Of(PlatformOptions options) => [.. All, .. options.Modules.SelectMany(m => m.Tables)];
 }

@@ -468,8 +468,9 @@ public sealed class ImportSession : IAsyncDisposable
                 }
             }
 
+            // The rows keep the IDs they had: an identity column generated "always" takes them only when told to.
             await using var cmd = Command($"""
-                INSERT INTO {table.Name}
+                INSERT INTO {table.Name} OVERRIDING SYSTEM VALUE
                 SELECT r.* FROM lb_import_lines l, LATERAL jsonb_populate_record(null::{table.Name}, l.line->'row') r
                 WHERE {string.Join(" AND ", filters)}
                 ON CONFLICT DO NOTHING
