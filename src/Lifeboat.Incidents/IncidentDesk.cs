@@ -1,6 +1,7 @@
 using Lifeboat.Incidents.Internal;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Schema;
 using Npgsql;
@@ -34,14 +35,16 @@ public sealed class IncidentDesk : IAsyncDisposable
     public const string DefaultSource = "person";
 
     private readonly IncidentContext _context;
+    private readonly LifeboatPlatform _platform;
     private readonly bool _ownsDataSource;
     private readonly RoleBook _roles;
     private readonly HandoffBook _handoffs;
     private readonly Timeline _timeline;
 
-    private IncidentDesk(IncidentContext context, bool ownsDataSource)
+    private IncidentDesk(IncidentContext context, LifeboatPlatform platform, bool ownsDataSource)
     {
         _context = context;
+        _platform = platform;
         _ownsDataSource = ownsDataSource;
         _roles = new RoleBook(context);
         _handoffs = new HandoffBook(context);
@@ -66,14 +69,14 @@ public sealed class IncidentDesk : IAsyncDisposable
         }
 
         var dataSource = TenantStore.CreateDataSource(store.ConnectionString);
-        return new IncidentDesk(new IncidentContext(dataSource, store.TimeProvider, platform.Store.Actor, DefaultSource), ownsDataSource: true);
+        return new IncidentDesk(new IncidentContext(dataSource, store.TimeProvider, platform.Store.Actor, DefaultSource), platform, ownsDataSource: true);
     }
 
     /// <summary>The same desk, acting as <paramref name="actor"/>: every row and event it writes records it.</summary>
     public IncidentDesk WithActor(string actor)
     {
         var who = IncidentContext.RequirePerson(actor, "the actor");
-        return new IncidentDesk(_context.WithActor(who), ownsDataSource: false);
+        return new IncidentDesk(_context.WithActor(who), _platform, ownsDataSource: false);
     }
 
     /// <summary>The same desk, acting as an authenticated <paramref name="principal"/>.</summary>
@@ -91,7 +94,7 @@ public sealed class IncidentDesk : IAsyncDisposable
             throw new PlatformException(PlatformErrorKind.Invalid, $"the source '{source}' is not a short slug: use lower-case letters, digits and dashes, at most 40 (\"cli\").");
         }
 
-        return new IncidentDesk(_context.WithSource(source), ownsDataSource: false);
+        return new IncidentDesk(_context.WithSource(source), _platform, ownsDataSource: false);
     }
 
     public Task<Incident> DeclareAsync(IncidentDeclaration declaration, CancellationToken cancellationToken = default) =>
@@ -107,11 +110,18 @@ public sealed class IncidentDesk : IAsyncDisposable
     public Task<Incident> MovePhaseAsync(IncidentId incident, IncidentPhase to, string? note = null, CancellationToken cancellationToken = default) =>
         new PhaseChange(_context).MoveAsync(incident, to, note, cancellationToken);
 
-    public Task<RoleHolding> AssignAsync(IncidentId incident, IncidentRole role, string person, RoleSlot slot = RoleSlot.Holder, CancellationToken cancellationToken = default) =>
-        new RoleAssignment(_context, _roles).AssignAsync(incident, role, person, slot, cancellationToken);
+    public async Task<RoleHolding> AssignAsync(IncidentId incident, IncidentRole role, string person, RoleSlot slot = RoleSlot.Holder, CancellationToken cancellationToken = default)
+    {
+        var holding = await new RoleAssignment(_context, _roles).AssignAsync(incident, role, person, slot, cancellationToken);
+        await CommanderMayHaveChangedAsync(incident, role, slot, cancellationToken);
+        return holding;
+    }
 
-    public Task ReleaseAsync(IncidentId incident, IncidentRole role, string person, RoleSlot slot = RoleSlot.Holder, CancellationToken cancellationToken = default) =>
-        new RoleRelease(_context, _roles).ReleaseAsync(incident, role, person, slot, cancellationToken);
+    public async Task ReleaseAsync(IncidentId incident, IncidentRole role, string person, RoleSlot slot = RoleSlot.Holder, CancellationToken cancellationToken = default)
+    {
+        await new RoleRelease(_context, _roles).ReleaseAsync(incident, role, person, slot, cancellationToken);
+        await CommanderMayHaveChangedAsync(incident, role, slot, cancellationToken);
+    }
 
     /// <summary>Who holds which role now.</summary>
     public Task<IReadOnlyList<RoleHolding>> RolesAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
@@ -125,8 +135,12 @@ public sealed class IncidentDesk : IAsyncDisposable
     public async Task<IReadOnlyList<RoleGap>> MissingRolesAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
         RoleBook.Gaps(await _roles.CurrentAsync(incident, cancellationToken));
 
-    public Task<Handoff> HandOffAsync(IncidentId incident, IncidentRole role, string to, string note, RoleSlot slot = RoleSlot.Holder, CancellationToken cancellationToken = default) =>
-        new HandoffWriting(_context, _roles, _handoffs).HandOffAsync(incident, role, to, note, slot, cancellationToken);
+    public async Task<Handoff> HandOffAsync(IncidentId incident, IncidentRole role, string to, string note, RoleSlot slot = RoleSlot.Holder, CancellationToken cancellationToken = default)
+    {
+        var handoff = await new HandoffWriting(_context, _roles, _handoffs).HandOffAsync(incident, role, to, note, slot, cancellationToken);
+        await CommanderMayHaveChangedAsync(incident, role, slot, cancellationToken);
+        return handoff;
+    }
 
     /// <summary>Acknowledges a handoff as the desk's actor, who must be its receiver.</summary>
     public Task<Handoff> AcknowledgeHandoffAsync(IncidentId incident, long handoff, CancellationToken cancellationToken = default) =>
@@ -147,6 +161,29 @@ public sealed class IncidentDesk : IAsyncDisposable
 
     public Task<Incident> MergeAsDuplicateAsync(IncidentId duplicate, IncidentId survivor, CancellationToken cancellationToken = default) =>
         new DuplicateMerge(_context).MergeAsync(duplicate, survivor, cancellationToken);
+
+    /// <summary>
+    /// Begins the incident's code freeze: until it is lifted, the platform refuses every change plan not tagged
+    /// to this incident, naming it and its commander.
+    /// </summary>
+    public Task<ChangeFreeze> FreezeAsync(IncidentId incident, string reason, CancellationToken cancellationToken = default) =>
+        new CodeFreeze(_context, _roles, _platform).BeginAsync(incident, reason, cancellationToken);
+
+    /// <summary>Lifts the incident's code freeze; only its commander may, with a reason (on the timeline and audited).</summary>
+    public Task LiftFreezeAsync(IncidentId incident, string reason, CancellationToken cancellationToken = default) =>
+        new CodeFreeze(_context, _roles, _platform).LiftAsync(incident, reason, cancellationToken);
+
+    /// <summary>The incident's code freeze if one is on.</summary>
+    public async Task<ChangeFreeze?> FreezeOfAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        (await _platform.Freezes.ActiveAsync(cancellationToken)).FirstOrDefault(f => f.Incident == incident.Value);
+
+    private async Task CommanderMayHaveChangedAsync(IncidentId incident, IncidentRole role, RoleSlot slot, CancellationToken ct)
+    {
+        if (role == IncidentRole.Commander && slot == RoleSlot.Holder)
+        {
+            await new CodeFreeze(_context, _roles, _platform).CommanderChangedAsync(incident, ct);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

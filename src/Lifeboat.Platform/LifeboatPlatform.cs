@@ -39,7 +39,8 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Events = new LifecycleEvents(context);
         Audit = new AuditLog(context);
         Policy = new PolicyStore(context, Audit);
-        Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning, Policy);
+        Freezes = new ChangeFreezes(context, Audit);
+        Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning, Policy, Freezes);
         Detector = new AnomalyDetector(context, Audit, Policy);
         Breaker = new BreakerTrips(context, Audit);
         Restores = new RestoreJobs(context, new Participants(context), Policy);
@@ -72,6 +73,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
     public LifecycleEvents Events { get; }
 
     public ChangePlans Plans { get; }
+
+    /// <summary>Change freezes: while an incident's is on, plans not tagged to that incident are refused.</summary>
+    public ChangeFreezes Freezes { get; }
 
     /// <summary>The environment's policy: the version in force, proposals, approvals, history.</summary>
     public PolicyStore Policy { get; }

@@ -238,6 +238,7 @@ internal static class PlanCommands
         reason = request.Reason,
         parameters = request.Parameters,
         @override = request.Override,
+        incident = request.Incident,
     };
 
     private static string Flag(bool value) => value ? "true" : "false";

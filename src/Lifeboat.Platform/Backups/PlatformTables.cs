@@ -33,6 +33,7 @@ internal static class PlatformTables
         new("platform.operators"),
         new("platform.api_tokens"),
         new("platform.emergency_access"),
+        new("platform.change_freezes"),
     ];
 
     /// <summary>The platform's tables, then every table of each module the host runs.</summary>

@@ -34,7 +34,8 @@ public sealed record PlanRequest(
     IReadOnlyList<string> Targets,
     string Reason,
     IReadOnlyDictionary<string, string> Parameters,
-    string? Override = null);
+    string? Override = null,
+    string? Incident = null);
 
 /// <summary>What a plan would hit, computed before anything runs.</summary>
 public sealed record BlastRadius(
@@ -84,7 +85,11 @@ public sealed record ChangePlan(
     RehearsalResult? Rehearsal,
     IReadOnlyList<PlanWave> Waves,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt);
+    DateTimeOffset? FinishedAt)
+{
+    /// <summary>The incident this plan's work belongs to: it lets the plan through that incident's change freeze.</summary>
+    public string? Incident { get; init; }
+}
 
 /// <summary>One ID of a plan that cannot be acted on, and why.</summary>
 public sealed record TargetProblem(string Id, string Problem);

@@ -20,9 +20,11 @@ public sealed class ChangePlans
     private readonly PlanStates _states;
     private readonly HealthSignals _signals;
     private readonly PolicyStore _policies;
+    private readonly ChangeFreezes _freezes;
 
-    internal ChangePlans(PlatformContext context, PlanActions actions, AuditLog audit, Catalog.Provisioning provisioning, PolicyStore policies)
+    internal ChangePlans(PlatformContext context, PlanActions actions, AuditLog audit, Catalog.Provisioning provisioning, PolicyStore policies, ChangeFreezes freezes)
     {
+        _freezes = freezes;
         _context = context;
         _audit = audit;
         _policies = policies;
@@ -31,7 +33,7 @@ public sealed class ChangePlans
         _store = new PlanStore(context);
         _states = new PlanStates(context, _store, audit);
         _signals = new HealthSignals(context, _store, audit);
-        Runner = new PlanRunner(context, _store, _states, actions, audit, policies, check);
+        Runner = new PlanRunner(context, _store, _states, actions, audit, policies, check, freezes);
     }
 
     public PlanRunner Runner { get; }
@@ -43,6 +45,8 @@ public sealed class ChangePlans
     /// </summary>
     public async Task<ChangePlan> SubmitAsync(PlanRequest request, bool dropUnresolved = false, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        await RequireNotFrozenAsync(request, cancellationToken);
         var policy = await _policies.ReadAsync(cancellationToken);
         var verified = await _verifier.VerifyAsync(request, dropUnresolved, policy, cancellationToken);
         var id = TypedId.New<PlanId>(_context.Time);
@@ -70,6 +74,7 @@ public sealed class ChangePlans
             throw new PlatformException(PlatformErrorKind.Conflict, $"plan {plan} is {current.State}; only a plan that has not started can be amended.");
         }
 
+        await RequireNotFrozenAsync(request, cancellationToken);
         var policy = await _policies.ReadAsync(cancellationToken);
         var verified = await _verifier.VerifyAsync(request, dropUnresolved, policy, cancellationToken);
         await using var tx = await _context.Store.BeginTransactionAsync(cancellationToken);
@@ -77,6 +82,14 @@ public sealed class ChangePlans
         await _audit.WriteAsync(plan.Value, "amended", verified.Hash, verified.Targets.Select(t => t.Id), new { previousHash = current.ContentHash, current.ApprovedBy }, cancellationToken, tx);
         await tx.CommitAsync(cancellationToken);
         return await _store.GetAsync(plan, cancellationToken);
+    }
+
+    private async Task RequireNotFrozenAsync(PlanRequest request, CancellationToken ct)
+    {
+        if (await _freezes.RefusalAsync(request.Incident, ct) is { } refusal)
+        {
+            throw new PlatformException(PlatformErrorKind.Conflict, $"{refusal} Nothing was submitted.");
+        }
     }
 
     /// <summary>Approval by a second person of the content they reviewed: <paramref name="contentHash"/> must be the plan's current hash.</summary>

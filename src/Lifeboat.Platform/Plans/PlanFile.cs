@@ -13,6 +13,7 @@ namespace Lifeboat.Platform.Plans;
 /// targets: [ain_…, ain_…]       # and/or targets-file: ids.txt (one ID per line, # comments)
 /// reason: Retire Legacy Insights
 /// parameters: { product: prd_wiki }   # for deactivate-product
+/// incident: inc_…               # the incident this is work for: passes its change freeze
 /// </code>
 /// Unknown keys are refused, so a typo cannot silently drop a setting.
 /// </summary>
@@ -31,7 +32,7 @@ public static class PlanFile
             var problem = YamlErrors.Describe(e, typeof(Model));
             throw new PlatformException(PlatformErrorKind.Invalid, problem.StartsWith("unknown key", StringComparison.Ordinal)
                 ? $"plan {source}, line {e.Start.Line}: {problem}"
-                : $"plan {source}, line {e.Start.Line}: {problem} A plan has: action, target, targets (or targets-file), reason, and optionally parameters.");
+                : $"plan {source}, line {e.Start.Line}: {problem} A plan has: action, target, targets (or targets-file), reason, and optionally parameters and incident.");
         }
 
         var missing = new[] { ("action", model.Action), ("target", model.Target), ("reason", model.Reason) }.Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1).ToList();
@@ -61,7 +62,8 @@ public static class PlanFile
         }
 
         return new PlanRequest(model.Action!.Trim(), model.Target!.Trim(), targets.Select(t => t.Trim()).ToList(), model.Reason!.Trim(),
-            model.Parameters ?? new Dictionary<string, string>(StringComparer.Ordinal), string.IsNullOrWhiteSpace(model.Override) ? null : model.Override.Trim());
+            model.Parameters ?? new Dictionary<string, string>(StringComparer.Ordinal), string.IsNullOrWhiteSpace(model.Override) ? null : model.Override.Trim(),
+            string.IsNullOrWhiteSpace(model.Incident) ? null : model.Incident.Trim());
     }
 
     /// <summary>Maps "app-installation", "app installation" or "ain" to the kind.</summary>
@@ -84,6 +86,9 @@ public static class PlanFile
         public string? TargetsFile { get; set; }
 
         public string? Reason { get; set; }
+
+        /// <summary>The incident whose work this is (inc_…): lets the plan through that incident's change freeze.</summary>
+        public string? Incident { get; set; }
 
         public Dictionary<string, string>? Parameters { get; set; }
 

@@ -27,9 +27,11 @@ public sealed class PlanRunner
     private readonly AuditLog _audit;
     private readonly PolicyStore _policies;
     private readonly PlanPolicyCheck _check;
+    private readonly ChangeFreezes _freezes;
 
-    internal PlanRunner(PlatformContext context, PlanStore plans, PlanStates states, PlanActions actions, AuditLog audit, PolicyStore policies, PlanPolicyCheck check)
+    internal PlanRunner(PlatformContext context, PlanStore plans, PlanStates states, PlanActions actions, AuditLog audit, PolicyStore policies, PlanPolicyCheck check, ChangeFreezes freezes)
     {
+        _freezes = freezes;
         _context = context;
         _plans = plans;
         _states = states;
@@ -95,6 +97,12 @@ public sealed class PlanRunner
                 if (await StoppedAsync(id, cancellationToken) is { } stopped)
                 {
                     return stopped;
+                }
+
+                // A freeze begun while the plan runs stops it before its next target, not after the plan.
+                if (await _freezes.RefusalAsync(plan.Incident, cancellationToken) is { } frozen)
+                {
+                    return await HaltAsync(id, "freeze", $"before {target.Id}: {frozen}", cancellationToken);
                 }
 
                 if (plan.Override is null && await OverHourlyCapAsync(target, policy.Policy.HardCaps.SitesPerHour, cancellationToken))
@@ -241,6 +249,12 @@ public sealed class PlanRunner
             await _audit.WriteAsync(plan.Id.Value, "refused-to-run", stored, [], new { recorded = plan.ContentHash, approved = plan.ApprovedHash, stored }, ct);
             throw new PlatformException(PlatformErrorKind.Conflict,
                 $"plan {plan.Id} changed after it was {(plan.ApprovedHash is null ? "verified" : "approved")}: its content hashes to {stored}, but {plan.ApprovedHash ?? plan.ContentHash} was {(plan.ApprovedHash is null ? "verified" : "approved")}. Nothing ran. Review it and approve it again.");
+        }
+
+        if (await _freezes.RefusalAsync(plan.Incident, ct) is { } frozen)
+        {
+            await _audit.WriteAsync(plan.Id.Value, "refused-by-freeze", plan.ContentHash, [], new { frozen }, ct);
+            throw new PlatformException(PlatformErrorKind.Conflict, $"{frozen} Nothing ran.");
         }
 
         var policy = await _policies.ReadAsync(ct);

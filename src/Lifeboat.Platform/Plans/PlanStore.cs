@@ -11,7 +11,7 @@ internal sealed class PlanStore(PlatformContext context)
 {
     private const string Columns = """
         plan_id, action, target_kind, parameters::text, reason, requested_by, override, created_at, content_hash, state, halt_code, state_reason,
-        approved_by, approved_hash, dropped::text, blast_radius::text, decision::text, rehearsal::text, started_at, finished_at
+        approved_by, approved_hash, dropped::text, blast_radius::text, decision::text, rehearsal::text, started_at, finished_at, incident
         """;
 
     /// <summary>Records a verified plan, Verified, with its targets and waves.</summary>
@@ -19,8 +19,8 @@ internal sealed class PlanStore(PlatformContext context)
     {
         var now = context.Time.GetUtcNow();
         await using (var cmd = tx.Command("""
-            INSERT INTO platform.plans (plan_id, action, target_kind, parameters, reason, requested_by, override, created_at, content_hash, state, dropped, blast_radius, decision, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'Verified', $10, $11, $12, $8)
+            INSERT INTO platform.plans (plan_id, action, target_kind, parameters, reason, requested_by, override, created_at, content_hash, state, dropped, blast_radius, decision, updated_at, incident)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'Verified', $10, $11, $12, $8, $13)
             """))
         {
             cmd.Parameters.Add(new() { Value = id.Value });
@@ -35,6 +35,7 @@ internal sealed class PlanStore(PlatformContext context)
             cmd.Parameters.Add(Jsonb(verified.Dropped));
             cmd.Parameters.Add(Jsonb(verified.Radius));
             cmd.Parameters.Add(Jsonb(verified.Decision));
+            cmd.Parameters.Add(new() { Value = (object?)request.Incident ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
@@ -46,7 +47,7 @@ internal sealed class PlanStore(PlatformContext context)
     {
         await using (var cmd = tx.Command("""
             UPDATE platform.plans SET action = $2, target_kind = $3, parameters = $4, reason = $5, override = $6, content_hash = $7, dropped = $8,
-                   blast_radius = $9, decision = $10, updated_at = $11
+                   blast_radius = $9, decision = $10, updated_at = $11, incident = $12
             WHERE plan_id = $1
             """))
         {
@@ -61,6 +62,7 @@ internal sealed class PlanStore(PlatformContext context)
             cmd.Parameters.Add(Jsonb(verified.Radius));
             cmd.Parameters.Add(Jsonb(verified.Decision));
             cmd.Parameters.Add(new() { Value = context.Time.GetUtcNow() });
+            cmd.Parameters.Add(new() { Value = (object?)request.Incident ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
@@ -183,7 +185,10 @@ internal sealed class PlanStore(PlatformContext context)
         JsonSerializer.Deserialize<List<string>>(r.GetString(14))!, JsonSerializer.Deserialize<BlastRadius>(r.GetString(15), PlatformJson.Options)!,
         JsonSerializer.Deserialize<PolicyDecision>(r.GetString(16), PlatformJson.Options)!,
         r.IsDBNull(17) ? null : JsonSerializer.Deserialize<RehearsalResult>(r.GetString(17), PlatformJson.Options), waves,
-        r.IsDBNull(18) ? null : r.GetFieldValue<DateTimeOffset>(18), r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19));
+        r.IsDBNull(18) ? null : r.GetFieldValue<DateTimeOffset>(18), r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19))
+    {
+        Incident = r.IsDBNull(20) ? null : r.GetString(20),
+    };
 
     private static NpgsqlParameter Jsonb(object value) => new() { Value = JsonSerializer.Serialize(value, PlatformJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb };
 }

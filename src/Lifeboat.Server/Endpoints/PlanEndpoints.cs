@@ -207,11 +207,12 @@ public static class PlanEndpoints
     }
 }
 
-/// <summary>A plan: one action on IDs of one kind (target: site, app-installation, …), and why.</summary>
+/// <summary>A plan: one action on IDs of one kind (target: site, app-installation, …), and why; the incident it is work for passes that incident's change freeze.</summary>
 public sealed record PlanBody(string Action, string Target, IReadOnlyList<string> Targets, string Reason,
-    IReadOnlyDictionary<string, string>? Parameters = null, string? Override = null)
+    IReadOnlyDictionary<string, string>? Parameters = null, string? Override = null, string? Incident = null)
 {
-    public PlanRequest ToRequest() => new(Action, Target, Targets, Reason, Parameters ?? new Dictionary<string, string>(StringComparer.Ordinal), Override);
+    public PlanRequest ToRequest() => new(Action, Target, Targets, Reason, Parameters ?? new Dictionary<string, string>(StringComparer.Ordinal), Override,
+        string.IsNullOrWhiteSpace(Incident) ? null : Incident.Trim());
 }
 
 public sealed record ApproveRequest(string ContentHash);
