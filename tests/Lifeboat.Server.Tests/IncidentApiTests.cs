@@ -7,6 +7,8 @@ namespace Lifeboat.Server.Tests;
 /// <summary>Incident command over HTTP, as the people of an incident use it, each with their own token.</summary>
 public sealed class IncidentApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
+    private static readonly string[] UnknownInstallation = ["ain_0000000000000000000000000a"];
+
     [Fact(Timeout = 120_000)]
     public async Task AnIncident_IsDeclaredCommandedAndHandedOver_AndTheTimelineNamesWhoDidEach()
     {
@@ -110,5 +112,38 @@ public sealed class IncidentApiTests(ServerFixture fixture) : IClassFixture<Serv
         var missing = await (await fixture.Client.GetAsync("/api/incidents/inc_0000000000000000000000000z", TestContext.Current.CancellationToken))
             .ShouldBeProblemAsync(HttpStatusCode.NotFound);
         missing.Detail.ShouldContain("inc_0000000000000000000000000z");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task AFreezeOverHttp_RefusesAnUntaggedPlan_AndOnlyTheCommanderLiftsIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var suffix = Guid.NewGuid().ToString("n")[..8];
+        using var op = await fixture.ClientAsAsync($"op-{suffix}", Roles.Operator);
+        using var commander = await fixture.ClientAsAsync($"ic-{suffix}", Roles.IncidentCommander);
+        using var other = await fixture.ClientAsAsync($"ic2-{suffix}", Roles.IncidentCommander);
+        var id = (await (await op.PostAsJsonAsync("/api/incidents", new { title = "Freeze over HTTP", type = "mass-deletion", severity = 1 }, ct))
+            .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
+        await (await commander.PostAsJsonAsync($"/api/incidents/{id}/roles", new { role = "commander", person = $"ic-{suffix}" }, ct)).ShouldBeJsonAsync();
+        (await (await commander.GetAsync($"/api/incidents/{id}/freeze", ct)).ShouldBeProblemAsync(HttpStatusCode.NotFound)).Detail.ShouldContain("no code freeze on");
+
+        var freeze = await (await commander.PostAsJsonAsync($"/api/incidents/{id}/freeze", new { reason = "restores running" }, ct)).ShouldBeJsonAsync(HttpStatusCode.Created);
+        (freeze.Str("incident"), freeze.Str("contact")).ShouldBe((id, $"ic-{suffix}"));
+        try
+        {
+            var refused = await (await op.PostAsJsonAsync("/api/plans", new { action = "uninstall-app", target = "app-installation", targets = UnknownInstallation, reason = "tidy up" }, ct))
+                .ShouldBeProblemAsync(HttpStatusCode.Conflict);
+            refused.Detail.ShouldContain($"incident {id}'s change freeze (commander ic-{suffix}");
+            (await (await other.PostAsJsonAsync($"/api/incidents/{id}/freeze/lift", new { reason = "not mine" }, ct)).ShouldBeProblemAsync(HttpStatusCode.Conflict))
+                .Detail.ShouldContain($"only incident {id}'s commander, ic-{suffix}, can lift its code freeze");
+            (await op.PostAsJsonAsync($"/api/incidents/{id}/freeze/lift", new { reason = "operators cannot command" }, ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            (await commander.GetJsonAsync($"/api/incidents/{id}/freeze")).Str("reason").ShouldBe("restores running");
+        }
+        finally
+        {
+            (await commander.PostAsJsonAsync($"/api/incidents/{id}/freeze/lift", new { reason = "every site validated" }, ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        (await commander.GetAsync($"/api/incidents/{id}/freeze", ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 }

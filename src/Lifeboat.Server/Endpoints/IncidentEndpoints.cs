@@ -3,6 +3,7 @@ using System.Text.Json;
 using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
+using Lifeboat.Platform.Plans;
 using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -67,6 +68,14 @@ public static class IncidentEndpoints
             .WithSummary("Pin a timeline event").WithDescription("Body {event}: the event's id from the timeline.");
         incidents.MapPost("/{incident}/merge", Merge).WithName("MergeIncident").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Merge this incident into another as its duplicate").WithDescription("Body {into}: the incident that goes on.");
+        incidents.MapGet("/{incident}/freeze", Freeze).WithName("GetIncidentFreeze").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("The incident's code freeze, 404 when none is on");
+        incidents.MapPost("/{incident}/freeze", BeginFreeze).WithName("BeginIncidentFreeze").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Begin the incident's code freeze: every change plan not tagged to the incident is refused until it is lifted")
+            .WithDescription("Body {reason}. A plan passes when its body (or plan file) says incident: inc_….");
+        // Commanding is needed to reach the desk; the desk lets only the incident's commander lift (409 for anyone else).
+        incidents.MapPost("/{incident}/freeze/lift", LiftFreeze).WithName("LiftIncidentFreeze").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Lift the incident's code freeze (its commander only), with a reason").WithDescription("Body {reason}.");
         return app;
     }
 
@@ -132,6 +141,28 @@ public static class IncidentEndpoints
     public static async Task<Ok<IReadOnlyList<TimelineEvent>>> Timeline(string incident, IncidentDesk desk, CancellationToken cancellationToken,
         int limit = DefaultTimelineLimit, bool pinnedOnly = false) =>
         TypedResults.Ok(await desk.TimelineAsync(IncidentId.Parse(incident), limit, pinnedOnly, cancellationToken));
+
+    public static async Task<Ok<ChangeFreeze>> Freeze(string incident, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        await desk.GetAsync(id, cancellationToken);
+        return await desk.FreezeOfAsync(id, cancellationToken) is { } freeze
+            ? TypedResults.Ok(freeze)
+            : throw new PlatformException(PlatformErrorKind.NotFound, $"incident {id} has no code freeze on.");
+    }
+
+    public static async Task<Created<ChangeFreeze>> BeginFreeze(string incident, ReasonRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        var freeze = await desk.FreezeAsync(id, request.Reason, cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/freeze", freeze);
+    }
+
+    public static async Task<NoContent> LiftFreeze(string incident, ReasonRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        await desk.LiftFreezeAsync(IncidentId.Parse(incident), request.Reason, cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     public static async Task<Created<TimelineEvent>> Note(string incident, NoteRequest request, IncidentDesk desk, CancellationToken cancellationToken)
     {
