@@ -29,6 +29,8 @@ public sealed class IncidentDesk : IAsyncDisposable
         new("incidents.role_holdings"),
         new("incidents.handoffs"),
         new("incidents.timeline"),
+        new("incidents.causes"),
+        new("incidents.signals"),
     ]);
 
     /// <summary>The source of events recorded through the desk when the caller names none: a person's call.</summary>
@@ -161,6 +163,13 @@ public sealed class IncidentDesk : IAsyncDisposable
 
     public Task<Incident> MergeAsDuplicateAsync(IncidentId duplicate, IncidentId survivor, CancellationToken cancellationToken = default) =>
         new DuplicateMerge(_context).MergeAsync(duplicate, survivor, cancellationToken);
+
+    /// <summary>
+    /// Takes what the product saw (an alert, a halted plan, a failed validation): declares an incident for it,
+    /// or joins the open one sharing a cause; a signal handed over twice is taken once.
+    /// </summary>
+    public Task<SignalOutcome> TakeSignalAsync(ProductSignal signal, CancellationToken cancellationToken = default) =>
+        new SignalIntake(_context).TakeAsync(signal, cancellationToken);
 
     /// <summary>
     /// Begins the incident's code freeze: until it is lifted, the platform refuses every change plan not tagged

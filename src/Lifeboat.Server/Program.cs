@@ -21,6 +21,8 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentDeskLifeti
 builder.Services.AddSingleton<PlanRuns>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PlanRuns>());
 builder.Services.AddHostedService<DetectorService>();
+builder.Services.AddSingleton<IncidentSignals>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentSignals>());
 builder.Services.AddHostedService<RestoreWorkers>();
 builder.Services.AddHttpContextAccessor();
 

@@ -180,7 +180,8 @@ internal static class EnvironmentRestorer
     /// <summary>Refuses a backup of a newer Lifeboat from the migrations this program carries, before the target is touched.</summary>
     private static void RequireCompatible(BackupManifest last, PlatformOptions target)
     {
-        var known = target.MigrationSources.ToDictionary(m => m.Module, m => m.Load().Count, StringComparer.Ordinal);
+        // Versions are the scripts' numbers, which need not be contiguous: the newest number is what a database at the top has.
+        var known = target.MigrationSources.ToDictionary(m => m.Module, m => m.Load().Select(x => x.Version).DefaultIfEmpty(0).Max(), StringComparer.Ordinal);
         foreach (var module in last.Schema)
         {
             if (!known.TryGetValue(module.Name, out var version))

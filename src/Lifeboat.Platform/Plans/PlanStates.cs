@@ -120,6 +120,11 @@ internal sealed class PlanStates(PlatformContext context, PlanStore store, Audit
             }
 
             await audit.WriteAsync(plan.Value, step, hash, [], details ?? new { reason, haltCode }, ct, tx);
+            if (to == PlanState.Halted)
+            {
+                // For the incident side: a halted plan declares an incident, or joins the one open for its cause.
+                await context.AppendAsync(tx, context.Event("plan.halted", null, plan.Value, new { haltCode, reason }), ct);
+            }
         }
 
         await tx.CommitAsync(ct);

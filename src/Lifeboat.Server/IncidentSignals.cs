@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Lifeboat.Incidents;
+using Lifeboat.Platform;
+using Lifeboat.Platform.Events;
+
+namespace Lifeboat.Server;
+
+/// <summary>
+/// Declares incidents from what the platform sees: it reads the platform's outbox (the consumer
+/// "incidents") every Lifeboat:Incidents:SignalIntervalSeconds (default 2; 0 turns it off) and hands each
+/// detector alert and halted plan to the desk, which declares an incident or joins the open one of the
+/// same cause (the alert, the plan). The cursor moves only after the desk took them, so a crash replays
+/// them, and the desk takes each signal once.
+/// </summary>
+public sealed partial class IncidentSignals(PlatformLifetime platform, IncidentDeskLifetime desk, IConfiguration configuration, ILogger<IncidentSignals> logger) : BackgroundService
+{
+    public const string IntervalKey = "Lifeboat:Incidents:SignalIntervalSeconds";
+
+    /// <summary>The outbox consumer's name, and the source of the timeline events it writes.</summary>
+    public const string Consumer = "incidents";
+
+    /// <summary>Who declares: the product, not a person.</summary>
+    public const string Actor = "lifeboat";
+
+    /// <summary>
+    /// Older events are not declared when the consumer first meets them (a new server on an old environment,
+    /// or one down for a day): last month's alert is not today's incident. A person declares it if it is.
+    /// </summary>
+    private static readonly TimeSpan Stale = TimeSpan.FromHours(24);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var seconds = configuration.GetValue(IntervalKey, 2.0);
+        if (seconds <= 0)
+        {
+            return;
+        }
+
+        var interval = TimeSpan.FromSeconds(seconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await TakeNextAsync(stoppingToken) > 0)
+                {
+                }
+
+                await Task.Delay(interval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogFailed(logger, e, seconds);
+                try
+                {
+                    await Task.Delay(interval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Takes the next batch of outbox events; returns how many there were.</summary>
+    public Task<int> TakeNextAsync(CancellationToken ct)
+    {
+        var product = platform.Platform.WithActor(Actor);
+        var intake = desk.Desk.WithActor(Actor).WithSource("detector");
+        return product.Events.ConsumeAsync(Consumer, async events =>
+        {
+            foreach (var e in events.Where(e => e.At > product.Options.Store.TimeProvider.GetUtcNow() - Stale))
+            {
+                if (await SignalOfAsync(product, e, ct) is { } signal)
+                {
+                    var outcome = await intake.TakeSignalAsync(signal, ct);
+                    LogTaken(logger, signal.Key, outcome.Incident.Id.Value, outcome.Declared ? "declared" : "joined");
+                }
+            }
+        }, 100, ct);
+    }
+
+    private static async Task<ProductSignal?> SignalOfAsync(LifeboatPlatform product, LifecycleEvent e, CancellationToken ct)
+    {
+        switch (e.Type)
+        {
+            case "alert.raised" when e.Subject is { } alert:
+            {
+                var halted = e.Payload.TryGetProperty("halted", out var list) && list.ValueKind == JsonValueKind.Array
+                    ? list.EnumerateArray().Select(p => PlanId.Parse(p.GetString()!)).ToList()
+                    : [];
+                var (sites, impact) = await ImpactAsync(product, halted, ct);
+                var message = e.Payload.TryGetProperty("message", out var m) ? m.GetString() : null;
+                return new ProductSignal
+                {
+                    Key = $"alert.raised:{alert}",
+                    Causes = [$"alert:{alert}", .. halted.Select(p => $"plan:{p}")],
+                    Title = $"Detector alert {alert}: unusual destructive writes",
+                    Type = "mass-deletion",
+                    Impact = impact,
+                    Alert = AlertId.Parse(alert),
+                    Plan = halted.Count > 0 ? halted[0] : null,
+                    Sites = sites,
+                    Detail = message ?? "the detector saw an unusual rate of destructive writes",
+                };
+            }
+
+            case "plan.halted" when e.Subject is { } plan:
+            {
+                var code = e.Payload.TryGetProperty("haltCode", out var c) ? c.GetString() : null;
+                if (code == "freeze")
+                {
+                    // The incident that froze changes halted it on purpose: that is not a new incident.
+                    return null;
+                }
+
+                var id = PlanId.Parse(plan);
+                var (sites, impact) = await ImpactAsync(product, [id], ct);
+                var reason = e.Payload.TryGetProperty("reason", out var r) ? r.GetString() : null;
+                var byAlert = code is not null && code.StartsWith("alr_", StringComparison.Ordinal);
+                return new ProductSignal
+                {
+                    Key = $"plan.halted:{e.Position}",
+                    Causes = byAlert ? [$"plan:{plan}", $"alert:{code}"] : [$"plan:{plan}"],
+                    Title = $"Change plan {plan} halted",
+                    Type = "change-halted",
+                    Impact = impact,
+                    Alert = byAlert ? AlertId.Parse(code!) : null,
+                    Plan = id,
+                    Sites = sites,
+                    Detail = $"plan {plan} halted ({code}): {reason}",
+                };
+            }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The sites the plans touch, and what is at risk: the plans' blast radius.</summary>
+    private static async Task<(IReadOnlyList<SiteId> Sites, MeasuredImpact Impact)> ImpactAsync(LifeboatPlatform product, IReadOnlyList<PlanId> plans, CancellationToken ct)
+    {
+        var sites = new List<SiteId>();
+        long records = 0;
+        foreach (var plan in plans)
+        {
+            var found = await product.Plans.GetAsync(plan, ct);
+            records += found.BlastRadius.Records;
+            sites.AddRange((await product.Plans.TargetsAsync(plan, ct)).Select(t => t.Site));
+        }
+
+        var distinct = sites.DistinctBy(s => s.Value).ToList();
+        return (distinct, new MeasuredImpact(distinct.Count, distinct.Count, records));
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Signal {Signal} {Outcome} incident {Incident}")]
+    private static partial void LogTaken(ILogger logger, string signal, string incident, string outcome);
+
+    [LoggerMessage(LogLevel.Error, "Taking product signals for incidents failed; retrying in {Seconds} s")]
+    private static partial void LogFailed(ILogger logger, Exception exception, double seconds);
+}
