@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Lifeboat and its tests need on a fresh Debian/Ubuntu machine, and nothing twice:
 # PostgreSQL server programs (Lifeboat starts its own private server from them). Extras on request:
-#   scripts/setup.sh chromium | pgbackrest | periods | axe   (periods: SQL:2011 system versioning, the
+#   scripts/setup.sh chromium | pgbackrest | periods | axe | postfix   (periods: SQL:2011 system versioning, the
 #   benchmarks' peer for versioned writes, built for the PostgreSQL major version Lifeboat runs;
 #   axe: the pinned axe-core the console's accessibility tests inject into each page, fetched once with
-#   npm into LIFEBOAT_AXE_CACHE, ~/.cache/lifeboat/axe by default, npm itself from Debian if missing)
+#   npm into LIFEBOAT_AXE_CACHE, ~/.cache/lifeboat/axe by default, npm itself from Debian if missing;
+#   postfix: a real mail server on 127.0.0.1 only, which delivers mail for the domain lifeboat.test into the
+#   Maildir /var/mail/lifeboat-test/inbox, where the notification tests read it back)
 set -euo pipefail
 
 # One pinned version: a new axe-core brings new rules, and a rule change should be a commit, not a surprise.
@@ -24,6 +26,29 @@ fetch_axe() {
   rm -rf "$work"
 }
 
+want_postfix=false
+# Loopback only, nothing relayed anywhere: mail to anyone@lifeboat.test lands in /var/mail/lifeboat-test/inbox/.
+configure_postfix() {
+  if ! $want_postfix; then
+    return 0
+  fi
+  "${as_root[@]}" mkdir -p /var/mail/lifeboat-test
+  "${as_root[@]}" chown 65534:65534 /var/mail/lifeboat-test
+  # The virtual agent allows no substitution in its maps: every recipient shares one Maildir (tests tell theirs by the To header).
+  echo '/@lifeboat\.test$/ inbox/' | "${as_root[@]}" tee /etc/postfix/lifeboat-mailboxes >/dev/null
+  "${as_root[@]}" postconf -e \
+    'inet_interfaces = loopback-only' 'inet_protocols = ipv4' 'myhostname = lifeboat.localhost' 'mydestination = localhost' \
+    'mynetworks = 127.0.0.0/8' 'relayhost =' 'default_transport = error:this mail server delivers to lifeboat.test only' \
+    'virtual_mailbox_domains = lifeboat.test' 'virtual_mailbox_base = /var/mail/lifeboat-test' \
+    'virtual_mailbox_maps = regexp:/etc/postfix/lifeboat-mailboxes' 'virtual_uid_maps = static:65534' 'virtual_gid_maps = static:65534' \
+    'maillog_file = /var/log/postfix.log'
+  if "${as_root[@]}" postfix status >/dev/null 2>&1; then
+    "${as_root[@]}" postfix reload >/dev/null 2>&1
+  else
+    "${as_root[@]}" postfix start >/dev/null 2>&1
+  fi
+}
+
 need=()
 have_pg() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; }
 have_pg || need+=(postgresql postgresql-contrib)
@@ -36,6 +61,10 @@ for extra in "$@"; do
       [ -f "$axe_dir/axe.min.js" ] || command -v npm >/dev/null 2>&1 || need+=(npm)
       ;;
     pgbackrest) command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest) ;;
+    postfix)
+      want_postfix=true
+      command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
+      ;;
     periods)
       # The extension must match the server's major version: the newest installed, as LocalPostgres picks it.
       major="$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)"
@@ -45,22 +74,29 @@ for extra in "$@"; do
   esac
 done
 
+# Root acts itself; anyone else through sudo, when there is one (installing needs it; configuring postfix too).
+as_root=()
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+fi
+
 if [ ${#need[@]} -eq 0 ]; then
   fetch_axe
+  configure_postfix
   exit 0
 fi
 
 echo "setup: installing ${need[*]}"
-if [ "$(id -u)" -eq 0 ]; then
-  as_root=()
-elif command -v sudo >/dev/null 2>&1; then
-  as_root=(sudo)
-else
+if [ "$(id -u)" -ne 0 ] && [ ${#as_root[@]} -eq 0 ]; then
   echo "setup: ${need[*]} must be installed, and this user cannot install packages. Ask an administrator to run: apt-get install ${need[*]}" >&2
   exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# postfix asks how it is used unless told: a local-only server, configured below.
+if printf '%s\n' "${need[@]}" | grep -qx postfix; then
+  printf 'postfix postfix/main_mailer_type select Local only\npostfix postfix/mailname string lifeboat.localhost\n' | "${as_root[@]}" debconf-set-selections
+fi
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # The Debian package starts a cluster of its own; Lifeboat does not use it.
@@ -70,4 +106,5 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
   done
 fi
 fetch_axe
+configure_postfix
 echo "setup: done"
