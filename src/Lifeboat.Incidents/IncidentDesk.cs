@@ -31,6 +31,7 @@ public sealed class IncidentDesk : IAsyncDisposable
         new("incidents.timeline"),
         new("incidents.causes"),
         new("incidents.signals"),
+        new("incidents.notifications"),
     ]);
 
     /// <summary>The source of events recorded through the desk when the caller names none: a person's call.</summary>
@@ -170,6 +171,19 @@ public sealed class IncidentDesk : IAsyncDisposable
     /// </summary>
     public Task<SignalOutcome> TakeSignalAsync(ProductSignal signal, CancellationToken cancellationToken = default) =>
         new SignalIntake(_context).TakeAsync(signal, cancellationToken);
+
+    /// <summary>
+    /// Incidents declared within <paramref name="declaredWithin"/> that a target ("mail:…", "webhook:…") has not
+    /// been told of yet: never tried, or failed fewer than <paramref name="maxAttempts"/> times and last tried
+    /// <paramref name="retryAfter"/> ago or more. Duplicates are not announced.
+    /// </summary>
+    public Task<IReadOnlyList<NotificationDue>> NotificationsDueAsync(IReadOnlyList<string> targets, TimeSpan declaredWithin, int maxAttempts, TimeSpan retryAfter,
+        CancellationToken cancellationToken = default) =>
+        new Notifications(_context).DueAsync(targets, declaredWithin, maxAttempts, retryAfter, cancellationToken);
+
+    /// <summary>Records one try to tell <paramref name="target"/> (<paramref name="error"/> null when it went out); the final outcome is on the timeline.</summary>
+    public Task RecordNotificationAsync(IncidentId incident, string target, string describe, string? error, int maxAttempts, CancellationToken cancellationToken = default) =>
+        new Notifications(_context).RecordAsync(incident, target, describe, error, maxAttempts, cancellationToken);
 
     /// <summary>
     /// Begins the incident's code freeze: until it is lifted, the platform refuses every change plan not tagged

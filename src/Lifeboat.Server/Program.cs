@@ -2,6 +2,7 @@ using Lifeboat.Platform.Internal;
 using Lifeboat.Server;
 using Lifeboat.Server.Console;
 using Lifeboat.Server.Endpoints;
+using Lifeboat.Server.Notifications;
 using Lifeboat.Server.Security;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,6 +24,8 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<PlanRuns>());
 builder.Services.AddHostedService<DetectorService>();
 builder.Services.AddSingleton<IncidentSignals>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentSignals>());
+builder.Services.AddHttpClient(nameof(IncidentNotifier), client => client.Timeout = TimeSpan.FromSeconds(10));
+builder.Services.AddHostedService<IncidentNotifier>();
 builder.Services.AddHostedService<RestoreWorkers>();
 builder.Services.AddHttpContextAccessor();
 
