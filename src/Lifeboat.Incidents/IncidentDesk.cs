@@ -136,6 +136,53 @@ public sealed class IncidentDesk : IAsyncDisposable
     public Task<Incident> MergeAsDuplicateAsync(IncidentId duplicate, IncidentId survivor, CancellationToken cancellationToken = default) =>
         new DuplicateMerge(_context).MergeAsync(duplicate, survivor, cancellationToken);
 
+    /// <summary>
+    /// Adds <paramref name="person"/> to the incident, or updates their region ("apac") and shift ("00:00-08:00 UTC")
+    /// when they take part already under any spelling; a region or shift left null stays as it was.
+    /// </summary>
+    public Task<Participant> JoinAsync(IncidentId incident, string person, string? region = null, string? shift = null, CancellationToken cancellationToken = default) =>
+        new ParticipantJoining(_context, new ParticipantBook(_context)).JoinAsync(incident, person, region, shift, cancellationToken);
+
+    /// <summary>Everyone taking part (joined, or given a role or a task claim), in the order they joined.</summary>
+    public Task<IReadOnlyList<Participant>> ParticipantsAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new ParticipantBook(_context).ListAsync(incident, cancellationToken);
+
+    /// <summary>Assigns a task with its purpose and action, to a participant or to no one (to be claimed).</summary>
+    public Task<IncidentTask> AssignTaskAsync(IncidentId incident, TaskAssignment assignment, CancellationToken cancellationToken = default) =>
+        new TaskAssigning(_context, new TaskBook(_context)).AssignAsync(incident, assignment, cancellationToken);
+
+    /// <summary>The desk's actor takes an open task no one owns; of two claiming at once, one wins and the other is told who.</summary>
+    public Task<IncidentTask> ClaimTaskAsync(IncidentId incident, int task, CancellationToken cancellationToken = default) =>
+        new TaskClaim(_context, new TaskBook(_context), new ParticipantBook(_context)).ClaimAsync(incident, task, cancellationToken);
+
+    public Task<IncidentTask> CompleteTaskAsync(IncidentId incident, int task, CancellationToken cancellationToken = default) =>
+        new TaskClosing(_context, new TaskBook(_context)).CompleteAsync(incident, task, cancellationToken);
+
+    public Task<IncidentTask> DropTaskAsync(IncidentId incident, int task, string reason, CancellationToken cancellationToken = default) =>
+        new TaskClosing(_context, new TaskBook(_context)).DropAsync(incident, task, reason, cancellationToken);
+
+    /// <summary>The incident's tasks in number order, or only one stream's.</summary>
+    public Task<IReadOnlyList<IncidentTask>> TasksAsync(IncidentId incident, string? stream = null, CancellationToken cancellationToken = default) =>
+        new TaskBook(_context).ListAsync(incident, stream, cancellationToken);
+
+    /// <summary>The commander's view: per participant, open tasks, last activity, and silent when nothing came from them for <paramref name="silentAfter"/>.</summary>
+    public Task<IReadOnlyList<ParticipantWorkload>> WorkloadAsync(IncidentId incident, TimeSpan silentAfter, CancellationToken cancellationToken = default) =>
+        new WorkloadView(_context).ReadAsync(incident, silentAfter, cancellationToken);
+
+    public Task<IncidentStream> OpenStreamAsync(IncidentId incident, StreamOpening opening, CancellationToken cancellationToken = default) =>
+        new StreamStart(_context, new StreamBook(_context)).OpenAsync(incident, opening, cancellationToken);
+
+    public Task<IncidentStream> CloseStreamAsync(IncidentId incident, string stream, CancellationToken cancellationToken = default) =>
+        new StreamClosing(_context, new StreamBook(_context)).CloseAsync(incident, stream, cancellationToken);
+
+    /// <summary>The streams in the order they opened, each with its tasks open and done and its last update.</summary>
+    public Task<IReadOnlyList<IncidentStream>> StreamsAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new StreamBook(_context).ListAsync(incident, cancellationToken);
+
+    /// <summary>A note that is <paramref name="stream"/>'s own update: it restarts the stream's cadence clock (and counts as an internal update).</summary>
+    public Task<TimelineEvent> StreamUpdateAsync(IncidentId incident, string stream, string text, CancellationToken cancellationToken = default) =>
+        new StreamUpdate(_context, _timeline).PostAsync(incident, stream, text, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         if (_ownsDataSource)

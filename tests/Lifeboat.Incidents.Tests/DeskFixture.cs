@@ -32,7 +32,11 @@ public sealed class DeskFixture : IAsyncLifetime
                 (SELECT json_agg(i ORDER BY incident_id)::text FROM incidents.incidents i),
                 (SELECT json_agg(r ORDER BY incident_id, holding_id)::text FROM incidents.role_holdings r),
                 (SELECT json_agg(h ORDER BY incident_id, handoff_id)::text FROM incidents.handoffs h),
-                (SELECT json_agg(t ORDER BY incident_id, event_id)::text FROM incidents.timeline t))
+                (SELECT json_agg(t ORDER BY incident_id, event_id)::text FROM incidents.timeline t),
+                (SELECT json_agg(p ORDER BY incident_id, participant_id)::text FROM incidents.participants p),
+                (SELECT json_agg(s ORDER BY incident_id, stream)::text FROM incidents.streams s),
+                (SELECT json_agg(k ORDER BY incident_id, task_number)::text FROM incidents.tasks k),
+                (SELECT json_agg(u ORDER BY incident_id, stream, event_id)::text FROM incidents.stream_updates u))
             """, connection);
         return (string)(await cmd.ExecuteScalarAsync())!;
     }
