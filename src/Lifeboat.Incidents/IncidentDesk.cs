@@ -183,6 +183,43 @@ public sealed class IncidentDesk : IAsyncDisposable
     public Task<TimelineEvent> StreamUpdateAsync(IncidentId incident, string stream, string text, CancellationToken cancellationToken = default) =>
         new StreamUpdate(_context, _timeline).PostAsync(incident, stream, text, cancellationToken);
 
+    /// <summary>
+    /// Opens the desk as <see cref="OpenAsync(LifeboatPlatform, CancellationToken)"/> does, with runbooks (every file
+    /// checked now; a broken one refuses the opening, naming it) and a cadence policy.
+    /// </summary>
+    public static async Task<IncidentDesk> OpenAsync(LifeboatPlatform platform, IncidentDeskOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Cadence is null)
+        {
+            throw new ArgumentException("the options name no cadence policy: leave CadencePolicy.Default in place, or give one.", nameof(options));
+        }
+
+        var runbooks = options.RunbookFolder is { } folder ? RunbookLibrary.Load(folder) : null;
+        var plain = await OpenAsync(platform, cancellationToken);
+        // The plain desk's pool passes to this one, which disposes it.
+        return new IncidentDesk(new IncidentContext(plain.DataSource, plain._context.Time, plain.Actor, plain._context.Source) { Runbooks = runbooks, Cadence = options.Cadence }, ownsDataSource: true);
+    }
+
+    /// <summary>The runbooks declaring posts as checklists (null when the desk was opened without a folder).</summary>
+    public RunbookLibrary? Runbooks => _context.Runbooks;
+
+    /// <summary>The incident's checklist (its type's runbook as posted when it was declared), in the runbook's order.</summary>
+    public Task<IReadOnlyList<ChecklistItem>> ChecklistAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new ChecklistBook(_context).ListAsync(incident, cancellationToken);
+
+    /// <summary>The desk's actor claims a checklist item: a task for it is created, theirs, linked to the item.</summary>
+    public Task<ChecklistItem> ClaimChecklistItemAsync(IncidentId incident, string item, CancellationToken cancellationToken = default) =>
+        new ChecklistClaim(_context, new ChecklistBook(_context), new ParticipantBook(_context)).ClaimAsync(incident, item, cancellationToken);
+
+    /// <summary>Ticks an item as the desk's actor; a double-check item's second tick must be another person's.</summary>
+    public Task<ChecklistItem> TickAsync(IncidentId incident, string item, CancellationToken cancellationToken = default) =>
+        new ChecklistTick(_context, new ChecklistBook(_context)).TickAsync(incident, item, cancellationToken);
+
+    /// <summary>Ticks, as <c>lifeboat</c> from <c>evidence</c>, every open item whose evidence check holds; returns the items it ticked.</summary>
+    public Task<IReadOnlyList<ChecklistItem>> EvaluateEvidenceAsync(IncidentId incident, Evidence facts, CancellationToken cancellationToken = default) =>
+        new ChecklistEvidence(_context).EvaluateAsync(incident, facts, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         if (_ownsDataSource)
