@@ -220,6 +220,21 @@ public sealed class IncidentDesk : IAsyncDisposable
     public Task<IReadOnlyList<ChecklistItem>> EvaluateEvidenceAsync(IncidentId incident, Evidence facts, CancellationToken cancellationToken = default) =>
         new ChecklistEvidence(_context).EvaluateAsync(incident, facts, cancellationToken);
 
+    /// <summary>Records an update sent to customers (kind <c>customer-update</c>): it restarts the customer-facing cadence.</summary>
+    public Task<TimelineEvent> RecordCustomerUpdateAsync(IncidentId incident, string text, CancellationToken cancellationToken = default) =>
+        new CustomerUpdateRecording(_context, _timeline).RecordAsync(incident, text, cancellationToken);
+
+    /// <summary>
+    /// The updates owed now under the desk's <see cref="CadencePolicy"/>, and, given the restore's
+    /// <paramref name="progress"/>, one reminder per further 10 % of sites restored (each step once).
+    /// </summary>
+    public Task<IReadOnlyList<Reminder>> RemindersDueAsync(IncidentId incident, RestoreProgress? progress = null, CancellationToken cancellationToken = default) =>
+        new CadenceReminders(_context).DueAsync(incident, progress, cancellationToken);
+
+    /// <summary>Holds a reminder (a stream's with <paramref name="stream"/>) until <paramref name="until"/>, for a reason, on the timeline.</summary>
+    public Task<ReminderSnooze> SnoozeAsync(IncidentId incident, ReminderKind kind, DateTimeOffset until, string reason, string? stream = null, CancellationToken cancellationToken = default) =>
+        new ReminderSnoozing(_context).SnoozeAsync(incident, kind, until, reason, stream, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         if (_ownsDataSource)
