@@ -86,6 +86,28 @@ public sealed class ChecklistTests(DeskFixture fixture) : IClassFixture<DeskFixt
     }
 
     [Fact]
+    public async Task TwoPeopleClaimingAnItemAtOnce_OneWins_TheOthersAreToldWhoHasIt()
+    {
+        var (desk, incident) = await DeclareSmallAsync();
+        await using var _ = desk;
+        string[] people = ["nina", "omar", "pia", "quin"];
+        using var start = new ManualResetEventSlim();
+        var calls = people.Select(p => Task.Run(async () =>
+        {
+            start.Wait(TestContext.Current.CancellationToken);
+            return await desk.WithActor(p).ClaimChecklistItemAsync(incident.Id, "stop-the-cause");
+        })).ToList();
+        start.Set();
+        await Task.WhenAll(calls.Select(c => c.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        var won = (await calls.Where(c => c.IsCompletedSuccessfully).ShouldHaveSingleItem()).Task;
+        var winner = (await desk.TasksAsync(incident.Id)).ShouldHaveSingleItem().Owner;
+        won.ShouldBe(1);
+        calls.Where(c => c.IsFaulted).Select(c => c.Exception!.InnerException!.Message)
+            .ShouldAllBe(m => m.StartsWith($"checklist item 'stop-the-cause' of incident {incident.Id} is claimed by {winner} (task #1)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ADoubleCheckItem_NeedsASecondPerson()
     {
         var (desk, incident) = await DeclareSmallAsync();
