@@ -52,6 +52,7 @@ internal sealed partial class Declaration(IncidentContext context)
         }
 
         await RequireLinksExistAsync(declaration, sites, ct);
+        var runbook = RunbookFor(declaration.Type);
 
         var id = TypedId.New<IncidentId>(context.Time);
         var now = context.Time.GetUtcNow();
@@ -93,8 +94,26 @@ internal sealed partial class Declaration(IncidentContext context)
         var linked = links.Count > 0 ? $"; linked to {string.Join(", ", links)}" : "";
         await context.RecordAsync(tx, id, "declared",
             $"declared {IncidentNames.Of(declaration.Severity)} {declaration.Type} ({IncidentNames.Of(declaration.Visibility)}): {title}{linked}", ct);
+        if (runbook is not null)
+        {
+            await new ChecklistBook(context).PostAsync(tx, id, runbook, ct);
+        }
+
         await tx.CommitAsync(ct);
         return await context.RequireAsync(id, ct);
+    }
+
+    /// <summary>The type's runbook as its file says now (checked again here, not only when loaded); a broken one refuses the declaration.</summary>
+    private Runbook? RunbookFor(string type)
+    {
+        try
+        {
+            return context.Runbooks?.ForType(type);
+        }
+        catch (PlatformException e)
+        {
+            throw new PlatformException(e.Kind, $"{e.Message} Fix the {type} runbook (or move it out of {context.Runbooks!.Folder}) and declare again. Nothing was declared.");
+        }
     }
 
     /// <summary>A link must name something this environment has: an alert, a plan or a site made up is refused.</summary>

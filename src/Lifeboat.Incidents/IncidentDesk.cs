@@ -22,6 +22,7 @@ public sealed class IncidentDesk : IAsyncDisposable
     /// <summary>
     /// The module a host names in <see cref="PlatformOptions.Modules"/>, so the platform migrates the incidents
     /// schema when it opens and every environment backup carries its tables (a test checks each table is named).
+    /// Parents come first; a checklist item and its task name each other, so those two links are checked at commit.
     /// </summary>
     public static readonly PlatformModule Module = new(Migrations,
     [
@@ -29,6 +30,13 @@ public sealed class IncidentDesk : IAsyncDisposable
         new("incidents.role_holdings"),
         new("incidents.handoffs"),
         new("incidents.timeline"),
+        new("incidents.participants"),
+        new("incidents.streams"),
+        new("incidents.tasks"),
+        new("incidents.checklist_items"),
+        new("incidents.stream_updates"),
+        new("incidents.snoozes"),
+        new("incidents.progress_steps"),
         new("incidents.causes"),
         new("incidents.signals"),
         new("incidents.notifications"),
@@ -207,6 +215,105 @@ public sealed class IncidentDesk : IAsyncDisposable
             await new CodeFreeze(_context, _roles, _platform).CommanderChangedAsync(incident, ct);
         }
     }
+
+    /// <summary>
+    /// Adds <paramref name="person"/> to the incident, or updates their region ("apac") and shift ("00:00-08:00 UTC")
+    /// when they take part already under any spelling; a region or shift left null stays as it was.
+    /// </summary>
+    public Task<Participant> JoinAsync(IncidentId incident, string person, string? region = null, string? shift = null, CancellationToken cancellationToken = default) =>
+        new ParticipantJoining(_context, new ParticipantBook(_context)).JoinAsync(incident, person, region, shift, cancellationToken);
+
+    /// <summary>Everyone taking part (joined, or given a role or a task claim), in the order they joined.</summary>
+    public Task<IReadOnlyList<Participant>> ParticipantsAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new ParticipantBook(_context).ListAsync(incident, cancellationToken);
+
+    /// <summary>Assigns a task with its purpose and action, to a participant or to no one (to be claimed).</summary>
+    public Task<IncidentTask> AssignTaskAsync(IncidentId incident, TaskAssignment assignment, CancellationToken cancellationToken = default) =>
+        new TaskAssigning(_context, new TaskBook(_context)).AssignAsync(incident, assignment, cancellationToken);
+
+    /// <summary>The desk's actor takes an open task no one owns; of two claiming at once, one wins and the other is told who.</summary>
+    public Task<IncidentTask> ClaimTaskAsync(IncidentId incident, int task, CancellationToken cancellationToken = default) =>
+        new TaskClaim(_context, new TaskBook(_context), new ParticipantBook(_context)).ClaimAsync(incident, task, cancellationToken);
+
+    public Task<IncidentTask> CompleteTaskAsync(IncidentId incident, int task, CancellationToken cancellationToken = default) =>
+        new TaskClosing(_context, new TaskBook(_context)).CompleteAsync(incident, task, cancellationToken);
+
+    public Task<IncidentTask> DropTaskAsync(IncidentId incident, int task, string reason, CancellationToken cancellationToken = default) =>
+        new TaskClosing(_context, new TaskBook(_context)).DropAsync(incident, task, reason, cancellationToken);
+
+    /// <summary>The incident's tasks in number order, or only one stream's.</summary>
+    public Task<IReadOnlyList<IncidentTask>> TasksAsync(IncidentId incident, string? stream = null, CancellationToken cancellationToken = default) =>
+        new TaskBook(_context).ListAsync(incident, stream, cancellationToken);
+
+    /// <summary>The commander's view: per participant, open tasks, last activity, and silent when nothing came from them for <paramref name="silentAfter"/>.</summary>
+    public Task<IReadOnlyList<ParticipantWorkload>> WorkloadAsync(IncidentId incident, TimeSpan silentAfter, CancellationToken cancellationToken = default) =>
+        new WorkloadView(_context).ReadAsync(incident, silentAfter, cancellationToken);
+
+    public Task<IncidentStream> OpenStreamAsync(IncidentId incident, StreamOpening opening, CancellationToken cancellationToken = default) =>
+        new StreamStart(_context, new StreamBook(_context)).OpenAsync(incident, opening, cancellationToken);
+
+    public Task<IncidentStream> CloseStreamAsync(IncidentId incident, string stream, CancellationToken cancellationToken = default) =>
+        new StreamClosing(_context, new StreamBook(_context)).CloseAsync(incident, stream, cancellationToken);
+
+    /// <summary>The streams in the order they opened, each with its tasks open and done and its last update.</summary>
+    public Task<IReadOnlyList<IncidentStream>> StreamsAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new StreamBook(_context).ListAsync(incident, cancellationToken);
+
+    /// <summary>A note that is <paramref name="stream"/>'s own update: it restarts the stream's cadence clock (and counts as an internal update).</summary>
+    public Task<TimelineEvent> StreamUpdateAsync(IncidentId incident, string stream, string text, CancellationToken cancellationToken = default) =>
+        new StreamUpdate(_context, _timeline).PostAsync(incident, stream, text, cancellationToken);
+
+    /// <summary>
+    /// Opens the desk as <see cref="OpenAsync(LifeboatPlatform, CancellationToken)"/> does, with runbooks (every file
+    /// checked now; a broken one refuses the opening, naming it) and a cadence policy.
+    /// </summary>
+    public static async Task<IncidentDesk> OpenAsync(LifeboatPlatform platform, IncidentDeskOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Cadence is null)
+        {
+            throw new ArgumentException("the options name no cadence policy: leave CadencePolicy.Default in place, or give one.", nameof(options));
+        }
+
+        var runbooks = options.RunbookFolder is { } folder ? RunbookLibrary.Load(folder) : null;
+        var plain = await OpenAsync(platform, cancellationToken);
+        // The plain desk's pool passes to this one, which disposes it.
+        return new IncidentDesk(new IncidentContext(plain.DataSource, plain._context.Time, plain.Actor, plain._context.Source) { Runbooks = runbooks, Cadence = options.Cadence }, platform, ownsDataSource: true);
+    }
+
+    /// <summary>The runbooks declaring posts as checklists (null when the desk was opened without a folder).</summary>
+    public RunbookLibrary? Runbooks => _context.Runbooks;
+
+    /// <summary>The incident's checklist (its type's runbook as posted when it was declared), in the runbook's order.</summary>
+    public Task<IReadOnlyList<ChecklistItem>> ChecklistAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new ChecklistBook(_context).ListAsync(incident, cancellationToken);
+
+    /// <summary>The desk's actor claims a checklist item: a task for it is created, theirs, linked to the item.</summary>
+    public Task<ChecklistItem> ClaimChecklistItemAsync(IncidentId incident, string item, CancellationToken cancellationToken = default) =>
+        new ChecklistClaim(_context, new ChecklistBook(_context), new ParticipantBook(_context)).ClaimAsync(incident, item, cancellationToken);
+
+    /// <summary>Ticks an item as the desk's actor; a double-check item's second tick must be another person's.</summary>
+    public Task<ChecklistItem> TickAsync(IncidentId incident, string item, CancellationToken cancellationToken = default) =>
+        new ChecklistTick(_context, new ChecklistBook(_context)).TickAsync(incident, item, cancellationToken);
+
+    /// <summary>Ticks, as <c>lifeboat</c> from <c>evidence</c>, every open item whose evidence check holds; returns the items it ticked.</summary>
+    public Task<IReadOnlyList<ChecklistItem>> EvaluateEvidenceAsync(IncidentId incident, Evidence facts, CancellationToken cancellationToken = default) =>
+        new ChecklistEvidence(_context).EvaluateAsync(incident, facts, cancellationToken);
+
+    /// <summary>Records an update sent to customers (kind <c>customer-update</c>): it restarts the customer-facing cadence.</summary>
+    public Task<TimelineEvent> RecordCustomerUpdateAsync(IncidentId incident, string text, CancellationToken cancellationToken = default) =>
+        new CustomerUpdateRecording(_context, _timeline).RecordAsync(incident, text, cancellationToken);
+
+    /// <summary>
+    /// The updates owed now under the desk's <see cref="CadencePolicy"/>, and, given the restore's
+    /// <paramref name="progress"/>, one reminder per further 10 % of sites restored (each step once).
+    /// </summary>
+    public Task<IReadOnlyList<Reminder>> RemindersDueAsync(IncidentId incident, RestoreProgress? progress = null, CancellationToken cancellationToken = default) =>
+        new CadenceReminders(_context).DueAsync(incident, progress, cancellationToken);
+
+    /// <summary>Holds a reminder (a stream's with <paramref name="stream"/>) until <paramref name="until"/>, for a reason, on the timeline.</summary>
+    public Task<ReminderSnooze> SnoozeAsync(IncidentId incident, ReminderKind kind, DateTimeOffset until, string reason, string? stream = null, CancellationToken cancellationToken = default) =>
+        new ReminderSnoozing(_context).SnoozeAsync(incident, kind, until, reason, stream, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -32,7 +32,14 @@ public sealed class DeskFixture : IAsyncLifetime
                 (SELECT json_agg(i ORDER BY incident_id)::text FROM incidents.incidents i),
                 (SELECT json_agg(r ORDER BY incident_id, holding_id)::text FROM incidents.role_holdings r),
                 (SELECT json_agg(h ORDER BY incident_id, handoff_id)::text FROM incidents.handoffs h),
-                (SELECT json_agg(t ORDER BY incident_id, event_id)::text FROM incidents.timeline t))
+                (SELECT json_agg(t ORDER BY incident_id, event_id)::text FROM incidents.timeline t),
+                (SELECT json_agg(p ORDER BY incident_id, participant_id)::text FROM incidents.participants p),
+                (SELECT json_agg(s ORDER BY incident_id, stream)::text FROM incidents.streams s),
+                (SELECT json_agg(k ORDER BY incident_id, task_number)::text FROM incidents.tasks k),
+                (SELECT json_agg(u ORDER BY incident_id, stream, event_id)::text FROM incidents.stream_updates u),
+                (SELECT json_agg(c ORDER BY incident_id, item_id)::text FROM incidents.checklist_items c),
+                (SELECT json_agg(z ORDER BY incident_id, snooze_id)::text FROM incidents.snoozes z),
+                (SELECT json_agg(g ORDER BY incident_id)::text FROM incidents.progress_steps g))
             """, connection);
         return (string)(await cmd.ExecuteScalarAsync())!;
     }
@@ -44,6 +51,21 @@ public sealed class DeskFixture : IAsyncLifetime
         var refused = await Should.ThrowAsync<Lifeboat.Platform.PlatformException>(call);
         (await StateAsync()).ShouldBe(before, "a refused call must change nothing");
         return refused.Message;
+    }
+
+    /// <summary>A second desk on the same database, acting as alice, with runbooks and a cadence policy; the caller disposes it.</summary>
+    public Task<IncidentDesk> OpenWithAsync(IncidentDeskOptions options) => IncidentDesk.OpenAsync(Platform.Platform.WithActor("alice"), options);
+
+    /// <summary>The repository's own runbooks folder (runbooks/ beside Lifeboat.slnx).</summary>
+    public static string RepositoryRunbooks()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Lifeboat.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Lifeboat.slnx not found above the test's folder"), "runbooks");
     }
 
     public async ValueTask DisposeAsync()

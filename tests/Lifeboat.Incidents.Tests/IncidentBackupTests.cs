@@ -96,13 +96,16 @@ public sealed class IncidentBackupTests : IAsyncLifetime
 
     private static async Task<IncidentId> WorkAnIncidentAsync(LifeboatPlatform platform)
     {
-        await using var desk = await IncidentDesk.OpenAsync(platform.WithActor("alice"));
+        await using var desk = await IncidentDesk.OpenAsync(platform.WithActor("alice"), new IncidentDeskOptions { RunbookFolder = DeskFixture.RepositoryRunbooks() });
         var incident = await desk.DeclareAsync(new IncidentDeclaration { Title = "883 sites deleted by a cleanup script", Type = "mass-deletion", Severity = IncidentSeverity.Sev1 });
         await desk.AssignAsync(incident.Id, IncidentRole.Commander, "erin");
         var handoff = await desk.WithActor("erin").HandOffAsync(incident.Id, IncidentRole.Commander, "frank", "412 of 883 restored; wave 4 queued.");
         await desk.WithActor("frank").AcknowledgeHandoffAsync(incident.Id, handoff.Id);
         var note = await desk.NoteAsync(incident.Id, "the script fed site IDs where app IDs were expected");
         await desk.PinAsync(incident.Id, note.Id);
+        // A claimed checklist item and its task name each other: both must come back.
+        await desk.WithActor("erin").ClaimChecklistItemAsync(incident.Id, "stop-the-cause");
+        await desk.OpenStreamAsync(incident.Id, new StreamOpening { Slug = "eu-restores", Lead = "erin", Goal = "every EU site back" });
         return incident.Id;
     }
 
@@ -132,7 +135,11 @@ public sealed class IncidentBackupTests : IAsyncLifetime
             (SELECT json_agg(i ORDER BY incident_id)::text FROM incidents.incidents i),
             (SELECT json_agg(r ORDER BY incident_id, holding_id)::text FROM incidents.role_holdings r),
             (SELECT json_agg(h ORDER BY incident_id, handoff_id)::text FROM incidents.handoffs h),
-            (SELECT json_agg(t ORDER BY incident_id, event_id)::text FROM incidents.timeline t))
+            (SELECT json_agg(t ORDER BY incident_id, event_id)::text FROM incidents.timeline t),
+            (SELECT json_agg(p ORDER BY incident_id, participant_id)::text FROM incidents.participants p),
+            (SELECT json_agg(s ORDER BY incident_id, stream)::text FROM incidents.streams s),
+            (SELECT json_agg(k ORDER BY incident_id, task_number)::text FROM incidents.tasks k),
+            (SELECT json_agg(c ORDER BY incident_id, item_id)::text FROM incidents.checklist_items c))
         """);
 
     private static async Task<string> ReadAsync(string connectionString, string sql)

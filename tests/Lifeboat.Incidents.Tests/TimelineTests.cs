@@ -48,8 +48,10 @@ public sealed class TimelineTests(DeskFixture fixture) : IClassFixture<DeskFixtu
         (await Attempt(fixture.Platform.Database.ConnectionString, "UPDATE incidents.timeline SET text = 'nothing happened' WHERE incident_id = $1", incident))
             .MessageText.ShouldStartWith("a timeline event cannot be rewritten");
         // As the owner, who has the privileges: the triggers still refuse.
-        foreach (var table in new[] { "incidents", "role_holdings", "handoffs", "timeline" })
+        foreach (var table in new[] { "incidents", "role_holdings", "handoffs", "timeline", "participants", "streams", "tasks", "stream_updates", "checklist_items", "snoozes", "progress_steps" })
         {
+            (await Attempt(fixture.Platform.Database.ConnectionString, $"DELETE FROM incidents.{table} WHERE incident_id = $1", incident))
+                .SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
             (await Attempt(fixture.Platform.Database.OwnerConnectionString, $"DELETE FROM incidents.{table} WHERE incident_id = $1", incident))
                 .MessageText.ShouldStartWith($"incident data is never deleted (incidents.{table})");
         }

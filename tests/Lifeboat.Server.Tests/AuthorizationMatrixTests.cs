@@ -37,6 +37,9 @@ public sealed class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixt
         ["documentName"] = "v1",
         ["incident"] = "inc_0000000000000000000000000a",
         ["handoff"] = "1",
+        ["task"] = "1",
+        ["stream"] = "matrix",
+        ["item"] = "matrix",
     };
 
     [Fact]

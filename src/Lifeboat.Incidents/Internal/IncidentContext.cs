@@ -19,9 +19,14 @@ internal sealed class IncidentContext(NpgsqlDataSource dataSource, TimeProvider 
     /// <summary>Where the change came from (a person's call through a surface, later the detector, a plan, a restore job).</summary>
     public string Source { get; } = source;
 
-    public IncidentContext WithActor(string actor) => new(DataSource, Time, actor, Source);
+    /// <summary>The runbooks declaring posts as checklists; null for none.</summary>
+    public RunbookLibrary? Runbooks { get; init; }
 
-    public IncidentContext WithSource(string source) => new(DataSource, Time, Actor, source);
+    public CadencePolicy Cadence { get; init; } = CadencePolicy.Default;
+
+    public IncidentContext WithActor(string actor) => new(DataSource, Time, actor, Source) { Runbooks = Runbooks, Cadence = Cadence };
+
+    public IncidentContext WithSource(string source) => new(DataSource, Time, Actor, source) { Runbooks = Runbooks, Cadence = Cadence };
 
     public NpgsqlCommand Command(string sql)
     {

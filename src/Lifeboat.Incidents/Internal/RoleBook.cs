@@ -102,7 +102,10 @@ internal sealed class RoleBook(IncidentContext context)
         cmd.Parameters.Add(new() { Value = person });
         cmd.Parameters.Add(new() { Value = context.Time.GetUtcNow() });
         cmd.Parameters.Add(new() { Value = context.Actor });
-        return (await ReadAsync(cmd, ct))[0];
+        var started = (await ReadAsync(cmd, ct))[0];
+        // Holding a role is taking part: the holder becomes a participant (if not one already) in the same transaction.
+        await new ParticipantBook(context).EnsureAsync(tx, incident, person, ct);
+        return started;
     }
 
     /// <summary>Whether two names are one person, as the platform's two-person rules compare them (lifeboat.principal_key).</summary>

@@ -76,7 +76,148 @@ public static class IncidentEndpoints
         // Commanding is needed to reach the desk; the desk lets only the incident's commander lift (409 for anyone else).
         incidents.MapPost("/{incident}/freeze/lift", LiftFreeze).WithName("LiftIncidentFreeze").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Lift the incident's code freeze (its commander only), with a reason").WithDescription("Body {reason}.");
+        MapWork(incidents);
         return app;
+    }
+
+    /// <summary>Participants, tasks, the commander's workload view, streams, the checklist, reminders and snoozes.</summary>
+    private static void MapWork(RouteGroupBuilder incidents)
+    {
+        incidents.MapGet("/{incident}/participants", Participants).WithName("ListIncidentParticipants").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("Everyone taking part, with their region and shift");
+        incidents.MapPost("/{incident}/participants", Join).WithName("JoinIncident").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("Join the incident yourself, or update your region and shift")
+            .WithDescription("Body {region?, shift?}: region a short name (\"apac\"), shift \"HH:MM-HH:MM UTC\". Joining again updates what is given.");
+        incidents.MapGet("/{incident}/tasks", Tasks).WithName("ListIncidentTasks").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("The incident's tasks in number order (stream: only that stream's)");
+        incidents.MapPost("/{incident}/tasks", AssignTask).WithName("AssignIncidentTask").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Assign a task: what for (purpose) and what to do (action), to a participant or to no one yet")
+            .WithDescription("Body {purpose, action, owner?, due?, stream?}. 201 with the task. No purpose is a 400; an owner who is not a participant a 409.");
+        incidents.MapPost("/{incident}/tasks/{task}/claim", ClaimTask).WithName("ClaimIncidentTask").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("Take a task no one owns; one someone owns is a 409 naming them");
+        incidents.MapPost("/{incident}/tasks/{task}/complete", CompleteTask).WithName("CompleteIncidentTask").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("Mark your own task done (someone else's needs incidents.command)");
+        incidents.MapPost("/{incident}/tasks/{task}/drop", DropTask).WithName("DropIncidentTask").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Drop a task, with a reason").WithDescription("Body {reason}.");
+        incidents.MapGet("/{incident}/workload", Workload).WithName("GetIncidentWorkload").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("The commander's view: per participant, open tasks, idle, last activity, silent (silentAfterMinutes, default 30)");
+        incidents.MapGet("/{incident}/streams", Streams).WithName("ListIncidentStreams").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("The sub-streams, each with its tasks open and done and its last update");
+        incidents.MapPost("/{incident}/streams", OpenStream).WithName("OpenIncidentStream").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Open a sub-stream with a lead (a participant), a goal and optionally its own cadence")
+            .WithDescription("Body {slug, lead, goal, cadenceMinutes?}. 201 with the stream.");
+        incidents.MapPost("/{incident}/streams/{stream}/close", CloseStream).WithName("CloseIncidentStream").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Close a stream whose tasks are all done or dropped");
+        incidents.MapPost("/{incident}/streams/{stream}/updates", StreamUpdate).WithName("PostIncidentStreamUpdate").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("Post a stream's own update (a note naming the stream): it restarts the stream's cadence").WithDescription("Body {text}. 201 with the event.");
+        incidents.MapGet("/{incident}/checklist", Checklist).WithName("ListIncidentChecklist").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("The checklist posted from the type's runbook when the incident was declared");
+        incidents.MapPost("/{incident}/checklist/{item}/claim", ClaimChecklistItem).WithName("ClaimIncidentChecklistItem").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("Claim a checklist item: a task for it becomes yours");
+        incidents.MapPost("/{incident}/checklist/{item}/tick", Tick).WithName("TickIncidentChecklistItem").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("Tick an item; a double-check item's second tick must be someone else's (409 otherwise)");
+        incidents.MapGet("/{incident}/reminders", Reminders).WithName("ListIncidentReminders").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("The updates owed now under the severity's cadence and the streams' own, minus snoozed ones");
+        incidents.MapPost("/{incident}/snoozes", Snooze).WithName("SnoozeIncidentReminder").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Hold a reminder until a time, with a reason")
+            .WithDescription("Body {kind: internal-update|customer-update|stream-update|progress, until, reason, stream?} (stream for stream-update only). 201.");
+    }
+
+    public static async Task<Ok<IReadOnlyList<Participant>>> Participants(string incident, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.ParticipantsAsync(IncidentId.Parse(incident), cancellationToken));
+
+    public static async Task<Ok<Participant>> Join(string incident, JoinRequest request, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.JoinAsync(IncidentId.Parse(incident), desk.Actor, request.Region, request.Shift, cancellationToken));
+
+    public static async Task<Ok<IReadOnlyList<IncidentTask>>> Tasks(string incident, IncidentDesk desk, CancellationToken cancellationToken, string? stream = null) =>
+        TypedResults.Ok(await desk.TasksAsync(IncidentId.Parse(incident), stream, cancellationToken));
+
+    public static async Task<Created<IncidentTask>> AssignTask(string incident, AssignTaskRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        var task = await desk.AssignTaskAsync(id, new TaskAssignment
+        {
+            Owner = request.Owner,
+            Purpose = request.Purpose ?? "",
+            Action = request.Action ?? "",
+            Due = request.Due,
+            Stream = request.Stream,
+        }, cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/tasks", task);
+    }
+
+    public static async Task<Ok<IncidentTask>> ClaimTask(string incident, int task, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.ClaimTaskAsync(IncidentId.Parse(incident), task, cancellationToken));
+
+    /// <summary>incidents.declare completes one's own task; another's needs incidents.command (the commander closing work for someone).</summary>
+    public static async Task<Ok<IncidentTask>> CompleteTask(string incident, int task, IncidentDesk desk, HttpContext http, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        var principal = Actors.PrincipalOf(http);
+        var found = (await desk.TasksAsync(id, cancellationToken: cancellationToken)).FirstOrDefault(t => t.Number == task);
+        // A task that does not exist is the desk's 404; one that is not the caller's needs the commander's permission.
+        if (principal is not null && found is not null && !string.Equals(found.Owner?.Trim(), principal.Login.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            principal.Require(Permissions.IncidentsCommand);
+        }
+
+        return TypedResults.Ok(await desk.CompleteTaskAsync(id, task, cancellationToken));
+    }
+
+    public static async Task<Ok<IncidentTask>> DropTask(string incident, int task, DropTaskRequest request, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.DropTaskAsync(IncidentId.Parse(incident), task, request.Reason ?? "", cancellationToken));
+
+    public static async Task<Ok<IReadOnlyList<ParticipantWorkload>>> Workload(string incident, IncidentDesk desk, CancellationToken cancellationToken, int silentAfterMinutes = 30) =>
+        TypedResults.Ok(await desk.WorkloadAsync(IncidentId.Parse(incident), TimeSpan.FromMinutes(silentAfterMinutes), cancellationToken));
+
+    public static async Task<Ok<IReadOnlyList<IncidentStream>>> Streams(string incident, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.StreamsAsync(IncidentId.Parse(incident), cancellationToken));
+
+    public static async Task<Created<IncidentStream>> OpenStream(string incident, OpenStreamRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        var stream = await desk.OpenStreamAsync(id, new StreamOpening
+        {
+            Slug = request.Slug ?? "",
+            Lead = request.Lead ?? "",
+            Goal = request.Goal ?? "",
+            Cadence = request.CadenceMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+        }, cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/streams", stream);
+    }
+
+    public static async Task<Ok<IncidentStream>> CloseStream(string incident, string stream, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.CloseStreamAsync(IncidentId.Parse(incident), stream, cancellationToken));
+
+    public static async Task<Created<TimelineEvent>> StreamUpdate(string incident, string stream, NoteRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        var update = await desk.StreamUpdateAsync(id, stream, request.Text, cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/timeline", update);
+    }
+
+    public static async Task<Ok<IReadOnlyList<ChecklistItem>>> Checklist(string incident, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.ChecklistAsync(IncidentId.Parse(incident), cancellationToken));
+
+    public static async Task<Ok<ChecklistItem>> ClaimChecklistItem(string incident, string item, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.ClaimChecklistItemAsync(IncidentId.Parse(incident), item, cancellationToken));
+
+    public static async Task<Ok<ChecklistItem>> Tick(string incident, string item, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.TickAsync(IncidentId.Parse(incident), item, cancellationToken));
+
+    public static async Task<Ok<IReadOnlyList<Reminder>>> Reminders(string incident, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.RemindersDueAsync(IncidentId.Parse(incident), cancellationToken: cancellationToken));
+
+    public static async Task<Created<ReminderSnooze>> Snooze(string incident, SnoozeRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        if (request.Until is not { } until)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, "the snooze has no 'until': give the time the reminder is due again (\"2026-04-05T10:00:00Z\"). Nothing was snoozed.");
+        }
+
+        var snooze = await desk.SnoozeAsync(id, IncidentValues.ReminderKind(request.Kind), until, request.Reason ?? "", request.Stream, cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/reminders", snooze);
     }
 
     public static async Task<Created<Incident>> Declare(DeclareIncidentRequest request, IncidentDesk desk, CancellationToken cancellationToken)
@@ -191,6 +332,10 @@ internal static class IncidentValues
 
     public static IncidentVisibility Visibility(string text) => Named(text, "visibility", Enum.GetValues<IncidentVisibility>(), IncidentNames.Of);
 
+    /// <summary>internal-update, customer-update, stream-update or progress.</summary>
+    public static ReminderKind ReminderKind(string? text) =>
+        Named(text ?? "", "reminder kind", Enum.GetValues<ReminderKind>(), k => JsonNamingPolicy.KebabCaseLower.ConvertName(k.ToString()));
+
     /// <summary>A number 1 to 4, or "SEV1" to "SEV4" (any case; "2" too).</summary>
     public static IncidentSeverity Severity(JsonElement value)
     {
@@ -245,3 +390,15 @@ public sealed record MergeRequest(IncidentId Into);
 
 /// <summary>A required role or backup no one holds: "commander", "backup communications-lead".</summary>
 public sealed record RoleGapView(string Role, string Slot, string Described);
+
+/// <summary>Both optional: a region ("apac") and a shift ("00:00-08:00 UTC"); what is left out stays as it was.</summary>
+public sealed record JoinRequest(string? Region = null, string? Shift = null);
+
+public sealed record AssignTaskRequest(string? Purpose, string? Action, string? Owner = null, DateTimeOffset? Due = null, string? Stream = null);
+
+public sealed record DropTaskRequest(string? Reason);
+
+public sealed record OpenStreamRequest(string? Slug, string? Lead, string? Goal, int? CadenceMinutes = null);
+
+/// <summary>kind: internal-update, customer-update, stream-update (with stream) or progress.</summary>
+public sealed record SnoozeRequest(string? Kind, DateTimeOffset? Until, string? Reason, string? Stream = null);

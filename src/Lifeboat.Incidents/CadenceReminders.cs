@@ -1,0 +1,154 @@
+using Lifeboat.Incidents.Internal;
+using Lifeboat.Platform;
+
+namespace Lifeboat.Incidents;
+
+/// <summary>
+/// Which updates are owed now, at the desk's clock: an internal update when no note (a stream's update is
+/// one) came for the severity's interval since the later of the declaration and the last note; a customer
+/// update likewise from the last <c>customer-update</c> event; each stream with a cadence of its own from
+/// the later of its opening and its last update; and, given the restore's progress, one reminder when it
+/// crosses further 10 % steps since the step last reminded of (kept in <c>progress_steps</c>, on the
+/// timeline). A snoozed reminder is not due until its snooze ends. Resolved and closed incidents owe none.
+/// </summary>
+internal sealed class CadenceReminders(IncidentContext context)
+{
+    public async Task<IReadOnlyList<Reminder>> DueAsync(IncidentId id, RestoreProgress? progress, CancellationToken ct)
+    {
+        if (progress is { } p && (p.SitesAffected <= 0 || p.SitesRestored < 0 || p.SitesRestored > p.SitesAffected))
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"restore progress of {p.SitesRestored} of {p.SitesAffected} sites is not a count of restored among affected sites: give 0 to {Math.Max(p.SitesAffected, 0)} restored of at least 1 affected. Nothing was changed.");
+        }
+
+        var now = context.Time.GetUtcNow();
+        await using var tx = await context.BeginAsync(ct);
+        var incident = await IncidentContext.RequireAsync(tx, id, "FOR SHARE", ct);
+        if (incident.Phase is IncidentPhase.Resolved or IncidentPhase.Closed)
+        {
+            return [];
+        }
+
+        var snoozed = await SnoozedAsync(tx, id, now, ct);
+        var due = new List<Reminder>();
+        var severity = IncidentNames.Of(incident.Severity);
+        if (context.Cadence.InternalEvery(incident.Severity) is { } every && !snoozed.Contains((ReminderNames.Of(ReminderKind.InternalUpdate), null)))
+        {
+            var since = Later(incident.DeclaredAt, await LastEventAsync(tx, id, "note", ct)) + every;
+            if (now >= since)
+            {
+                due.Add(new Reminder(ReminderKind.InternalUpdate, null, since,
+                    $"internal update due since {since:u}: {severity} asks for one every {ReminderNames.Minutes(every)}; post a note on where the incident stands"));
+            }
+        }
+
+        if (context.Cadence.CustomerFacingEvery(incident.Severity) is { } customerEvery && !snoozed.Contains((ReminderNames.Of(ReminderKind.CustomerUpdate), null)))
+        {
+            var since = Later(incident.DeclaredAt, await LastEventAsync(tx, id, "customer-update", ct)) + customerEvery;
+            if (now >= since)
+            {
+                due.Add(new Reminder(ReminderKind.CustomerUpdate, null, since,
+                    $"customer update due since {since:u}: {severity} asks for one every {ReminderNames.Minutes(customerEvery)}; tell customers where the incident stands and record it"));
+            }
+        }
+
+        due.AddRange(await StreamsDueAsync(tx, id, now, snoozed, ct));
+        if (progress is not null && !snoozed.Contains((ReminderNames.Of(ReminderKind.Progress), null)) && await ProgressDueAsync(tx, id, progress, now, ct) is { } step)
+        {
+            due.Add(step);
+        }
+
+        await tx.CommitAsync(ct);
+        return due;
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset? b) => b is { } v && v > a ? v : a;
+
+    private static async Task<DateTimeOffset?> LastEventAsync(IncidentTransaction tx, IncidentId id, string kind, CancellationToken ct)
+    {
+        await using var cmd = tx.Command("SELECT max(at) FROM incidents.timeline WHERE incident_id = $1 AND kind = $2");
+        cmd.Parameters.Add(new() { Value = id.Value });
+        cmd.Parameters.Add(new() { Value = kind });
+        return await cmd.ExecuteScalarAsync(ct) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
+    private static async Task<HashSet<(string Kind, string? Stream)>> SnoozedAsync(IncidentTransaction tx, IncidentId id, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = tx.Command("SELECT DISTINCT kind, stream FROM incidents.snoozes WHERE incident_id = $1 AND until > $2");
+        cmd.Parameters.Add(new() { Value = id.Value });
+        cmd.Parameters.Add(new() { Value = now });
+        var set = new HashSet<(string, string?)>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            set.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+        }
+
+        return set;
+    }
+
+    private static async Task<IReadOnlyList<Reminder>> StreamsDueAsync(IncidentTransaction tx, IncidentId id, DateTimeOffset now, HashSet<(string Kind, string? Stream)> snoozed, CancellationToken ct)
+    {
+        await using var cmd = tx.Command("""
+            SELECT s.stream, s.cadence_minutes, greatest(s.opened_at, (SELECT max(e.at) FROM incidents.stream_updates u
+                     JOIN incidents.timeline e ON e.incident_id = u.incident_id AND e.event_id = u.event_id
+                    WHERE u.incident_id = s.incident_id AND u.stream = s.stream))
+            FROM incidents.streams s
+            WHERE s.incident_id = $1 AND s.closed_at IS NULL AND s.cadence_minutes IS NOT NULL
+            ORDER BY s.opened_at, s.stream
+            """);
+        cmd.Parameters.Add(new() { Value = id.Value });
+        var due = new List<Reminder>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var stream = reader.GetString(0);
+            var every = TimeSpan.FromMinutes(reader.GetInt32(1));
+            var since = reader.GetFieldValue<DateTimeOffset>(2) + every;
+            if (now >= since && !snoozed.Contains((ReminderNames.Of(ReminderKind.StreamUpdate), stream)))
+            {
+                due.Add(new Reminder(ReminderKind.StreamUpdate, stream, since,
+                    $"stream {stream} update due since {since:u}: the stream asks for one every {ReminderNames.Minutes(every)}; post a stream update"));
+            }
+        }
+
+        return due;
+    }
+
+    /// <summary>A reminder when the restore has crossed 10 % steps not reminded of yet; the step is kept so each fires once.</summary>
+    private async Task<Reminder?> ProgressDueAsync(IncidentTransaction tx, IncidentId id, RestoreProgress progress, DateTimeOffset now, CancellationToken ct)
+    {
+        var step = (short)(progress.SitesRestored * 10L / progress.SitesAffected);
+        // Locked: of two callers seeing one step at once, only the first reminds of it.
+        await using (var ensure = tx.Command("INSERT INTO incidents.progress_steps (incident_id, step, reminded_at) VALUES ($1, 0, $2) ON CONFLICT (incident_id) DO NOTHING"))
+        {
+            ensure.Parameters.Add(new() { Value = id.Value });
+            ensure.Parameters.Add(new() { Value = now });
+            await ensure.ExecuteNonQueryAsync(ct);
+        }
+
+        short last;
+        await using (var read = tx.Command("SELECT step FROM incidents.progress_steps WHERE incident_id = $1 FOR UPDATE"))
+        {
+            read.Parameters.Add(new() { Value = id.Value });
+            last = (short)(await read.ExecuteScalarAsync(ct))!;
+        }
+
+        if (step <= last)
+        {
+            return null;
+        }
+
+        await using (var cmd = tx.Command("UPDATE incidents.progress_steps SET step = $2, reminded_at = $3 WHERE incident_id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = id.Value });
+            cmd.Parameters.Add(new() { Value = step });
+            cmd.Parameters.Add(new() { Value = now });
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        var text = $"another {(step - last) * 10} % restored: {progress.SitesRestored} of {progress.SitesAffected} sites ({progress.SitesRestored * 100L / progress.SitesAffected} %); post an update";
+        await context.RecordAsync(tx, id, "reminder", text, ct);
+        return new Reminder(ReminderKind.Progress, null, now, text);
+    }
+}
