@@ -48,6 +48,9 @@ public sealed class IncidentDesk : IAsyncDisposable
     private readonly IncidentContext _context;
     private readonly LifeboatPlatform _platform;
     private readonly bool _ownsDataSource;
+
+    /// <summary>Null: the library core gives roles to any name. Set by <see cref="WithRolePermissions"/>: only to operators whose roles allow the role.</summary>
+    private RolePermissions? _eligibility;
     private readonly RoleBook _roles;
     private readonly HandoffBook _handoffs;
     private readonly Timeline _timeline;
@@ -87,8 +90,15 @@ public sealed class IncidentDesk : IAsyncDisposable
     public IncidentDesk WithActor(string actor)
     {
         var who = IncidentContext.RequirePerson(actor, "the actor");
-        return new IncidentDesk(_context.WithActor(who), _platform, ownsDataSource: false);
+        return new IncidentDesk(_context.WithActor(who), _platform, ownsDataSource: false) { _eligibility = _eligibility };
     }
+
+    /// <summary>
+    /// The same desk, giving a role (by assignment or handoff) only to an enabled operator whose roles grant what
+    /// the role needs (commander and approver: incidents.command; informed: incidents.read; the others:
+    /// incidents.declare). The server and the CLI act through it.
+    /// </summary>
+    public IncidentDesk WithRolePermissions() => new(_context, _platform, ownsDataSource: false) { _eligibility = new RolePermissions(_platform) };
 
     /// <summary>The same desk, acting as an authenticated <paramref name="principal"/>.</summary>
     public IncidentDesk As(Principal principal)
@@ -105,7 +115,7 @@ public sealed class IncidentDesk : IAsyncDisposable
             throw new PlatformException(PlatformErrorKind.Invalid, $"the source '{source}' is not a short slug: use lower-case letters, digits and dashes, at most 40 (\"cli\").");
         }
 
-        return new IncidentDesk(_context.WithSource(source), _platform, ownsDataSource: false);
+        return new IncidentDesk(_context.WithSource(source), _platform, ownsDataSource: false) { _eligibility = _eligibility };
     }
 
     public Task<Incident> DeclareAsync(IncidentDeclaration declaration, CancellationToken cancellationToken = default) =>
@@ -123,6 +133,11 @@ public sealed class IncidentDesk : IAsyncDisposable
 
     public async Task<RoleHolding> AssignAsync(IncidentId incident, IncidentRole role, string person, RoleSlot slot = RoleSlot.Holder, CancellationToken cancellationToken = default)
     {
+        if (_eligibility is not null)
+        {
+            await _eligibility.RequireAsync(person, role, "hold", cancellationToken);
+        }
+
         var holding = await new RoleAssignment(_context, _roles).AssignAsync(incident, role, person, slot, cancellationToken);
         await CommanderMayHaveChangedAsync(incident, role, slot, cancellationToken);
         return holding;
@@ -148,6 +163,11 @@ public sealed class IncidentDesk : IAsyncDisposable
 
     public async Task<Handoff> HandOffAsync(IncidentId incident, IncidentRole role, string to, string note, RoleSlot slot = RoleSlot.Holder, CancellationToken cancellationToken = default)
     {
+        if (_eligibility is not null)
+        {
+            await _eligibility.RequireAsync(to, role, "be handed", cancellationToken);
+        }
+
         var handoff = await new HandoffWriting(_context, _roles, _handoffs).HandOffAsync(incident, role, to, note, slot, cancellationToken);
         await CommanderMayHaveChangedAsync(incident, role, slot, cancellationToken);
         return handoff;

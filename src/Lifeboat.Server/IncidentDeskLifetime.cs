@@ -27,9 +27,12 @@ public sealed class IncidentDeskLifetime(PlatformLifetime platform, IConfigurati
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>The desk acting as the request's principal (every endpoint of the area needs one), recording the source "api".</summary>
+    /// <summary>
+    /// The desk acting as the request's principal (every endpoint of the area needs one), recording the source "api",
+    /// and giving roles only to operators whose roles allow them.
+    /// </summary>
     public IncidentDesk For(HttpContext? http) =>
-        (Actors.PrincipalOf(http) is { } principal ? Desk.As(principal) : Desk.WithActor(Actors.Of(http))).WithSource(Source);
+        (Actors.PrincipalOf(http) is { } principal ? Desk.As(principal) : Desk.WithActor(Actors.Of(http))).WithSource(Source).WithRolePermissions();
 
     public async ValueTask DisposeAsync()
     {

@@ -31,7 +31,7 @@ public sealed class BadRequestTests(ServerFixture fixture) : IClassFixture<Serve
         { "POST", "/api/sites", "application/json", "{\"name\": \"a\", \"region\": \"eu-west\", \"internal\": \"yes\"}", "the request body's 'internal' must be true or false." },
         { "POST", "/api/sites", "application/json", "[]", "the request body must be a JSON object with: name (text), region (text), internal (optional: true or false)." },
         { "POST", "/api/plans", "application/json", "{\"action\": \"delete-site\", \"target\": \"site\", \"targets\": \"x\", \"reason\": \"r\"}", "the request body's 'targets' must be a list of text." },
-        { "POST", "/api/plans", "application/json", "{\"action\": \"delete-site\"}", "the request body lacks 'target', 'targets', 'reason'; it is an object with: action (text), target (text), targets (a list of text), reason (text), parameters (optional: an object whose values are text), override (optional: text)." },
+        { "POST", "/api/plans", "application/json", "{\"action\": \"delete-site\"}", "the request body lacks 'target', 'targets', 'reason'; it is an object with: action (text), target (text), targets (a list of text), reason (text), parameters (optional: an object whose values are text), override (optional: text), incident (optional: text)." },
     };
 
     [Theory]

@@ -19,7 +19,7 @@ public sealed class IncidentApiTests(ServerFixture fixture) : IClassFixture<Serv
         using var op = await fixture.ClientAsAsync(operatorLogin, Roles.Operator);
         using var commander = await fixture.ClientAsAsync(commanderLogin, Roles.IncidentCommander);
         using var second = await fixture.ClientAsAsync(secondLogin, Roles.IncidentCommander);
-        using var receiver = await fixture.ClientAsAsync(receiverLogin, Roles.Viewer);
+        using var receiver = await fixture.ClientAsAsync(receiverLogin, Roles.IncidentCommander);
         using var third = await fixture.ClientAsAsync(thirdLogin, Roles.Viewer);
 
         var declared = await (await op.PostAsJsonAsync("/api/incidents", new { title = "Sites lost their apps", type = "mass-deletion", severity = "SEV2" }, ct))
@@ -39,6 +39,16 @@ public sealed class IncidentApiTests(ServerFixture fixture) : IClassFixture<Serv
         (await commander.GetJsonAsync($"/api/incidents/{id}")).Str("phase").ShouldBe("Investigating", "a refused move changes nothing");
         (await (await commander.PostAsJsonAsync($"/api/incidents/{id}/phase", new { phase = "identified", note = "the plan removed the app" }, ct)).ShouldBeJsonAsync())
             .Str("phase").ShouldBe("Identified");
+
+        // A viewer could not command: the role is not handed to them, and nothing changes.
+        var toViewer = await (await commander.PostAsJsonAsync($"/api/incidents/{id}/handoffs",
+            new { role = "commander", to = thirdLogin, note = "over to you" }, ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        toViewer.Detail.ShouldBe($"{thirdLogin} cannot be handed commander: the role needs the permission incidents.command, which their roles (viewer) do not grant. " +
+            "Choose someone who has it, or have an admin grant a role with it. Nothing was changed.");
+        var notAnOperator = await (await commander.PostAsJsonAsync($"/api/incidents/{id}/roles", new { role = "scribe", person = "nobody-by-that-name" }, ct))
+            .ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        notAnOperator.Detail.ShouldStartWith("nobody-by-that-name is not an operator of this Lifeboat, so cannot hold scribe");
+        (await commander.GetJsonAsync($"/api/incidents/{id}/roles")).AsArray().Select(h => h.Str("person")).ShouldBe([commanderLogin]);
 
         var handoff = await (await commander.PostAsJsonAsync($"/api/incidents/{id}/handoffs",
             new { role = "commander", to = receiverLogin, note = "restore is next; the plan is known" }, ct)).ShouldBeJsonAsync(HttpStatusCode.Created);
@@ -97,9 +107,12 @@ public sealed class IncidentApiTests(ServerFixture fixture) : IClassFixture<Serv
         var ct = TestContext.Current.CancellationToken;
         var id = (await (await fixture.Client.PostAsJsonAsync("/api/incidents", new { title = "Round trip", type = "test", severity = 4 }, ct))
             .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
-        var lead = await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{id}/roles", new { role = "communications-lead", person = "casey" }, ct)).ShouldBeJsonAsync();
+        var (casey, dana) = ($"casey-{Guid.NewGuid():n}"[..14], $"dana-{Guid.NewGuid():n}"[..13]);
+        using var _ = await fixture.ClientAsAsync(casey, Roles.Communications);
+        using var __ = await fixture.ClientAsAsync(dana, Roles.Communications);
+        var lead = await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{id}/roles", new { role = "communications-lead", person = casey }, ct)).ShouldBeJsonAsync();
 
-        var backup = await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{id}/roles", new { role = lead.Str("role"), person = "dana", slot = "Backup" }, ct)).ShouldBeJsonAsync();
+        var backup = await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{id}/roles", new { role = lead.Str("role"), person = dana, slot = "Backup" }, ct)).ShouldBeJsonAsync();
 
         (lead.Str("role"), backup.Str("role"), backup.Str("slot")).ShouldBe(("CommunicationsLead", "CommunicationsLead", "Backup"));
         (await fixture.Client.GetJsonAsync($"/api/incidents/{id}/roles/missing")).AsArray().Select(g => g.Str("described"))
