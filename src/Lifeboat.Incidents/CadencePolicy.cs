@@ -42,6 +42,15 @@ public sealed class CadencePolicy
             }
         }
 
-        return new CadencePolicy(new(_bySeverity) { [severity] = (internalEvery, customerFacingEvery) });
+        return new CadencePolicy(new(_bySeverity) { [severity] = (internalEvery, customerFacingEvery) }) { AcknowledgeHandoffWithin = AcknowledgeHandoffWithin };
     }
+
+    /// <summary>How long a handoff may wait for its receiver's acknowledgement before it is escalated (15 minutes by default).</summary>
+    public TimeSpan AcknowledgeHandoffWithin { get; private init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The same policy, escalating a handoff left unacknowledged for <paramref name="within"/> (1 minute to 1 day).</summary>
+    public CadencePolicy WithHandoffAcknowledgement(TimeSpan within) =>
+        within < TimeSpan.FromMinutes(1) || within > TimeSpan.FromDays(1)
+            ? throw new PlatformException(PlatformErrorKind.Invalid, $"a handoff acknowledged within {within} is outside 1 minute to 1 day: give a time in that range.")
+            : new CadencePolicy(new(_bySeverity)) { AcknowledgeHandoffWithin = within };
 }

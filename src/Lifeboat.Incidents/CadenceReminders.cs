@@ -53,6 +53,7 @@ internal sealed class CadenceReminders(IncidentContext context)
         }
 
         due.AddRange(await StreamsDueAsync(tx, id, now, snoozed, ct));
+        due.AddRange(await UnacknowledgedHandoffsAsync(tx, id, now, ct));
         if (progress is not null && !snoozed.Contains((ReminderNames.Of(ReminderKind.Progress), null)) && await ProgressDueAsync(tx, id, progress, now, ct) is { } step)
         {
             due.Add(step);
@@ -63,6 +64,54 @@ internal sealed class CadenceReminders(IncidentContext context)
     }
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset? b) => b is { } v && v > a ? v : a;
+
+    /// <summary>
+    /// Handoffs waiting for their receiver longer than the policy allows. Each is escalated once, on the timeline,
+    /// to the commander (for the commander role: to the backup commander and the one who handed it over).
+    /// </summary>
+    private async Task<IReadOnlyList<Reminder>> UnacknowledgedHandoffsAsync(IncidentTransaction tx, IncidentId id, DateTimeOffset now, CancellationToken ct)
+    {
+        var within = context.Cadence.AcknowledgeHandoffWithin;
+        var late = new List<(long Handoff, string Role, string Slot, string From, string To, DateTimeOffset HandedAt, bool Escalated)>();
+        await using (var cmd = tx.Command("""
+            SELECT handoff_id, role, slot, from_person, to_person, handed_at, escalated_at IS NOT NULL FROM incidents.handoffs
+            WHERE incident_id = $1 AND acknowledged_at IS NULL AND handed_at <= $2 ORDER BY handoff_id
+            """))
+        {
+            cmd.Parameters.Add(new() { Value = id.Value });
+            cmd.Parameters.Add(new() { Value = now - within });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                late.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetBoolean(6)));
+            }
+        }
+
+        var due = new List<Reminder>();
+        foreach (var h in late)
+        {
+            var commander = await RoleBook.HolderAsync(tx, id, IncidentRole.Commander, RoleSlot.Holder, "", ct);
+            var backup = await RoleBook.HolderAsync(tx, id, IncidentRole.Commander, RoleSlot.Backup, "", ct);
+            var to = h.Role == "commander"
+                ? string.Join(" and ", new[] { backup?.Person, h.From }.OfType<string>().Distinct(StringComparer.Ordinal))
+                : commander?.Person ?? $"{h.From}, who handed it over (no commander is named)";
+            var role = h.Slot == "backup" ? $"backup {h.Role}" : h.Role;
+            var text = $"handoff {h.Handoff} of {role} to {h.To} has waited {ReminderNames.Minutes(now - h.HandedAt)} unacknowledged (the limit is {ReminderNames.Minutes(within)}): " +
+                $"escalated to {to}. {h.To} acknowledges it, or the role goes to someone who can take it now.";
+            due.Add(new Reminder(ReminderKind.HandoffUnacknowledged, null, h.HandedAt + within, text));
+            if (!h.Escalated)
+            {
+                await using var mark = tx.Command("UPDATE incidents.handoffs SET escalated_at = $3 WHERE incident_id = $1 AND handoff_id = $2");
+                mark.Parameters.Add(new() { Value = id.Value });
+                mark.Parameters.Add(new() { Value = h.Handoff });
+                mark.Parameters.Add(new() { Value = now });
+                await mark.ExecuteNonQueryAsync(ct);
+                await context.RecordAsync(tx, id, "handoff-escalated", text, ct);
+            }
+        }
+
+        return due;
+    }
 
     private static async Task<DateTimeOffset?> LastEventAsync(IncidentTransaction tx, IncidentId id, string kind, CancellationToken ct)
     {

@@ -36,6 +36,8 @@ internal sealed class HandoffWriting(IncidentContext context, RoleBook roles, Ha
                 $"the handoff note is {written.Length} characters long; keep it to {MaxNote} and add the rest as timeline notes. Nothing was changed.");
         }
 
+        // What the receiver needs besides the note, read before the role's rows are locked.
+        var briefing = await BriefingAsync(id, ct);
         await using var tx = await context.BeginAsync(ct);
         var incident = await IncidentContext.RequireAsync(tx, id, "FOR SHARE", ct);
         IncidentContext.RequireOpen(incident, "hand over the role on the survivor");
@@ -68,7 +70,14 @@ internal sealed class HandoffWriting(IncidentContext context, RoleBook roles, Ha
 
         await roles.StartAsync(tx, id, role, slot, receiver, ct);
         var gaps = await RoleBook.GapsAsync(tx, id, ct);
-        var packet = new HandoffPacket(written, incident.Phase, incident.Severity, [.. gaps.Select(g => g.Described)]);
+        var packet = new HandoffPacket(written, incident.Phase, incident.Severity, [.. gaps.Select(g => g.Described)])
+        {
+            OpenTasks = briefing.OpenTasks,
+            OpenHypotheses = briefing.OpenHypotheses,
+            RuledOut = briefing.RuledOut,
+            LastUpdates = briefing.LastUpdates,
+            DueNext = briefing.DueNext,
+        };
         long handoffId;
         await using (var cmd = tx.Command("""
             INSERT INTO incidents.handoffs (incident_id, role, slot, from_person, to_person, packet, handed_at, handed_by)
@@ -91,5 +100,38 @@ internal sealed class HandoffWriting(IncidentContext context, RoleBook roles, Ha
         await context.TouchAsync(tx, id, ct);
         await tx.CommitAsync(ct);
         return await handoffs.GetAsync(id, handoffId, ct);
+    }
+
+    /// <summary>
+    /// The generated part of the packet: open tasks per stream, hypotheses open and ruled out, the last update
+    /// per audience, and what is due next (reminders due now, then the open tasks with the nearest due times).
+    /// </summary>
+    private async Task<HandoffPacket> BriefingAsync(IncidentId id, CancellationToken ct)
+    {
+        var open = (await new TaskBook(context).ListAsync(id, null, ct)).Where(t => t.State == IncidentTaskState.Open).ToList();
+        var hypotheses = await new Hypotheses(context).ListAsync(id, ct);
+        var reminders = await new CadenceReminders(context).DueAsync(id, null, ct);
+        var updates = new List<PacketUpdate>();
+        foreach (var (audience, kinds) in new[] { ("internal", new[] { "note", "stream-update" }), ("customer", new[] { "customer-update" }) })
+        {
+            await using var cmd = context.Command("SELECT at, actor, text FROM incidents.timeline WHERE incident_id = $1 AND kind = ANY($2) ORDER BY event_id DESC LIMIT 1");
+            cmd.Parameters.Add(new() { Value = id.Value });
+            cmd.Parameters.Add(new() { Value = kinds });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                updates.Add(new PacketUpdate(audience, reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        return new HandoffPacket("", IncidentPhase.Investigating, IncidentSeverity.Sev4, [])
+        {
+            OpenTasks = [.. open.GroupBy(t => t.Stream).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new PacketStream(g.Key, [.. g.Select(t => $"#{t.Number} {t.Owner ?? "unclaimed"}: {t.Action} (for: {t.Purpose}){(t.Due is { } due ? $", due {due:u}" : "")}")]))],
+            OpenHypotheses = [.. hypotheses.Where(h => h.Open).Select(h => $"{h.Id}: {h.Text}")],
+            RuledOut = [.. hypotheses.Where(h => !h.Open).Select(h => $"{h.Id}: {h.Text} (ruled out by {h.RuledOutBy}: {h.RuledOutWhy})")],
+            LastUpdates = updates,
+            DueNext = [.. reminders.Select(r => r.Text), .. open.Where(t => t.Due is not null).OrderBy(t => t.Due).Take(5).Select(t => $"task #{t.Number} due {t.Due:u}: {t.Action}")],
+        };
     }
 }

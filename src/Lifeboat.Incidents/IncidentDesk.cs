@@ -40,6 +40,7 @@ public sealed class IncidentDesk : IAsyncDisposable
         new("incidents.causes"),
         new("incidents.signals"),
         new("incidents.notifications"),
+        new("incidents.hypotheses"),
     ]);
 
     /// <summary>The source of events recorded through the desk when the caller names none: a person's call.</summary>
@@ -227,6 +228,17 @@ public sealed class IncidentDesk : IAsyncDisposable
     /// <summary>The incident's code freeze if one is on.</summary>
     public async Task<ChangeFreeze?> FreezeOfAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
         (await _platform.Freezes.ActiveAsync(cancellationToken)).FirstOrDefault(f => f.Incident == incident.Value);
+
+    /// <summary>Raises a hypothesis about the cause, on the timeline; handoff packets carry the open ones.</summary>
+    public Task<Hypothesis> RaiseHypothesisAsync(IncidentId incident, string text, CancellationToken cancellationToken = default) =>
+        new Hypotheses(_context).RaiseAsync(incident, text, cancellationToken);
+
+    /// <summary>Rules a hypothesis out, saying why; handoff packets carry it, so the next shift does not chase it again.</summary>
+    public Task<Hypothesis> RuleOutAsync(IncidentId incident, long hypothesis, string why, CancellationToken cancellationToken = default) =>
+        new Hypotheses(_context).RuleOutAsync(incident, hypothesis, why, cancellationToken);
+
+    public Task<IReadOnlyList<Hypothesis>> HypothesesAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new Hypotheses(_context).ListAsync(incident, cancellationToken);
 
     private async Task CommanderMayHaveChangedAsync(IncidentId incident, IncidentRole role, RoleSlot slot, CancellationToken ct)
     {

@@ -103,7 +103,28 @@ public sealed record RoleGap(IncidentRole Role, RoleSlot Slot)
 }
 
 /// <summary>The written part of a handoff and what the module computed at the moment of it.</summary>
-public sealed record HandoffPacket(string Note, IncidentPhase Phase, IncidentSeverity Severity, IReadOnlyList<string> OpenRoleGaps);
+public sealed record HandoffPacket(string Note, IncidentPhase Phase, IncidentSeverity Severity, IReadOnlyList<string> OpenRoleGaps)
+{
+    /// <summary>Open tasks per stream (a null stream: the incident's own), as of the handoff.</summary>
+    public IReadOnlyList<PacketStream> OpenTasks { get; init; } = [];
+
+    public IReadOnlyList<string> OpenHypotheses { get; init; } = [];
+
+    /// <summary>Ruled-out hypotheses with why: what the receiver need not chase again.</summary>
+    public IReadOnlyList<string> RuledOut { get; init; } = [];
+
+    /// <summary>The last update per audience (internal, customer), if any was posted.</summary>
+    public IReadOnlyList<PacketUpdate> LastUpdates { get; init; } = [];
+
+    /// <summary>What is due next: reminders due now, then open tasks by due time.</summary>
+    public IReadOnlyList<string> DueNext { get; init; } = [];
+}
+
+/// <summary>A stream's open tasks in a handoff packet, each as "#3 erin: restore wave 4 (for: …)".</summary>
+public sealed record PacketStream(string? Stream, IReadOnlyList<string> Tasks);
+
+/// <summary>The last update to one audience ("internal" or "customer").</summary>
+public sealed record PacketUpdate(string Audience, DateTimeOffset At, string By, string Text);
 
 public sealed record Handoff(
     IncidentId Incident,

@@ -1,12 +1,15 @@
 namespace Lifeboat.Incidents;
 
-/// <summary>What a reminder asks for: an internal update, a customer update, a stream's own update, or an update on restore progress.</summary>
+/// <summary>What a reminder asks for: an internal update, a customer update, a stream's own update, an update on restore progress, or an acknowledgement.</summary>
 public enum ReminderKind
 {
     InternalUpdate,
     CustomerUpdate,
     StreamUpdate,
     Progress,
+
+    /// <summary>A handoff its receiver has not acknowledged in time: escalated, never snoozed.</summary>
+    HandoffUnacknowledged,
 }
 
 /// <summary>A reminder due now: since when, and what to do. <see cref="Stream"/> is set for a stream's own cadence.</summary>

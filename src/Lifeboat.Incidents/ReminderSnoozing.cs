@@ -16,6 +16,12 @@ internal sealed class ReminderSnoozing(IncidentContext context)
             throw new PlatformException(PlatformErrorKind.Invalid, $"reminder kind {(int)kind} does not exist: give internal-update, customer-update, stream-update or progress. Nothing was snoozed.");
         }
 
+        if (kind == ReminderKind.HandoffUnacknowledged)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                "an unacknowledged handoff is not snoozed: its receiver acknowledges it, or the role is handed to someone who can take it now. Nothing was snoozed.");
+        }
+
         var name = ReminderNames.Of(kind);
         var slug = stream?.Trim();
         if (kind == ReminderKind.StreamUpdate && string.IsNullOrEmpty(slug))

@@ -43,7 +43,7 @@ internal sealed class HandoffBook(IncidentContext context)
                 IncidentNames.SlotOf(reader.GetString(3)),
                 reader.GetString(4),
                 reader.GetString(5),
-                new HandoffPacket(packet.Note, IncidentNames.PhaseOf(packet.Phase), (IncidentSeverity)packet.Severity, packet.OpenRoleGaps),
+                packet.ToPacket(),
                 reader.GetFieldValue<DateTimeOffset>(7),
                 reader.GetString(8),
                 reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
@@ -54,8 +54,20 @@ internal sealed class HandoffBook(IncidentContext context)
     }
 
     /// <summary>The packet as stored: phase by name and severity by number, so the JSON reads as people say it.</summary>
-    internal sealed record Stored(string Note, string Phase, int Severity, IReadOnlyList<string> OpenRoleGaps)
+    internal sealed record Stored(string Note, string Phase, int Severity, IReadOnlyList<string> OpenRoleGaps,
+        IReadOnlyList<PacketStream>? OpenTasks = null, IReadOnlyList<string>? OpenHypotheses = null, IReadOnlyList<string>? RuledOut = null,
+        IReadOnlyList<PacketUpdate>? LastUpdates = null, IReadOnlyList<string>? DueNext = null)
     {
-        public static Stored From(HandoffPacket packet) => new(packet.Note, IncidentNames.Of(packet.Phase), (int)packet.Severity, packet.OpenRoleGaps);
+        public static Stored From(HandoffPacket packet) => new(packet.Note, IncidentNames.Of(packet.Phase), (int)packet.Severity, packet.OpenRoleGaps,
+            packet.OpenTasks, packet.OpenHypotheses, packet.RuledOut, packet.LastUpdates, packet.DueNext);
+
+        public HandoffPacket ToPacket() => new(Note, IncidentNames.PhaseOf(Phase), (IncidentSeverity)Severity, OpenRoleGaps)
+        {
+            OpenTasks = OpenTasks ?? [],
+            OpenHypotheses = OpenHypotheses ?? [],
+            RuledOut = RuledOut ?? [],
+            LastUpdates = LastUpdates ?? [],
+            DueNext = DueNext ?? [],
+        };
     }
 }

@@ -9,6 +9,7 @@ internal static class ReminderNames
         ReminderKind.CustomerUpdate => "customer-update",
         ReminderKind.StreamUpdate => "stream-update",
         ReminderKind.Progress => "progress",
+        ReminderKind.HandoffUnacknowledged => "handoff-unacknowledged",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a reminder kind"),
     };
 
