@@ -20,7 +20,7 @@ public sealed class IncidentConsoleTests(ConsoleFixture fixture) : IClassFixture
         var page = await fixture.SignedInAsync(op);
         var title = $"Wiki pages gone {Guid.NewGuid().ToString("n")[..6]}";
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Incidents" }).ClickAsync();
+        await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Incidents" }).ClickAsync();
         await page.GetByLabel("Title").FillAsync(title);
         await page.GetByLabel("Type").FillAsync("data-loss");
         await page.GetByLabel("Severity").SelectOptionAsync("SEV1");
