@@ -125,6 +125,10 @@ public sealed class IncidentDesk : IAsyncDisposable
     public Task<Incident> GetAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
         _context.RequireAsync(incident, cancellationToken);
 
+    /// <summary>Incidents newest first, each with its commander if any (<see cref="IncidentQuery"/>: open ones by default, at most 100).</summary>
+    public Task<IReadOnlyList<ListedIncident>> ListAsync(IncidentQuery? query = null, CancellationToken cancellationToken = default) =>
+        new IncidentList(_context).ListAsync(query ?? new IncidentQuery(), cancellationToken);
+
     /// <summary>A person sets the severity; <see cref="SeveritySuggestion.Suggest"/> only informs the choice.</summary>
     public Task<Incident> SetSeverityAsync(IncidentId incident, IncidentSeverity severity, string? reason = null, CancellationToken cancellationToken = default) =>
         new SeverityChange(_context).SetAsync(incident, severity, reason, cancellationToken);

@@ -113,6 +113,63 @@ public sealed partial class RemoteModeTests(RemoteServerFixture server) : IClass
         }
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task AnIncident_DeclaredListedShownAndCommanded_ThroughAServer_ActsAsTheTokensPrincipal()
+    {
+        var suffix = Guid.NewGuid().ToString("n")[..6];
+        var (ic, rival, viewer) = ($"ic-{suffix}", $"rival-{suffix}", $"viewer-{suffix}");
+        var icToken = await server.TokenFileAsync(ic, Roles.IncidentCommander);
+        var rivalToken = await server.TokenFileAsync(rival, Roles.IncidentCommander);
+        var viewerToken = await server.TokenFileAsync(viewer, Roles.Viewer);
+        string[] As(string token) => ["--server", server.Address.ToString(), "--token-file", token];
+        var machine = CliFixture.Environment("ic");
+
+        var (declareExit, declared) = await CliFixture.RunOnAsync(machine, ["incident", "declare", "--title", $"Wiki pages gone {suffix}", "--type", "data-loss", "--severity", "1", "--public", .. As(icToken)]);
+        declareExit.ShouldBe(0, declared);
+        var id = IncidentIdPattern().Match(declared).Value;
+        declared.ShouldContain($"Declared incident {id}: SEV1 data-loss (public), phase investigating, by {ic}.");
+
+        var (assignExit, assigned) = await CliFixture.RunOnAsync(machine, ["incident", "assign", id, "commander", ic, .. As(icToken)]);
+        assignExit.ShouldBe(0, assigned);
+        var (backupExit, backup) = await CliFixture.RunOnAsync(machine, ["incident", "assign", id, "communications-lead", rival, "--backup", .. As(icToken)]);
+        backupExit.ShouldBe(0, backup);
+        backup.ShouldContain($"{rival} is the backup communications-lead of incident {id}.");
+
+        var holdings = await RolesAsync(id);
+        var (rivalExit, refused) = await CliFixture.RunOnAsync(machine, ["incident", "assign", id, "commander", rival, .. As(rivalToken)]);
+        rivalExit.ShouldBe(2, refused);
+        refused.ShouldContain($"{ic} is the commander of incident {id}");
+        var (viewerExit, denied) = await CliFixture.RunOnAsync(machine, ["incident", "declare", "--title", "not mine to declare", "--type", "x", "--severity", "4", .. As(viewerToken)]);
+        viewerExit.ShouldBe(4, denied);
+        denied.ShouldContain("incidents.declare");
+        (await RolesAsync(id)).ShouldBe(holdings, "refused calls change nothing");
+
+        var (listExit, listed) = await CliFixture.RunOnAsync(machine, ["incident", "list", "--severity", "SEV1", .. As(viewerToken)]);
+        listExit.ShouldBe(0, listed);
+        listed.ShouldMatch($@"{id}\s*│\s*SEV1\s*│\s*investigating\s*│\s*{Regex.Escape(ic)}");
+
+        var (showExit, shown) = await CliFixture.RunOnAsync(machine, ["incident", "show", id, .. As(viewerToken)]);
+        showExit.ShouldBe(0, shown);
+        shown.ShouldContain($"Wiki pages gone {suffix}");
+        shown.ShouldContain("public");
+        shown.ShouldContain("No one holds: backup commander, communications-lead, scribe, backup scribe.");
+        shown.ShouldContain($"{ic} is now commander");
+
+        await using var desk = await Lifeboat.Incidents.IncidentDesk.OpenAsync(server.Platform, Ct);
+        var events = await desk.TimelineAsync(Lifeboat.Incidents.IncidentId.Parse(id), cancellationToken: Ct);
+        events.ShouldAllBe(e => e.Source == "api");
+        events.Single(e => e.Kind == "declared").Actor.ShouldBe(ic);
+    }
+
+    private async Task<string> RolesAsync(string incident)
+    {
+        await using var desk = await Lifeboat.Incidents.IncidentDesk.OpenAsync(server.Platform, Ct);
+        return string.Join("\n", (await desk.RoleHistoryAsync(Lifeboat.Incidents.IncidentId.Parse(incident), Ct)).Select(h => h.ToString()));
+    }
+
+    [GeneratedRegex("inc_[0-9a-z]{26}")]
+    private static partial Regex IncidentIdPattern();
+
     [GeneratedRegex("plan_[0-9a-z]{26}")]
     private static partial Regex PlanIdPattern();
 

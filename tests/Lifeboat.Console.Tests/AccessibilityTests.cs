@@ -1,4 +1,7 @@
+using Lifeboat.Incidents;
 using Lifeboat.Platform.Access;
+using Lifeboat.Server;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Lifeboat.Console.Tests;
@@ -21,6 +24,16 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         await fixture.Platform.WithActor(admin).Tokens.CreatePersonalAsync((await fixture.Platform.Operators.FindAsync(admin, TestContext.Current.CancellationToken))!.Id, "laptop",
             cancellationToken: TestContext.Current.CancellationToken);
 
+        // An incident room with every section filled: roles, a gap, a pending handoff, a pinned event.
+        var desk = fixture.Services.GetRequiredService<IncidentDeskLifetime>().Desk.WithActor(admin);
+        var incident = await desk.DeclareAsync(new IncidentDeclaration { Title = "Sites lost their apps", Type = "mass-deletion", Severity = IncidentSeverity.Sev1, Sites = [site] },
+            TestContext.Current.CancellationToken);
+        await desk.AssignAsync(incident.Id, IncidentRole.Commander, admin, cancellationToken: TestContext.Current.CancellationToken);
+        await desk.AssignAsync(incident.Id, IncidentRole.Contributor, "erin", cancellationToken: TestContext.Current.CancellationToken);
+        await desk.HandOffAsync(incident.Id, IncidentRole.Commander, "frank", "restore running; next update at :30", cancellationToken: TestContext.Current.CancellationToken);
+        var note = await desk.NoteAsync(incident.Id, "the cleanup job is stopped", TestContext.Current.CancellationToken);
+        await desk.PinAsync(incident.Id, note.Id, TestContext.Current.CancellationToken);
+
         var problems = new List<string>();
         var anonymous = await fixture.NewPageAsync(width, 800);
         await CheckAsync(anonymous, "/account/sign-in", problems);
@@ -29,7 +42,7 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         string[] paths =
         [
             "/", "/sites", $"/sites/{site}", "/plans", $"/plans/{plan.Id}", "/restore-jobs", $"/restore-jobs/{job.Id}",
-            "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
+            "/incidents", $"/incidents/{incident.Id}", "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
         ];
         foreach (var path in paths)
         {

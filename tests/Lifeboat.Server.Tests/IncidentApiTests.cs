@@ -120,6 +120,33 @@ public sealed class IncidentApiTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task TheList_ShowsOpenIncidentsWithTheirCommanders_ClosedOnesWithAll_AndRefusesAWordThatIsNoPhase()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var suffix = Guid.NewGuid().ToString("n")[..8];
+        var open = (await (await fixture.Client.PostAsJsonAsync("/api/incidents", new { title = $"open {suffix}", type = "mass-deletion", severity = 4 }, ct))
+            .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
+        var closed = (await (await fixture.Client.PostAsJsonAsync("/api/incidents", new { title = $"duplicate {suffix}", type = "mass-deletion", severity = 4 }, ct))
+            .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
+        await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{open}/roles", new { role = "commander", person = $"ic-{suffix}" }, ct)).ShouldBeJsonAsync();
+        await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{closed}/merge", new { into = open }, ct)).ShouldBeJsonAsync();
+
+        var listed = (await fixture.Client.GetJsonAsync("/api/incidents?severity=SEV4")).AsArray();
+        var mine = listed.Where(l => l!["incident"]!.Str("title").EndsWith(suffix, StringComparison.Ordinal)).ToList();
+        mine.ShouldHaveSingleItem().Str("commander").ShouldBe($"ic-{suffix}");
+        mine[0]!["incident"]!.Str("id").ShouldBe(open);
+        (await fixture.Client.GetJsonAsync("/api/incidents?all=true&severity=4")).AsArray()
+            .Select(l => l!["incident"]!.Str("id")).ShouldContain(closed);
+        (await fixture.Client.GetJsonAsync("/api/incidents?phase=closed&limit=500")).AsArray()
+            .Select(l => l!["incident"]!.Str("id")).ShouldContain(closed);
+
+        (await (await fixture.Client.GetAsync("/api/incidents?phase=over", ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest))
+            .Detail.ShouldContain("'over' is not a phase: give one of investigating, identified, restoring, monitoring, resolved, closed");
+        (await (await fixture.Client.GetAsync("/api/incidents?limit=501", ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest))
+            .Detail.ShouldContain("give a limit from 1 to 500");
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task AnUnknownIncident_Is404()
     {
         var missing = await (await fixture.Client.GetAsync("/api/incidents/inc_0000000000000000000000000z", TestContext.Current.CancellationToken))

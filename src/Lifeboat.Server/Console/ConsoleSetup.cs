@@ -11,7 +11,7 @@ namespace Lifeboat.Server.Console;
 /// The web console: Razor components rendered on the server (static rendering, no circuit, no
 /// WebAssembly), forms with antiforgery tokens, one stylesheet and one small script served from the
 /// assembly (nothing fetched from the network), and the fragments the script polls so that a restore
-/// job's progress and a plan's waves move by themselves. Each page declares the permission it needs
+/// job's progress, a plan's waves and an incident room's roles, handoffs and timeline move by themselves. Each page declares the permission it needs
 /// with <see cref="PagePermissionAttribute"/>: the same policies as the API guard it.
 /// </summary>
 public static class ConsoleSetup
@@ -39,6 +39,8 @@ public static class ConsoleSetup
             .RequirePermission(Permissions.RestoresRead);
         live.MapGet("/plans/{plan}", (string plan) => new RazorComponentResult<PlanLive>(new { Plan = plan }))
             .RequirePermission(Permissions.PlansRead);
+        live.MapGet("/incidents/{incident}", (string incident) => new RazorComponentResult<IncidentLive>(new { Incident = incident }))
+            .RequirePermission(Permissions.IncidentsRead);
 
         app.MapRazorComponents<App>().Add(DeclarePermission);
         return app;

@@ -29,6 +29,9 @@ public static class IncidentEndpoints
                 Body {title, type, severity, visibility?: restricted|public, alert?, plan?, sites?}. type is a short slug
                 ("mass-deletion"). 201 with the incident, in phase investigating.
                 """);
+        incidents.MapGet("/", List).WithName("ListIncidents").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("Incidents, newest first, each with its commander: open ones unless all=true; phase, severity (1 to 4 or \"SEV2\"), limit 1 to 500 (default 100)")
+            .WithDescription("A phase decides alone (phase=closed lists closed ones). 200 with [{incident, commander}], commander null while no one holds the role.");
         incidents.MapGet("/severity-suggestion", SuggestSeverity).WithName("SuggestIncidentSeverity").RequirePermission(Permissions.IncidentsRead)
             .WithSummary("The severity measured impact suggests (query sites, customers, records); a person still sets it");
         incidents.MapGet("/{incident}", Get).WithName("GetIncident").RequirePermission(Permissions.IncidentsRead).WithSummary("An incident");
@@ -235,6 +238,16 @@ public static class IncidentEndpoints
         return TypedResults.Created($"/api/incidents/{incident.Id}", incident);
     }
 
+    public static async Task<Ok<IReadOnlyList<ListedIncident>>> List(IncidentDesk desk, CancellationToken cancellationToken, string? phase = null, string? severity = null,
+        bool all = false, int limit = IncidentQuery.DefaultLimit) =>
+        TypedResults.Ok(await desk.ListAsync(new IncidentQuery
+        {
+            OpenOnly = !all,
+            Phase = phase is null ? null : IncidentValues.Phase(phase),
+            Severity = severity is null ? null : IncidentValues.Severity(severity),
+            Limit = limit,
+        }, cancellationToken));
+
     public static Ok<SuggestedSeverity> SuggestSeverity(int sites = 0, int customers = 0, long records = 0) =>
         TypedResults.Ok(SeveritySuggestion.Suggest(new MeasuredImpact(sites, customers, records)));
 
@@ -320,53 +333,30 @@ public static class IncidentEndpoints
 }
 
 /// <summary>
-/// The words of the API for the desk's enums, read strictly: a value that is not one is a 400 listing those that are.
+/// The words of the API for the desk's enums, read strictly (<see cref="IncidentWords"/>): a value that is not one is a 400 listing those that are.
 /// </summary>
 internal static class IncidentValues
 {
-    public static IncidentPhase Phase(string text) => Named(text, "phase", Enum.GetValues<IncidentPhase>(), IncidentNames.Of);
+    public static IncidentPhase Phase(string text) => IncidentWords.Phase(text);
 
-    public static IncidentRole Role(string text) => Named(text, "role", Enum.GetValues<IncidentRole>(), IncidentNames.Of);
+    public static IncidentRole Role(string text) => IncidentWords.Role(text);
 
-    public static RoleSlot Slot(string? text) => text is null ? RoleSlot.Holder : Named(text, "slot", Enum.GetValues<RoleSlot>(), IncidentNames.Of);
+    public static RoleSlot Slot(string? text) => IncidentWords.Slot(text);
 
-    public static IncidentVisibility Visibility(string text) => Named(text, "visibility", Enum.GetValues<IncidentVisibility>(), IncidentNames.Of);
+    public static IncidentVisibility Visibility(string text) => IncidentWords.Visibility(text);
 
-    /// <summary>internal-update, customer-update, stream-update or progress.</summary>
-    public static ReminderKind ReminderKind(string? text) =>
-        Named(text ?? "", "reminder kind", Enum.GetValues<ReminderKind>(), k => JsonNamingPolicy.KebabCaseLower.ConvertName(k.ToString()));
+    public static IncidentSeverity Severity(string text) => IncidentWords.Severity(text);
+
+    /// <summary>internal-update, customer-update, stream-update or progress (handoff-unacknowledged is read, and refused by the desk).</summary>
+    public static ReminderKind ReminderKind(string? text) => IncidentWords.ReminderKind(text);
 
     /// <summary>A number 1 to 4, or "SEV1" to "SEV4" (any case; "2" too).</summary>
-    public static IncidentSeverity Severity(JsonElement value)
+    public static IncidentSeverity Severity(JsonElement value) => value.ValueKind switch
     {
-        var number = value.ValueKind switch
-        {
-            JsonValueKind.Number when value.TryGetInt32(out var n) => n,
-            JsonValueKind.String when value.GetString() is { } s && int.TryParse(s.StartsWith("sev", StringComparison.OrdinalIgnoreCase) ? s[3..] : s,
-                NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
-            _ => 0,
-        };
-        return number is >= 1 and <= 4
-            ? (IncidentSeverity)number
-            : throw new PlatformException(PlatformErrorKind.Invalid,
-                $"the severity {value.GetRawText()} is not one: give 1, 2, 3 or 4, or \"SEV1\", \"SEV2\", \"SEV3\" or \"SEV4\" (SEV1 is the most serious). Nothing was changed.");
-    }
-
-    private static T Named<T>(string text, string what, T[] values, Func<T, string> name)
-        where T : struct, Enum
-    {
-        foreach (var value in values)
-        {
-            // The C# name too: answers carry it ("CommunicationsLead"), and a client may send back what it read.
-            if (string.Equals(name(value), text?.Trim(), StringComparison.OrdinalIgnoreCase) || string.Equals(value.ToString(), text?.Trim(), StringComparison.OrdinalIgnoreCase))
-            {
-                return value;
-            }
-        }
-
-        throw new PlatformException(PlatformErrorKind.Invalid,
-            $"'{text}' is not a {what}: give one of {string.Join(", ", values.Select(name))}. Nothing was changed.");
-    }
+        JsonValueKind.Number when value.TryGetInt32(out var n) && n is >= 1 and <= 4 => (IncidentSeverity)n,
+        JsonValueKind.String when IncidentWords.SeverityOrNull(value.GetString()) is { } severity => severity,
+        _ => throw IncidentWords.NotASeverity(value.GetRawText()),
+    };
 }
 
 /// <summary>severity: 1 to 4 or "SEV1" to "SEV4"; visibility: restricted (the default) or public.</summary>

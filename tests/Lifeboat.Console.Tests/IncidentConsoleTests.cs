@@ -1,0 +1,157 @@
+using Lifeboat.Incidents;
+using Lifeboat.Platform.Access;
+using Lifeboat.Server;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Lifeboat.Console.Tests;
+
+/// <summary>The incidents list and the incident room in real Chromium, used by several people at once, each in their own browser.</summary>
+public sealed class IncidentConsoleTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private IncidentDesk Desk => fixture.Services.GetRequiredService<IncidentDeskLifetime>().Desk;
+
+    [Fact]
+    public async Task Declaring_FromTheList_LandsInTheRoom_AndTheListShowsIt()
+    {
+        var op = await fixture.NewOperatorAsync("operator", Roles.Operator);
+        var page = await fixture.SignedInAsync(op);
+        var title = $"Wiki pages gone {Guid.NewGuid().ToString("n")[..6]}";
+
+        await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Incidents" }).ClickAsync();
+        await page.GetByLabel("Title").FillAsync(title);
+        await page.GetByLabel("Type").FillAsync("data-loss");
+        await page.GetByLabel("Severity").SelectOptionAsync("SEV1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Declare" }).ClickAsync();
+
+        await page.WaitForURLAsync(url => url.Contains("/incidents/inc_", StringComparison.Ordinal));
+        (await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync()).ShouldStartWith(title);
+        (await page.Locator("#incident-facts").InnerTextAsync()).ShouldContain("SEV1");
+        (await page.Locator("#role-gaps").InnerTextAsync()).ShouldContain("commander, backup commander");
+        var id = IncidentId.Parse(page.Url.Split('/')[^1]);
+        var stored = await Desk.GetAsync(id, Ct);
+        (stored.Title, stored.Severity, stored.DeclaredBy).ShouldBe((title, IncidentSeverity.Sev1, op));
+        (await Desk.TimelineAsync(id, cancellationToken: Ct)).ShouldHaveSingleItem().Source.ShouldBe("console");
+
+        await page.GotoAsync("/incidents");
+        (await page.Locator("#incidents").InnerTextAsync()).ShouldContain(title);
+    }
+
+    [Fact]
+    public async Task TheRoom_ShowsAnotherPersonsCommandAndNote_WithoutAReload_AndTheReceiverAcknowledgesAHandoff()
+    {
+        var ic = await fixture.NewOperatorAsync("commander", Roles.IncidentCommander);
+        var next = await fixture.NewOperatorAsync("next", Roles.IncidentCommander);
+        var viewer = await fixture.NewOperatorAsync("viewer", Roles.Viewer);
+        var incident = await Desk.WithActor(ic).DeclareAsync(new IncidentDeclaration { Title = "Attachments missing", Type = "data-loss", Severity = IncidentSeverity.Sev2 }, Ct);
+
+        var watching = await fixture.SignedInAsync(viewer);
+        await watching.GotoAsync($"/incidents/{incident.Id}");
+        (await watching.Locator("main form").CountAsync()).ShouldBe(0, "a viewer is offered no form");
+        await watching.EvaluateAsync("() => { window.__stillTheSamePage = true; }");
+
+        var commanding = await fixture.SignedInAsync(ic);
+        await commanding.GotoAsync($"/incidents/{incident.Id}");
+        var assign = commanding.GetByRole(AriaRole.Form, new() { Name = "Assign a role" });
+        await assign.GetByLabel("Role").SelectOptionAsync("commander");
+        (await assign.GetByLabel("Person").InputValueAsync()).ShouldBe(ic, "the form offers the signed-in person");
+        await assign.GetByRole(AriaRole.Button, new() { Name = "Assign" }).ClickAsync();
+        (await commanding.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldContain($"{ic} is the commander.");
+        (await commanding.Locator("#incident-roles").InnerTextAsync()).ShouldContain(ic);
+
+        await Assertions.Expect(watching.Locator("#incident-roles")).ToContainTextAsync(ic, new() { Timeout = 10_000 });
+        var note = commanding.GetByRole(AriaRole.Form, new() { Name = "Add a note" });
+        await note.GetByLabel("Note").FillAsync("the cleanup job is stopped; restore queued");
+        await note.GetByRole(AriaRole.Button, new() { Name = "Add note" }).ClickAsync();
+        await Assertions.Expect(watching.Locator("#incident-timeline")).ToContainTextAsync("the cleanup job is stopped; restore queued", new() { Timeout = 10_000 });
+        (await watching.EvaluateAsync<bool>("() => window.__stillTheSamePage === true")).ShouldBeTrue("the page was loaded again instead of moving by itself");
+
+        // A handoff: the receiver sees it appear in their open room, with the button that is only theirs.
+        var receiving = await fixture.SignedInAsync(next);
+        await receiving.GotoAsync($"/incidents/{incident.Id}");
+        var handoff = commanding.GetByRole(AriaRole.Form, new() { Name = "Hand off a role" });
+        await handoff.GetByLabel("Role").SelectOptionAsync("commander");
+        await handoff.GetByLabel("To", new() { Exact = true }).FillAsync(next);
+        await handoff.GetByLabel("Handoff note").FillAsync("restore job running; next update at :30");
+        await handoff.GetByRole(AriaRole.Button, new() { Name = "Hand off" }).ClickAsync();
+        (await commanding.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldContain($"to {next} is written");
+        (await commanding.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).CountAsync()).ShouldBe(0, "only the receiver acknowledges");
+
+        var acknowledge = receiving.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" });
+        await Assertions.Expect(acknowledge).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await acknowledge.ClickAsync();
+        (await receiving.GetByRole(AriaRole.Status).First.InnerTextAsync()).ShouldContain("the role is yours");
+        (await Desk.PendingHandoffsAsync(incident.Id, Ct)).ShouldBeEmpty();
+        (await Desk.RolesAsync(incident.Id, Ct)).Single(r => r.Role == IncidentRole.Commander).Person.ShouldBe(next);
+        await Assertions.Expect(watching.Locator("#incident-timeline")).ToContainTextAsync($"{next} acknowledged handoff", new() { Timeout = 10_000 });
+    }
+
+    [Fact]
+    public async Task ASecondCommander_IsRefusedOnThePage_NamingTheHolder_AndNothingChanges()
+    {
+        var ic = await fixture.NewOperatorAsync("commander", Roles.IncidentCommander);
+        var rival = await fixture.NewOperatorAsync("rival", Roles.IncidentCommander);
+        var incident = await Desk.WithActor(ic).DeclareAsync(new IncidentDeclaration { Title = "Issues deleted", Type = "mass-deletion", Severity = IncidentSeverity.Sev2 }, Ct);
+        await Desk.WithActor(ic).AssignAsync(incident.Id, IncidentRole.Commander, ic, cancellationToken: Ct);
+        var before = await StateAsync(incident.Id);
+
+        var page = await fixture.SignedInAsync(rival);
+        await page.GotoAsync($"/incidents/{incident.Id}");
+        var assign = page.GetByRole(AriaRole.Form, new() { Name = "Assign a role" });
+        await assign.GetByLabel("Role").SelectOptionAsync("commander");
+        await assign.GetByRole(AriaRole.Button, new() { Name = "Assign" }).ClickAsync();
+
+        var message = await page.GetByRole(AriaRole.Alert).InnerTextAsync();
+        message.ShouldContain($"{ic} is the commander of incident {incident.Id}");
+        message.ShouldContain("hand the role over");
+        (await page.Locator("#incident-roles").InnerTextAsync()).ShouldNotContain(rival);
+        (await StateAsync(incident.Id)).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task AViewer_IsOfferedNoForm_AndAForgedPost_Is403_AndChangesNothing()
+    {
+        var ic = await fixture.NewOperatorAsync("commander", Roles.IncidentCommander);
+        var viewer = await fixture.NewOperatorAsync("viewer", Roles.Viewer);
+        var incident = await Desk.WithActor(ic).DeclareAsync(new IncidentDeclaration { Title = "Sign-in broken", Type = "outage", Severity = IncidentSeverity.Sev3 }, Ct);
+        var before = await StateAsync(incident.Id);
+
+        var page = await fixture.SignedInAsync(viewer);
+        await page.GotoAsync("/incidents");
+        (await page.GetByRole(AriaRole.Form, new() { Name = "Declare an incident" }).CountAsync()).ShouldBe(0);
+        await page.GotoAsync($"/incidents/{incident.Id}");
+        (await page.GetByRole(AriaRole.Form, new() { Name = "Assign a role" }).CountAsync()).ShouldBe(0);
+
+        // What the viewer could post by hand: the form's fields with a valid antiforgery token (the layout's sign-out form holds one).
+        var token = await page.Locator("input[name=__RequestVerificationToken]").First.InputValueAsync();
+        var form = page.Context.APIRequest.CreateFormData();
+        form.Set("_handler", "assign");
+        form.Set("__RequestVerificationToken", token);
+        form.Set("Input.Role", "commander");
+        form.Set("Input.Person", viewer);
+        var answer = await page.APIRequest.PostAsync($"/incidents/{incident.Id}", new() { Form = form, MaxRedirects = 0 });
+        answer.Status.ShouldBe(403);
+        (await answer.TextAsync()).Contains($"{viewer} lacks the permission incidents.command", StringComparison.Ordinal).ShouldBeTrue("the page says what is missing");
+
+        var declare = page.Context.APIRequest.CreateFormData();
+        declare.Set("_handler", "declare");
+        declare.Set("__RequestVerificationToken", token);
+        declare.Set("Input.Title", "forged");
+        declare.Set("Input.Type", "forged");
+        declare.Set("Input.Severity", "SEV1");
+        (await page.APIRequest.PostAsync("/incidents", new() { Form = declare, MaxRedirects = 0 })).Status.ShouldBe(403);
+
+        (await StateAsync(incident.Id)).ShouldBe(before);
+        (await Desk.ListAsync(new IncidentQuery { Limit = 500 }, Ct)).ShouldNotContain(l => l.Incident.Title == "forged");
+    }
+
+    private async Task<string> StateAsync(IncidentId id) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        incident = await Desk.GetAsync(id, Ct),
+        roles = await Desk.RoleHistoryAsync(id, Ct),
+        handoffs = await Desk.PendingHandoffsAsync(id, Ct),
+        timeline = await Desk.TimelineAsync(id, 1000, cancellationToken: Ct),
+    });
+}
