@@ -128,6 +128,7 @@ public sealed class IncidentApiTests(ServerFixture fixture) : IClassFixture<Serv
             .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
         var closed = (await (await fixture.Client.PostAsJsonAsync("/api/incidents", new { title = $"duplicate {suffix}", type = "mass-deletion", severity = 4 }, ct))
             .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
+        using var _ = await fixture.ClientAsAsync($"ic-{suffix}", Roles.IncidentCommander);
         await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{open}/roles", new { role = "commander", person = $"ic-{suffix}" }, ct)).ShouldBeJsonAsync();
         await (await fixture.Client.PostAsJsonAsync($"/api/incidents/{closed}/merge", new { into = open }, ct)).ShouldBeJsonAsync();
 
