@@ -41,6 +41,7 @@ public sealed class IncidentDesk : IAsyncDisposable
         new("incidents.signals"),
         new("incidents.notifications"),
         new("incidents.hypotheses"),
+        new("incidents.site_tracking"),
     ]);
 
     /// <summary>The source of events recorded through the desk when the caller names none: a person's call.</summary>
@@ -350,6 +351,50 @@ public sealed class IncidentDesk : IAsyncDisposable
     /// <summary>Holds a reminder (a stream's with <paramref name="stream"/>) until <paramref name="until"/>, for a reason, on the timeline.</summary>
     public Task<ReminderSnooze> SnoozeAsync(IncidentId incident, ReminderKind kind, DateTimeOffset until, string reason, string? stream = null, CancellationToken cancellationToken = default) =>
         new ReminderSnoozing(_context).SnoozeAsync(incident, kind, until, reason, stream, cancellationToken);
+
+    /// <summary>
+    /// The per-site restore tracker: each affected site (declared, or added with <see cref="TrackSitesAsync"/>) with its
+    /// restore read live from the platform (newest job including it, its state, its validation) and what people added;
+    /// counts per restore state are over all the incident's sites, the rows as <paramref name="filter"/> narrows them.
+    /// </summary>
+    public Task<SiteTracker> SiteTrackerAsync(IncidentId incident, SiteTrackerFilter? filter = null, CancellationToken cancellationToken = default) =>
+        new SiteTrackerView(_context, _platform).ReadAsync(incident, filter ?? new SiteTrackerFilter(), cancellationToken);
+
+    /// <summary>Writes the tracker's rows (as <paramref name="filter"/> narrows them) to <paramref name="output"/> as CSV, formula-safe.</summary>
+    public async Task ExportSiteTrackerCsvAsync(IncidentId incident, SiteTrackerFilter? filter, Stream output, CancellationToken cancellationToken = default) =>
+        await SiteTrackerCsv.WriteAsync(await SiteTrackerAsync(incident, filter, cancellationToken), output, cancellationToken);
+
+    /// <summary>Adds sites found affected after the declaration to the tracker; returns how many were new to it.</summary>
+    public Task<int> TrackSitesAsync(IncidentId incident, IReadOnlyList<SiteId> sites, CancellationToken cancellationToken = default) =>
+        new SiteTrackingAddition(_context, _platform).AddAsync(incident, sites, cancellationToken);
+
+    /// <summary>Names the support engineer (a participant) looking after one tracked site; on the timeline.</summary>
+    public async Task<TrackedSite> AssignSiteEngineerAsync(IncidentId incident, SiteId site, string engineer, CancellationToken cancellationToken = default)
+    {
+        await new SiteEngineerAssignment(_context).AssignAsync(incident, site, engineer, cancellationToken);
+        return await TrackedSiteAsync(incident, site, cancellationToken);
+    }
+
+    /// <summary>Records the customer's word on a tracked site: confirmed, or still broken with a note saying how; on the timeline.</summary>
+    public async Task<TrackedSite> ConfirmSiteAsync(IncidentId incident, SiteId site, bool confirmed, string? note = null, CancellationToken cancellationToken = default)
+    {
+        await new SiteConfirmationRecording(_context).RecordAsync(incident, site, confirmed, note, cancellationToken);
+        return await TrackedSiteAsync(incident, site, cancellationToken);
+    }
+
+    private async Task<TrackedSite> TrackedSiteAsync(IncidentId incident, SiteId site, CancellationToken ct) =>
+        (await SiteTrackerAsync(incident, null, ct)).Sites.Single(s => s.Site == site);
+
+    /// <summary>A note about a tracked site: the tracker shows the last, the timeline keeps every one.</summary>
+    public Task<TimelineEvent> NoteSiteAsync(IncidentId incident, SiteId site, string text, CancellationToken cancellationToken = default) =>
+        new SiteNoteWriting(_context).WriteAsync(incident, site, text, cancellationToken);
+
+    /// <summary>
+    /// The change plans that started in the window (default: 24 hours before the declaration to now), each with its
+    /// blast radius, rehearsal, whether it can be rolled back now and the later plans on its sites a rollback would affect.
+    /// </summary>
+    public Task<RollbackRisk> RollbackRiskAsync(IncidentId incident, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default) =>
+        new RollbackRiskView(_context, _platform).ReadAsync(incident, from, to, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -39,7 +39,8 @@ public sealed class DeskFixture : IAsyncLifetime
                 (SELECT json_agg(u ORDER BY incident_id, stream, event_id)::text FROM incidents.stream_updates u),
                 (SELECT json_agg(c ORDER BY incident_id, item_id)::text FROM incidents.checklist_items c),
                 (SELECT json_agg(z ORDER BY incident_id, snooze_id)::text FROM incidents.snoozes z),
-                (SELECT json_agg(g ORDER BY incident_id)::text FROM incidents.progress_steps g))
+                (SELECT json_agg(g ORDER BY incident_id)::text FROM incidents.progress_steps g),
+                (SELECT json_agg(w ORDER BY incident_id, site_id)::text FROM incidents.site_tracking w))
             """, connection);
         return (string)(await cmd.ExecuteScalarAsync())!;
     }

@@ -10,7 +10,7 @@ public sealed class PlanFileTests
     {
         var e = Should.Throw<PlatformException>(() => PlanFile.Parse("action: delete-site\ntarget: site\ntargets: [site_01]\nreason: x\ntaget: y\n", "plan.yaml"));
 
-        e.Message.ShouldBe("plan plan.yaml, line 5: unknown key 'taget'; the keys allowed are: action, target, targets, targets-file, reason, parameters, override.");
+        e.Message.ShouldBe("plan plan.yaml, line 5: unknown key 'taget'; the keys allowed are: action, target, targets, targets-file, reason, parameters, override, incident.");
         e.Message.ShouldNotContain("Model");
     }
 

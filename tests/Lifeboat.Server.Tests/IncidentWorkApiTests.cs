@@ -92,4 +92,56 @@ public sealed class IncidentWorkApiTests(RunbookServerFixture fixture) : IClassF
             new { kind = "stream-update", stream = "restore-wave-1", until, reason = "the job reports on its own until 10:00" }, ct)).ShouldBeJsonAsync(HttpStatusCode.Created);
         (snooze.Str("kind"), snooze.Str("snoozedBy")).ShouldBe(("StreamUpdate", commanderLogin));
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task TheSiteTracker_TakesEngineersConfirmationsAndNotes_ExportsCsv_AndShowsRollbackRisk_WithEachPermissionWhereItBelongs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var suffix = Guid.NewGuid().ToString("n")[..8];
+        var (commanderLogin, supportLogin) = ($"ic-{suffix}", $"sup-{suffix}");
+        using var commander = await fixture.ClientAsAsync(commanderLogin, Roles.IncidentCommander);
+        using var support = await fixture.ClientAsAsync(supportLogin, Roles.Support);
+        var site = (await fixture.NewSiteAsync()).Str("id");
+        var late = (await fixture.NewSiteAsync()).Str("id");
+
+        var id = (await (await commander.PostAsJsonAsync("/api/incidents", new { title = "Sites broken by a migration", type = "mass-deletion", severity = 2, sites = new[] { site } }, ct))
+            .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
+        await (await support.PostAsJsonAsync($"/api/incidents/{id}/participants", new { region = "emea" }, ct)).ShouldBeJsonAsync();
+
+        (await (await support.PostAsJsonAsync($"/api/incidents/{id}/sites/{site}/engineer", new { engineer = supportLogin }, ct)).ShouldBeProblemAsync(HttpStatusCode.Forbidden))
+            .Detail.ShouldContain("lacks the permission incidents.command");
+        (await (await commander.PostAsJsonAsync($"/api/incidents/{id}/sites/{site}/engineer", new { engineer = "nobody-here" }, ct)).ShouldBeProblemAsync(HttpStatusCode.Conflict))
+            .Detail.ShouldContain($"nobody-here is not a participant of incident {id}");
+        (await (await commander.PostAsJsonAsync($"/api/incidents/{id}/sites/{site}/engineer", new { engineer = supportLogin }, ct)).ShouldBeJsonAsync())
+            .Str("engineer").ShouldBe(supportLogin);
+        (await (await support.PostAsJsonAsync($"/api/incidents/{id}/sites/{site}/confirmation", new { confirmed = false }, ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest))
+            .Detail.ShouldContain("reported still broken with no note");
+        (await (await support.PostAsJsonAsync($"/api/incidents/{id}/sites/{site}/confirmation", new { confirmed = false, note = "logins fail" }, ct)).ShouldBeJsonAsync())
+            .Str("confirmation").ShouldBe("StillBroken");
+        await (await support.PostAsJsonAsync($"/api/incidents/{id}/sites/{site}/notes", new { text = "=1+1, called the owner" }, ct)).ShouldBeJsonAsync(HttpStatusCode.Created);
+        (await (await support.PostAsJsonAsync($"/api/incidents/{id}/sites/{late}/notes", new { text = "x" }, ct)).ShouldBeProblemAsync(HttpStatusCode.NotFound))
+            .Detail.ShouldContain($"POST /api/incidents/{id}/sites");
+        (await (await support.PostAsJsonAsync($"/api/incidents/{id}/sites", new { sites = new[] { late } }, ct)).ShouldBeProblemAsync(HttpStatusCode.Forbidden))
+            .Detail.ShouldContain("lacks the permission incidents.command");
+        var tracker = await (await commander.PostAsJsonAsync($"/api/incidents/{id}/sites", new { sites = new[] { late } }, ct)).ShouldBeJsonAsync();
+        tracker["totalSites"]!.GetValue<int>().ShouldBe(2);
+
+        var broken = await support.GetJsonAsync($"/api/incidents/{id}/sites?confirmed=false&engineer={supportLogin}");
+        var row = broken["sites"]!.AsArray().ShouldHaveSingleItem()!;
+        (row.Str("site"), row.Str("restoreState"), row.Str("lastNote")).ShouldBe((site, "none", "=1+1, called the owner"));
+        broken["countsByState"]!["none"]!.GetValue<int>().ShouldBe(2);
+        (await (await support.GetAsync($"/api/incidents/{id}/sites?state=gone", ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest)).Detail.ShouldContain("is not a restore state");
+
+        var csv = await support.GetAsync($"/api/incidents/{id}/sites.csv", ct);
+        csv.StatusCode.ShouldBe(HttpStatusCode.OK);
+        csv.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
+        csv.Content.Headers.ContentDisposition!.DispositionType.ShouldBe("attachment");
+        var lines = (await csv.Content.ReadAsStringAsync(ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(3);
+        lines.Single(l => l.StartsWith(site, StringComparison.Ordinal)).ShouldContain("\"'=1+1, called the owner\"");
+
+        var risk = await support.GetJsonAsync($"/api/incidents/{id}/rollback-risk");
+        risk["plans"].ShouldNotBeNull();
+        risk.Str("flagChangesNote").ShouldStartWith("feature-flag changes are not listed");
+    }
 }

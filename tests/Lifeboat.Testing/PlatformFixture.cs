@@ -1,3 +1,4 @@
+using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Catalog;
 using Lifeboat.Platform.Plans;
@@ -46,6 +47,9 @@ public sealed class PlatformFixture : IAsyncLifetime
             TimeProvider = Clock,
             Actor = "test",
         },
+        // As Lifeboat's own hosts set an environment up: with every module, so a CLI run on the application
+        // role alone later finds nothing to migrate.
+        Modules = [IncidentDesk.Module],
     };
 
     /// <summary>
@@ -86,6 +90,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 Actor = actor,
             },
             Participants = participants ?? new(),
+            Modules = [IncidentDesk.Module],
         });
     }
 

@@ -87,11 +87,11 @@ public static class PlanFile
 
         public string? Reason { get; set; }
 
-        /// <summary>The incident whose work this is (inc_…): lets the plan through that incident's change freeze.</summary>
-        public string? Incident { get; set; }
-
         public Dictionary<string, string>? Parameters { get; set; }
 
         public string? Override { get; set; }
+
+        /// <summary>The incident whose work this is (inc_…): lets the plan through that incident's change freeze.</summary>
+        public string? Incident { get; set; }
     }
 }

@@ -143,6 +143,12 @@ public sealed record RestoreProgress(RestoreJob Job, int Pending, int Restoring,
 }
 
 /// <summary>
+/// A site's name (null: not a site of this environment) and its part in the newest restore job including it: the job,
+/// its state, the site's state in it, and whether its validation passed (null: not validated yet, or no job).
+/// </summary>
+public sealed record SiteRestoreStatus(SiteId Site, string? Name, RestoreJobId? Job, RestoreJobState? JobState, SiteRestoreState? State, bool? ValidationPassed, string? Error);
+
+/// <summary>
 /// Restore jobs: many sites, every store of each (catalog, configuration, identity, flags, product
 /// records, blobs, participants), each site to its own recovery point, the same IDs; validated per
 /// site. A job that would discard writes is asked for explicitly and, above the policy's thresholds,
@@ -293,6 +299,54 @@ public sealed class RestoreJobs
                 UndoPoint = reader.IsDBNull(12) ? null : RecoveryPoint.AtPosition(reader.GetInt64(12)),
                 UndoTime = Time(reader, 13),
             });
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// For each of <paramref name="sites"/>, its name in the site directory (null: no such site here) and its place in the
+    /// newest restore job that includes it (none: no job ever did). One query however many sites: an incident tracking
+    /// 883 sites reads them all at once.
+    /// </summary>
+    public async Task<IReadOnlyList<SiteRestoreStatus>> LatestForSitesAsync(IReadOnlyList<SiteId> sites, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sites);
+        // The site is the tenant: every read below has it in its predicate. restore_job_sites has no index led
+        // by the site, so the sites are read in one pass (not one lookup per site), newest job first per site.
+        await using var cmd = _context.Command("""
+            WITH latest AS (
+                SELECT DISTINCT ON (s.site_id) s.site_id, s.job_id, j.state AS job_state, s.state, s.validation, s.error
+                FROM platform.restore_job_sites s JOIN platform.restore_jobs j ON j.job_id = s.job_id
+                WHERE s.site_id = ANY($1)
+                ORDER BY s.site_id, j.created_at DESC, s.job_id DESC)
+            SELECT w.site_id, d.name, l.job_id, l.job_state, l.state, l.validation::text, l.error
+            FROM unnest($1::text[]) AS w(site_id)
+            LEFT JOIN platform.site_directory d ON d.site_id = w.site_id
+            LEFT JOIN latest l ON l.site_id = w.site_id
+            """);
+        cmd.Parameters.Add(new() { Value = sites.Select(s => s.Value).Distinct(StringComparer.Ordinal).ToArray() });
+        var list = new List<SiteRestoreStatus>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var state = reader.IsDBNull(4) ? (SiteRestoreState?)null : Enum.Parse<SiteRestoreState>(reader.GetString(4));
+            var error = reader.IsDBNull(6) ? null : reader.GetString(6);
+            bool? passed = null;
+            if (!reader.IsDBNull(5))
+            {
+                using var doc = JsonDocument.Parse(reader.GetString(5));
+                passed = doc.RootElement.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True;
+            }
+            else if (state == SiteRestoreState.Failed && error?.StartsWith("validation failed", StringComparison.Ordinal) == true)
+            {
+                // A failed validation travels as the site's error; its findings are not kept as the site's validation.
+                passed = false;
+            }
+
+            list.Add(new SiteRestoreStatus(SiteId.Parse(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.IsDBNull(2) ? null : RestoreJobId.Parse(reader.GetString(2)), reader.IsDBNull(3) ? null : Enum.Parse<RestoreJobState>(reader.GetString(3)),
+                state, passed, error));
         }
 
         return list;

@@ -80,6 +80,7 @@ public static class IncidentEndpoints
         incidents.MapPost("/{incident}/freeze/lift", LiftFreeze).WithName("LiftIncidentFreeze").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Lift the incident's code freeze (its commander only), with a reason").WithDescription("Body {reason}.");
         MapWork(incidents);
+        MapTracking(incidents);
         return app;
     }
 
@@ -125,6 +126,73 @@ public static class IncidentEndpoints
             .WithSummary("Hold a reminder until a time, with a reason")
             .WithDescription("Body {kind: internal-update|customer-update|stream-update|progress, until, reason, stream?} (stream for stream-update only). 201.");
     }
+
+    /// <summary>The per-site restore tracker (its CSV export) and rollback risk at a glance.</summary>
+    private static void MapTracking(RouteGroupBuilder incidents)
+    {
+        const string Filters = "Query state (none, pending, restoring, validating, restored, failed, cancelled), confirmed (true/false), engineer, text.";
+        incidents.MapGet("/{incident}/sites", GetSiteTracker).WithName("GetIncidentSiteTracker").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("Every affected site: its restore (newest job, state, validation, read live), engineer, customer confirmation, last note; counts per state")
+            .WithDescription(Filters);
+        incidents.MapGet("/{incident}/sites.csv", ExportSiteTracker).WithName("ExportIncidentSiteTracker").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("The tracker as a CSV attachment (RFC 4180, cells starting with = + - @ prefixed with an apostrophe)")
+            .WithDescription(Filters);
+        incidents.MapPost("/{incident}/sites", TrackSites).WithName("TrackIncidentSites").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Track more sites found affected after the declaration").WithDescription("Body {sites: [\"site_…\"]}. A site that does not exist is a 404 naming it.");
+        incidents.MapPost("/{incident}/sites/{site}/engineer", SetSiteEngineer).WithName("SetIncidentSiteEngineer").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Name the support engineer (a participant) looking after a site").WithDescription("Body {engineer}. Someone not taking part is a 409 saying how to add them.");
+        incidents.MapPost("/{incident}/sites/{site}/confirmation", ConfirmSite).WithName("ConfirmIncidentSite").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("Record the customer's word: confirmed, or still broken (with a note)").WithDescription("Body {confirmed: bool, note?}; still broken needs the note.");
+        incidents.MapPost("/{incident}/sites/{site}/notes", NoteSite).WithName("NoteIncidentSite").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("A note about one site: the tracker shows the last, the timeline keeps all").WithDescription("Body {text}. 201 with the timeline event.");
+        incidents.MapGet("/{incident}/rollback-risk", GetRollbackRisk).WithName("GetIncidentRollbackRisk").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("The change plans that started in the window: blast radius, rehearsal, can roll back now, what a rollback takes with it; the audit in the window")
+            .WithDescription("Query from?, to? (ISO 8601); by default from 24 hours before the declaration to now.");
+    }
+
+    public static async Task<Ok<SiteTracker>> GetSiteTracker(string incident, IncidentDesk desk, CancellationToken cancellationToken,
+        string? state = null, bool? confirmed = null, string? engineer = null, string? text = null) =>
+        TypedResults.Ok(await desk.SiteTrackerAsync(IncidentId.Parse(incident), new SiteTrackerFilter { State = state, Confirmed = confirmed, Engineer = engineer, Text = text }, cancellationToken));
+
+    public static async Task<FileContentHttpResult> ExportSiteTracker(string incident, IncidentDesk desk, CancellationToken cancellationToken,
+        string? state = null, bool? confirmed = null, string? engineer = null, string? text = null)
+    {
+        var id = IncidentId.Parse(incident);
+        // Written to memory first, so a refusal is still an error response and not half a file.
+        using var buffer = new MemoryStream();
+        await desk.ExportSiteTrackerCsvAsync(id, new SiteTrackerFilter { State = state, Confirmed = confirmed, Engineer = engineer, Text = text }, buffer, cancellationToken);
+        return TypedResults.File(buffer.ToArray(), "text/csv; charset=utf-8", $"{id}-sites.csv");
+    }
+
+    public static async Task<Ok<SiteTracker>> TrackSites(string incident, TrackSitesRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        await desk.TrackSitesAsync(id, request.Sites ?? [], cancellationToken);
+        return TypedResults.Ok(await desk.SiteTrackerAsync(id, cancellationToken: cancellationToken));
+    }
+
+    public static async Task<Ok<TrackedSite>> SetSiteEngineer(string incident, string site, SiteEngineerRequest request, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.AssignSiteEngineerAsync(IncidentId.Parse(incident), SiteId.Parse(site), request.Engineer ?? "", cancellationToken));
+
+    public static async Task<Ok<TrackedSite>> ConfirmSite(string incident, string site, SiteConfirmationRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        if (request.Confirmed is not { } confirmed)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, "the confirmation has no 'confirmed': true when the customer confirmed the site, false (with a note) when they report it still broken. Nothing was changed.");
+        }
+
+        return TypedResults.Ok(await desk.ConfirmSiteAsync(IncidentId.Parse(incident), SiteId.Parse(site), confirmed, request.Note, cancellationToken));
+    }
+
+    public static async Task<Created<TimelineEvent>> NoteSite(string incident, string site, NoteRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        var note = await desk.NoteSiteAsync(id, SiteId.Parse(site), request.Text, cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/timeline", note);
+    }
+
+    public static async Task<Ok<RollbackRisk>> GetRollbackRisk(string incident, IncidentDesk desk, CancellationToken cancellationToken, DateTimeOffset? from = null, DateTimeOffset? to = null) =>
+        TypedResults.Ok(await desk.RollbackRiskAsync(IncidentId.Parse(incident), from, to, cancellationToken));
 
     public static async Task<Ok<IReadOnlyList<Participant>>> Participants(string incident, IncidentDesk desk, CancellationToken cancellationToken) =>
         TypedResults.Ok(await desk.ParticipantsAsync(IncidentId.Parse(incident), cancellationToken));
@@ -392,3 +460,9 @@ public sealed record OpenStreamRequest(string? Slug, string? Lead, string? Goal,
 
 /// <summary>kind: internal-update, customer-update, stream-update (with stream) or progress.</summary>
 public sealed record SnoozeRequest(string? Kind, DateTimeOffset? Until, string? Reason, string? Stream = null);
+
+public sealed record TrackSitesRequest(IReadOnlyList<SiteId>? Sites);
+
+public sealed record SiteEngineerRequest(string? Engineer);
+
+public sealed record SiteConfirmationRequest(bool? Confirmed, string? Note = null);
