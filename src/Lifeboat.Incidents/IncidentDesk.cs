@@ -234,6 +234,13 @@ public sealed class IncidentDesk : IAsyncDisposable
     public async Task<ChangeFreeze?> FreezeOfAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
         (await _platform.Freezes.ActiveAsync(cancellationToken)).FirstOrDefault(f => f.Incident == incident.Value);
 
+    /// <summary>
+    /// The facts the incident's checklist ticks itself from, read from the platform (restore jobs of its sites,
+    /// its freeze) and its timeline (customer updates), with the restore progress its reminders count.
+    /// </summary>
+    public Task<IncidentEvidence> GatherEvidenceAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new EvidenceGathering(_context, _platform).GatherAsync(incident, cancellationToken);
+
     /// <summary>Raises a hypothesis about the cause, on the timeline; handoff packets carry the open ones.</summary>
     public Task<Hypothesis> RaiseHypothesisAsync(IncidentId incident, string text, CancellationToken cancellationToken = default) =>
         new Hypotheses(_context).RaiseAsync(incident, text, cancellationToken);

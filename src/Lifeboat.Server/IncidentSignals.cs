@@ -93,7 +93,9 @@ public sealed partial class IncidentSignals(PlatformLifetime platform, IncidentD
                 var halted = e.Payload.TryGetProperty("halted", out var list) && list.ValueKind == JsonValueKind.Array
                     ? list.EnumerateArray().Select(p => PlanId.Parse(p.GetString()!)).ToList()
                     : [];
-                var (sites, impact) = await ImpactAsync(product, halted, ct);
+                var (planSites, planImpact) = await ImpactAsync(product, halted, ct);
+                var sites = planSites.Concat(await SitesWrittenAsync(product, AlertId.Parse(alert), ct)).DistinctBy(s => s.Value).ToList();
+                var impact = new MeasuredImpact(sites.Count, sites.Count, planImpact.RecordsAtRisk);
                 var message = e.Payload.TryGetProperty("message", out var m) ? m.GetString() : null;
                 return new ProductSignal
                 {
@@ -139,6 +141,25 @@ public sealed partial class IncidentSignals(PlatformLifetime platform, IncidentD
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// The sites the alert's burst wrote to destructively: its actor's writes of its kind from the burst's first
+    /// write to the alert (a script that bypassed plans has no plan to name them).
+    /// </summary>
+    private static async Task<IReadOnlyList<SiteId>> SitesWrittenAsync(LifeboatPlatform product, AlertId alert, CancellationToken ct)
+    {
+        if ((await product.Detector.AlertsAsync(cancellationToken: ct)).FirstOrDefault(a => a.Id == alert) is not { } raised)
+        {
+            return [];
+        }
+
+        var writes = await product.Store.DestructiveWrites.SinceAsync(raised.FirstPosition - 1, ct);
+        return [.. writes
+            .Where(w => w.Actor == raised.Actor && w.Key == raised.Action && w.Stamp <= raised.DetectedAt)
+            .Select(w => TypedId.TryParse<SiteId>(w.Tenant.Value, out var site, out _) ? site : (SiteId?)null)
+            .OfType<SiteId>()
+            .DistinctBy(s => s.Value)];
     }
 
     /// <summary>The sites the plans touch, and what is at risk: the plans' blast radius.</summary>

@@ -26,6 +26,7 @@ builder.Services.AddSingleton<IncidentSignals>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentSignals>());
 builder.Services.AddHttpClient(nameof(IncidentNotifier), client => client.Timeout = TimeSpan.FromSeconds(10));
 builder.Services.AddHostedService<IncidentNotifier>();
+builder.Services.AddHostedService<IncidentEvidenceService>();
 builder.Services.AddHostedService<RestoreWorkers>();
 builder.Services.AddHttpContextAccessor();
 

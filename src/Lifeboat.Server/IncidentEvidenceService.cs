@@ -1,0 +1,65 @@
+using Lifeboat.Incidents;
+
+namespace Lifeboat.Server;
+
+/// <summary>
+/// Keeps open incidents' checklists and progress reminders moving by themselves: every
+/// Lifeboat:Incidents:EvidenceIntervalSeconds (default 5; 0 turns it off) it gathers each open incident's
+/// evidence from the platform, ticks the checklist items it proves (as "lifeboat", source "evidence"), and
+/// reads the reminders with the restore progress, which records each further 10 % on the timeline.
+/// </summary>
+public sealed partial class IncidentEvidenceService(IncidentDeskLifetime desk, IConfiguration configuration, ILogger<IncidentEvidenceService> logger) : BackgroundService
+{
+    public const string IntervalKey = "Lifeboat:Incidents:EvidenceIntervalSeconds";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var seconds = configuration.GetValue(IntervalKey, 5.0);
+        if (seconds <= 0)
+        {
+            return;
+        }
+
+        var interval = TimeSpan.FromSeconds(seconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CheckOpenIncidentsAsync(stoppingToken);
+                await Task.Delay(interval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogFailed(logger, e, seconds);
+                try
+                {
+                    await Task.Delay(interval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One pass over the open incidents (at most the list's 500 newest).</summary>
+    public async Task CheckOpenIncidentsAsync(CancellationToken ct)
+    {
+        var lifeboat = desk.Desk.WithActor("lifeboat").WithSource("evidence");
+        foreach (var listed in await lifeboat.ListAsync(new IncidentQuery { Limit = IncidentQuery.MaxLimit }, ct))
+        {
+            var id = listed.Incident.Id;
+            var evidence = await lifeboat.GatherEvidenceAsync(id, ct);
+            await lifeboat.EvaluateEvidenceAsync(id, evidence.Facts, ct);
+            await lifeboat.RemindersDueAsync(id, evidence.Progress, ct);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Gathering evidence for open incidents failed; retrying in {Seconds} s")]
+    private static partial void LogFailed(ILogger logger, Exception exception, double seconds);
+}
