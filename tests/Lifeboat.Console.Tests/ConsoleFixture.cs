@@ -52,6 +52,10 @@ public sealed class ConsoleFixture : WebApplicationFactory<Program>, IAsyncLifet
         builder.UseSetting("Lifeboat:Home", Home);
         builder.UseSetting(DetectorService.IntervalKey, "0");
         builder.UseSetting(RestoreWorkers.WorkersKey, "0");
+        // The pages are what these tests look at; the incident side's background work has tests of its own,
+        // and on a busy machine it only competes with the browser for the two cores.
+        builder.UseSetting(IncidentSignals.IntervalKey, "0");
+        builder.UseSetting(IncidentEvidenceService.IntervalKey, "0");
         builder.UseSetting("Lifeboat:RateLimits:SignInPerMinute", "1000");
         builder.UseSetting("Lifeboat:RateLimits:AnonymousPerMinute", "10000");
     }
@@ -83,7 +87,8 @@ public sealed class ConsoleFixture : WebApplicationFactory<Program>, IAsyncLifet
         await page.GetByLabel("Login").FillAsync(login);
         await page.GetByLabel("Password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal));
+        // Generous: with every test project running at once on two cores, a sign-in and its landing page can take long.
+        await page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal), new() { Timeout = 90_000 });
         return page;
     }
 
