@@ -21,30 +21,7 @@ public sealed partial class IncidentEvidenceService(IncidentDeskLifetime desk, I
         }
 
         var interval = TimeSpan.FromSeconds(seconds);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await CheckOpenIncidentsAsync(stoppingToken);
-                await Task.Delay(interval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(logger, e, seconds);
-                try
-                {
-                    await Task.Delay(interval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        await PeriodicWork.RunAsync(interval, CheckOpenIncidentsAsync, e => LogFailed(logger, e, seconds), stoppingToken);
     }
 
     /// <summary>One pass over the open incidents (at most the list's 500 newest).</summary>

@@ -37,33 +37,13 @@ public sealed partial class IncidentSignals(PlatformLifetime platform, IncidentD
         }
 
         var interval = TimeSpan.FromSeconds(seconds);
-        while (!stoppingToken.IsCancellationRequested)
+        await PeriodicWork.RunAsync(interval, async ct =>
         {
-            try
+            // Past a backlog (a first start on an old environment) batch after batch, then the pause.
+            while (await TakeNextAsync(ct) > 0)
             {
-                while (await TakeNextAsync(stoppingToken) > 0)
-                {
-                }
-
-                await Task.Delay(interval, stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(logger, e, seconds);
-                try
-                {
-                    await Task.Delay(interval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        }, e => LogFailed(logger, e, seconds), stoppingToken);
     }
 
     /// <summary>Takes the next batch of outbox events; returns how many there were.</summary>

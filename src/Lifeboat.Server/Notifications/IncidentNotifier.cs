@@ -24,30 +24,7 @@ public sealed partial class IncidentNotifier(IncidentDeskLifetime desk, IHttpCli
             return;
         }
 
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await NotifyDueAsync(settings, stoppingToken);
-                await Task.Delay(settings.Interval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(logger, e);
-                try
-                {
-                    await Task.Delay(settings.Interval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        await PeriodicWork.RunAsync(settings.Interval, ct => NotifyDueAsync(settings, ct), e => LogFailed(logger, e), stoppingToken);
     }
 
     private async Task NotifyDueAsync(NotifySettings settings, CancellationToken ct)
