@@ -83,12 +83,28 @@ public sealed class ConsoleFixture : WebApplicationFactory<Program>, IAsyncLifet
     public async Task<IPage> SignedInAsync(string login, int width = 1280, int height = 900)
     {
         var page = await NewPageAsync(width, height);
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Login").FillAsync(login);
-        await page.GetByLabel("Password").FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        // Generous: with every test project running at once on two cores, a sign-in and its landing page can take long.
-        await page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal), new() { Timeout = 90_000 });
+        // Tried up to three times: on two cores with every test project running, a submission has been seen to
+        // leave the page on the sign-in form; the last try's failure says what the page showed.
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.GotoAsync("/account/sign-in");
+            await page.GetByLabel("Login").FillAsync(login);
+            await page.GetByLabel("Password").FillAsync(Password);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            try
+            {
+                await page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal), new() { Timeout = 30_000 });
+                break;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{login} did not get past the sign-in page in three tries; it shows: {await page.Locator("main").InnerTextAsync()}", e);
+            }
+        }
+
         return page;
     }
 
