@@ -11,8 +11,7 @@ namespace Lifeboat.Incidents;
 /// </summary>
 internal sealed class SiteTrackerView(IncidentContext context, LifeboatPlatform platform)
 {
-    /// <summary>The restore states a filter may name, in the order a site moves through them.</summary>
-    public static readonly IReadOnlyList<string> States = ["none", "pending", "restoring", "validating", "restored", "failed", "cancelled"];
+    private static IReadOnlyList<string> States => SiteRestoreStates.All;
 
     public async Task<SiteTracker> ReadAsync(IncidentId id, SiteTrackerFilter filter, CancellationToken ct)
     {

@@ -34,6 +34,12 @@ public sealed record TrackedSite(
     DateTimeOffset? UpdatedAt,
     string? UpdatedBy);
 
+/// <summary>The restore states of <see cref="TrackedSite.RestoreState"/>, in the order a site moves through them.</summary>
+public static class SiteRestoreStates
+{
+    public static readonly IReadOnlyList<string> All = ["none", "pending", "restoring", "validating", "restored", "failed", "cancelled"];
+}
+
 /// <summary>The tracker's rows (filtered), and per restore state how many of ALL the incident's sites are in it.</summary>
 public sealed record SiteTracker(IncidentId Incident, int TotalSites, IReadOnlyDictionary<string, int> CountsByState, IReadOnlyList<TrackedSite> Sites);
 

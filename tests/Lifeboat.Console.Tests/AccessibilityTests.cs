@@ -42,7 +42,7 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         string[] paths =
         [
             "/", "/sites", $"/sites/{site}", "/plans", $"/plans/{plan.Id}", "/restore-jobs", $"/restore-jobs/{job.Id}",
-            "/incidents", $"/incidents/{incident.Id}", "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
+            "/incidents", $"/incidents/{incident.Id}", $"/incidents/{incident.Id}/sites", "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
         ];
         foreach (var path in paths)
         {

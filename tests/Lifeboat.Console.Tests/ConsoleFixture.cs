@@ -101,7 +101,8 @@ public sealed class ConsoleFixture : WebApplicationFactory<Program>, IAsyncLifet
             }
             catch (TimeoutException e)
             {
-                throw new TimeoutException($"{login} did not get past the sign-in page in three tries; it shows: {await page.Locator("main").InnerTextAsync()}", e);
+                // The URL tells a refused form (?failed, ?expired) from an error page (a 429 or 500 answer to the POST keeps the form's URL).
+                throw new TimeoutException($"{login} did not get past the sign-in page in three tries; it is at {page.Url} and shows: {await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 })}", e);
             }
         }
 

@@ -89,6 +89,52 @@ public sealed class IncidentConsoleTests(ConsoleFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task TheRoomsRestoreTracker_MovesAsSitesAreValidated_WithoutAReload_AndTheTrackerPageFiltersAndExports()
+    {
+        var ic = await fixture.NewOperatorAsync("commander", Roles.IncidentCommander);
+        var job = await Seed.RestoreJobAsync(fixture.Platform, ic, 3);
+        var sites = (await fixture.Platform.Restores.SitesAsync(job.Id, Ct)).Select(s => s.Site).ToList();
+        var incident = await Desk.WithActor(ic).DeclareAsync(new IncidentDeclaration { Title = "Trial sites deleted", Type = "mass-deletion", Severity = IncidentSeverity.Sev2, Sites = sites }, Ct);
+
+        var page = await fixture.SignedInAsync(ic);
+        await page.GotoAsync($"/incidents/{incident.Id}");
+        var summary = page.Locator("#tracker-summary");
+        (await summary.InnerTextAsync()).ShouldContain("0 of 3 sites restored and validated; 3 pending");
+        await page.EvaluateAsync("() => { window.__stillTheSamePage = true; }");
+
+        // The server's restore workers are off in these tests: the job runs here, as a `lifeboat restore worker` would run it.
+        await using (var worker = fixture.Platform.Restores.CreateWorker("console-tests", 2))
+        {
+            await worker.RunAsync(untilIdle: true, Ct);
+        }
+
+        await Assertions.Expect(summary).ToContainTextAsync("3 of 3 sites restored and validated", new() { Timeout = 10_000 });
+        (await page.EvaluateAsync<bool>("() => window.__stillTheSamePage === true")).ShouldBeTrue("the page was loaded again instead of moving by itself");
+
+        await Desk.WithActor(ic).ConfirmSiteAsync(incident.Id, sites[0], false, "the attachments are still missing", Ct);
+        await Assertions.Expect(page.Locator("#tracker-attention")).ToContainTextAsync("still broken: the attachments are still missing", new() { Timeout = 10_000 });
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Every site: filter and export (CSV)" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith($"/incidents/{incident.Id}/sites", StringComparison.Ordinal));
+        (await page.Locator("#tracker-sites tbody tr").CountAsync()).ShouldBe(3);
+        await page.GetByLabel("Customer").SelectOptionAsync("false");
+        await page.GetByLabel("Restore").SelectOptionAsync("restored");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#tracker-shown")).ToContainTextAsync("3 of 3 sites shown");
+        await page.GetByLabel("Text").FillAsync("attachments are still");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#tracker-shown")).ToContainTextAsync("1 of 3 sites shown");
+        (await page.Locator("#tracker-sites tbody").InnerTextAsync()).ShouldContain("still broken");
+
+        var csv = await page.GetByRole(AriaRole.Link, new() { Name = "Download these as CSV" }).GetAttributeAsync("href");
+        var answer = await page.APIRequest.GetAsync(csv!);
+        answer.Status.ShouldBe(200);
+        var lines = (await answer.TextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(2, "the header and the one site the filter shows");
+        lines[1].ShouldContain(sites[0].Value);
+    }
+
+    [Fact]
     public async Task ASecondCommander_IsRefusedOnThePage_NamingTheHolder_AndNothingChanges()
     {
         var ic = await fixture.NewOperatorAsync("commander", Roles.IncidentCommander);

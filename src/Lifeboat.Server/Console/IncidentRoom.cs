@@ -21,6 +21,9 @@ public sealed record IncidentRoom(Incident Incident, IReadOnlyList<RoleHolding> 
     /// <summary>Open tasks, the incident's own and every stream's.</summary>
     public IReadOnlyList<IncidentTask> OpenTasks { get; init; } = [];
 
+    /// <summary>Every affected site's restore, read live from the platform, and what people added about it.</summary>
+    public required SiteTracker Tracker { get; init; }
+
     public static async Task<IncidentRoom> LoadAsync(IncidentDesk desk, IncidentId id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(desk);
@@ -32,6 +35,7 @@ public sealed record IncidentRoom(Incident Incident, IReadOnlyList<RoleHolding> 
             Checklist = await desk.ChecklistAsync(id, ct),
             Streams = await desk.StreamsAsync(id, ct),
             OpenTasks = [.. (await desk.TasksAsync(id, cancellationToken: ct)).Where(t => t.State == IncidentTaskState.Open)],
+            Tracker = await desk.SiteTrackerAsync(id, cancellationToken: ct),
         };
     }
 }
