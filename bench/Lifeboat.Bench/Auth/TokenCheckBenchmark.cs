@@ -139,7 +139,7 @@ internal sealed class TokenCheckBenchmark : IBenchmark
             }
         }));
         var all = latencies.SelectMany(l => l).ToList();
-        return new Load(all.Count / clock.Elapsed.TotalSeconds, Stats.Round(Stats.Percentile(all, 0.99), 1));
+        return new Load(all.Count / clock.Elapsed.TotalSeconds, Stats.Round(Stats.Percentile(all, 99), 1));
     }
 
     private sealed record Load(double PerSecond, double P99Ms);
