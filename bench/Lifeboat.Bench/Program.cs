@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Lifeboat.Bench;
 using Lifeboat.Bench.Auth;
 using Lifeboat.Bench.Harness;
+using Lifeboat.Bench.Incidents;
 using Lifeboat.Bench.Restore;
 using Lifeboat.Bench.RestoreAll;
 using Lifeboat.Bench.Scaling;
@@ -11,7 +12,7 @@ using Lifeboat.Bench.Writes;
 IBenchmark[] benchmarks =
 [
     new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark(), new VsPgBackRestBenchmark(),
-    new JobScalingBenchmark(), new EnvironmentSizeBenchmark(), new RestoreAllBenchmark(), new TokenCheckBenchmark(),
+    new JobScalingBenchmark(), new EnvironmentSizeBenchmark(), new RestoreAllBenchmark(), new TokenCheckBenchmark(), new IncidentRoomBenchmark(),
 ];
 var names = string.Join(" | ", benchmarks.Select(b => b.Name));
 

@@ -69,15 +69,7 @@ internal sealed class ScalingEnvironment : IAsyncDisposable
     /// </summary>
     public async Task<JobFigures> DeleteAndRestoreAsync(string label, IReadOnlyList<SiteId> sites, CancellationToken ct)
     {
-        var point = await PointAsync(ct);
-        Log.Info($"{label}: deleting {sites.Count:N0} sites");
-        var deleted = 0;
-        await Parallel.ForEachAsync(sites, new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = ct }, async (site, token) =>
-        {
-            await Platform.Sites.DeleteAsync(site, "bench: the incident", token);
-            Log.Step($"{label}: deleted", Interlocked.Increment(ref deleted), sites.Count, 2_000);
-        });
-
+        var point = await DeleteAsync(label, sites, ct);
         await StatementStats.ResetAsync(DataSource, ct);
         var clock = System.Diagnostics.Stopwatch.GetTimestamp();
         var job = await Platform.Restores.StartAsync(new RestoreJobRequest($"bench: {label}") { Sites = sites, Point = RecoveryPoint.AtTime(point) }, ct);
@@ -106,6 +98,20 @@ internal sealed class ScalingEnvironment : IAsyncDisposable
         Log.Info($"{label}: {sites.Count:N0} sites restored and validated in {seconds:0.0} s ({figures.SitesPerS:0.0} sites/s; the job's start {startSeconds:0.0} s); " +
             $"database time {database.Seconds:0.0} s, {figures.DatabaseMsPerSite:0.0} ms and {figures.StatementsPerSite:0} statements per site");
         return figures;
+    }
+
+    /// <summary>Deletes <paramref name="sites"/> (Sites.DeleteAsync, a few at a time); returns the recovery point from just before.</summary>
+    public async Task<DateTimeOffset> DeleteAsync(string label, IReadOnlyList<SiteId> sites, CancellationToken ct)
+    {
+        var point = await PointAsync(ct);
+        Log.Info($"{label}: deleting {sites.Count:N0} sites");
+        var deleted = 0;
+        await Parallel.ForEachAsync(sites, new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = ct }, async (site, token) =>
+        {
+            await Platform.Sites.DeleteAsync(site, "bench: the incident", token);
+            Log.Step($"{label}: deleted", Interlocked.Increment(ref deleted), sites.Count, 2_000);
+        });
+        return point;
     }
 
     /// <summary>The database's clock now, a moment after every earlier commit: the recovery point for the deletions that follow.</summary>
