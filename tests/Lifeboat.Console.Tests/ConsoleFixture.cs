@@ -56,6 +56,8 @@ public sealed class ConsoleFixture : WebApplicationFactory<Program>, IAsyncLifet
         // and on a busy machine it only competes with the browser for the two cores.
         builder.UseSetting(IncidentSignals.IntervalKey, "0");
         builder.UseSetting(IncidentEvidenceService.IntervalKey, "0");
+        // Declaring a mass-deletion posts the repository's runbook as the room's checklist.
+        builder.UseSetting(IncidentDeskLifetime.RunbooksKey, TestFiles.RepositoryRunbooks());
         builder.UseSetting("Lifeboat:RateLimits:SignInPerMinute", "1000");
         builder.UseSetting("Lifeboat:RateLimits:AnonymousPerMinute", "10000");
     }

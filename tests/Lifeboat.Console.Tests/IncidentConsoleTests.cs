@@ -135,6 +135,45 @@ public sealed class IncidentConsoleTests(ConsoleFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task TheRunbooksChecklist_IsClaimedAndTickedInTheRoom_ADoubleCheckNeedsASecondPerson_AndATaskIsClaimedAndDone()
+    {
+        var ic = await fixture.NewOperatorAsync("commander", Roles.IncidentCommander);
+        var engineer = await fixture.NewOperatorAsync("engineer", Roles.Operator);
+        var incident = await Desk.WithActor(ic).DeclareAsync(new IncidentDeclaration { Title = "Sites deleted by a script", Type = "mass-deletion", Severity = IncidentSeverity.Sev1 }, Ct);
+        await Desk.WithActor(ic).JoinAsync(incident.Id, engineer, cancellationToken: Ct);
+        var open = await Desk.WithActor(ic).AssignTaskAsync(incident.Id, new TaskAssignment { Purpose = "support knows what to tell customers", Action = "post the holding text in the support channel" }, Ct);
+
+        var page = await fixture.SignedInAsync(engineer);
+        await page.GotoAsync($"/incidents/{incident.Id}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Claim checklist item tell-the-company" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Status).First.InnerTextAsync()).ShouldContain("You claimed checklist item tell-the-company: it is your task #");
+        var claimed = (await Desk.ChecklistAsync(incident.Id, Ct)).Single(i => i.Id == "tell-the-company");
+        (await Desk.TasksAsync(incident.Id, cancellationToken: Ct)).Single(t => t.Number == claimed.Task).Owner.ShouldBe(engineer);
+
+        // A double-check item: the engineer ticks it, the same person cannot check it, the commander does.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tick checklist item stop-the-cause" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Status).First.InnerTextAsync()).ShouldContain("a second person checks it");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check checklist item stop-the-cause" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldContain(engineer);
+        (await Desk.ChecklistAsync(incident.Id, Ct)).Single(i => i.Id == "stop-the-cause").Done.ShouldBeFalse();
+        var commanding = await fixture.SignedInAsync(ic);
+        await commanding.GotoAsync($"/incidents/{incident.Id}");
+        await commanding.GetByRole(AriaRole.Button, new() { Name = "Check checklist item stop-the-cause" }).ClickAsync();
+        (await commanding.GetByRole(AriaRole.Status).First.InnerTextAsync()).ShouldContain("Checklist item stop-the-cause is done.");
+        (await Desk.ChecklistAsync(incident.Id, Ct)).Single(i => i.Id == "stop-the-cause").CheckedBy.ShouldBe(ic);
+
+        // An unowned task: claimed, then marked done by its new owner; the commander is offered no Done on someone else's task.
+        await page.GotoAsync($"/incidents/{incident.Id}");
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Claim task {open.Number}" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Status).First.InnerTextAsync()).ShouldContain($"Task #{open.Number} is yours.");
+        await commanding.GotoAsync($"/incidents/{incident.Id}");
+        (await commanding.GetByRole(AriaRole.Button, new() { Name = $"Mark task {open.Number} done" }).CountAsync()).ShouldBe(0);
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Mark task {open.Number} done" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Status).First.InnerTextAsync()).ShouldContain($"Task #{open.Number} is done.");
+        (await Desk.TasksAsync(incident.Id, cancellationToken: Ct)).Single(t => t.Number == open.Number).State.ShouldBe(IncidentTaskState.Done);
+    }
+
+    [Fact]
     public async Task ASecondCommander_IsRefusedOnThePage_NamingTheHolder_AndNothingChanges()
     {
         var ic = await fixture.NewOperatorAsync("commander", Roles.IncidentCommander);

@@ -58,16 +58,7 @@ public sealed class DeskFixture : IAsyncLifetime
     public Task<IncidentDesk> OpenWithAsync(IncidentDeskOptions options) => IncidentDesk.OpenAsync(Platform.Platform.WithActor("alice"), options);
 
     /// <summary>The repository's own runbooks folder (runbooks/ beside Lifeboat.slnx).</summary>
-    public static string RepositoryRunbooks()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Lifeboat.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Lifeboat.slnx not found above the test's folder"), "runbooks");
-    }
+    public static string RepositoryRunbooks() => TestFiles.RepositoryRunbooks();
 
     public async ValueTask DisposeAsync()
     {

@@ -19,4 +19,16 @@ public static class TestFiles
 
         Directory.Delete(path, recursive: true);
     }
+
+    /// <summary>The repository's own runbooks folder (runbooks/ beside Lifeboat.slnx).</summary>
+    public static string RepositoryRunbooks()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Lifeboat.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Lifeboat.slnx not found above the test's folder"), "runbooks");
+    }
 }

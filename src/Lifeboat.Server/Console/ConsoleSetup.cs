@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Reflection;
 using Lifeboat.Platform.Access;
 using Lifeboat.Server.Console.Parts;
@@ -23,6 +24,8 @@ public static class ConsoleSetup
     {
         services.AddRazorComponents();
         services.AddAntiforgery(o => o.Cookie.Name = "lifeboat.antiforgery");
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IncidentRoomCache>();
         return services;
     }
 
