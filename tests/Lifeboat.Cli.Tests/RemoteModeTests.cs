@@ -161,6 +161,94 @@ public sealed partial class RemoteModeTests(RemoteServerFixture server) : IClass
         events.Single(e => e.Kind == "declared").Actor.ShouldBe(ic);
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task TheWorkOfAnIncident_ThroughAServer_FreezeTasksSitesCsvAndHypotheses_AsTheTokensPrincipal()
+    {
+        var suffix = Guid.NewGuid().ToString("n")[..6];
+        var (ic, support, viewer) = ($"wic-{suffix}", $"wsup-{suffix}", $"wview-{suffix}");
+        var icToken = await server.TokenFileAsync(ic, Roles.IncidentCommander);
+        var supportToken = await server.TokenFileAsync(support, Roles.Support);
+        var viewerToken = await server.TokenFileAsync(viewer, Roles.Viewer);
+        string[] As(string token) => ["--server", server.Address.ToString(), "--token-file", token];
+        var machine = CliFixture.Environment("ic");
+        Task<(int Exit, string Output)> Run(string token, params string[] args) => CliFixture.RunOnAsync(machine, [.. args, .. As(token)]);
+        var sites = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            sites.Add((await server.Platform.Sites.CreateAsync($"Remote work {suffix} {i}", "eu-west", false, Ct)).Id.Value);
+        }
+
+        var (declareExit, declared) = await Run(icToken, "incident", "declare", "--title", $"Work through a server {suffix}", "--type", "mass-deletion", "--severity", "2",
+            "--site", string.Join(',', sites));
+        declareExit.ShouldBe(0, declared);
+        var id = IncidentIdPattern().Match(declared).Value;
+        (await Run(icToken, "incident", "assign", id, "commander", ic)).Exit.ShouldBe(0);
+
+        // The freeze: begun, shown to a viewer, lifted by the commander.
+        var (beginExit, begun) = await Run(icToken, "incident", "freeze", "begin", id, "--reason", "no deploys while the sites come back");
+        beginExit.ShouldBe(0, begun);
+        begun.ShouldContain($"Code freeze of incident {id} is on, begun by {ic}");
+        (await Run(viewerToken, "incident", "freeze", "show", id)).Output.ShouldContain($"Code freeze of incident {id} is on");
+        var (liftExit, lifted) = await Run(icToken, "incident", "freeze", "lift", id, "--reason", "every site restored");
+        liftExit.ShouldBe(0, lifted);
+        var (noneExit, none) = await Run(viewerToken, "incident", "freeze", "show", id);
+        noneExit.ShouldBe(0, none);
+        none.ShouldContain($"Incident {id} has no code freeze on.");
+        var (unknownExit, unknown) = await Run(viewerToken, "incident", "freeze", "show", "inc_0000000000000000000000000a");
+        unknownExit.ShouldBe(2, unknown);
+        unknown.ShouldContain("inc_0000000000000000000000000a");
+
+        // A task: refused without a purpose in the desk's words, assigned, completed by its owner.
+        (await Run(supportToken, "incident", "join", id, "--region", "emea")).Exit.ShouldBe(0);
+        var (noPurposeExit, noPurpose) = await Run(icToken, "incident", "task", "assign", id, "--action", "call the customers", "--owner", support);
+        noPurposeExit.ShouldBe(2, noPurpose);
+        noPurpose.ShouldContain("the task has no purpose: say what the task is for");
+        var (strangerExit, stranger) = await Run(icToken, "incident", "task", "assign", id, "--purpose", "p", "--action", "a", "--owner", "nobody-here");
+        strangerExit.ShouldBe(2, stranger);
+        stranger.ShouldContain($"nobody-here is not a participant of incident {id}");
+        var (assignExit, assigned) = await Run(icToken, "incident", "task", "assign", id, "--purpose", "so customers hear it from us", "--action", "call the customers", "--owner", support);
+        assignExit.ShouldBe(0, assigned);
+        assigned.ShouldContain($"Task #1 of incident {id}: call the customers (for: so customers hear it from us), {support}'s.");
+        var (completeExit, completed) = await Run(supportToken, "incident", "task", "complete", id, "1");
+        completeExit.ShouldBe(0, completed);
+        completed.ShouldContain($"Task #1 of incident {id} is done: call the customers.");
+        (await Run(viewerToken, "incident", "task", "list", id)).Output.ShouldMatch($@"#1\s*│\s*done by {Regex.Escape(support)}");
+
+        // The site tracker: one CSV row per site.
+        (await Run(supportToken, "incident", "sites", "confirm", id, sites[0])).Exit.ShouldBe(0);
+        var (sitesExit, tracker) = await Run(viewerToken, "incident", "sites", id);
+        sitesExit.ShouldBe(0, tracker);
+        tracker.ShouldContain($"Incident {id}: 3 site(s) affected");
+        var file = Path.Combine(server.Home, $"remote-sites-{suffix}.csv");
+        var (csvExit, csv) = await Run(viewerToken, "incident", "sites", id, "--csv", file);
+        csvExit.ShouldBe(0, csv);
+        csv.ShouldContain("3 site(s)");
+        var lines = (await File.ReadAllTextAsync(file, Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines[0].ShouldStartWith("site,name,restore_state");
+        lines.Skip(1).Select(l => l.Split(',')[0]).Order().ShouldBe(sites.Order());
+        lines.Single(l => l.StartsWith(sites[0], StringComparison.Ordinal)).ShouldContain($",confirmed,{support},");
+
+        // Hypotheses: raised, refused without a reason, ruled out, listed.
+        var (raiseExit, raised) = await Run(supportToken, "incident", "hypothesis", "raise", id, "a bad migration dropped the pages");
+        raiseExit.ShouldBe(0, raised);
+        raised.ShouldContain($"Hypothesis 1 of incident {id} is raised");
+        var (deniedExit, denied) = await Run(supportToken, "incident", "hypothesis", "rule-out", id, "1", "--why", "x");
+        deniedExit.ShouldBe(4, denied);
+        denied.ShouldContain("incidents.command");
+        var (noWhyExit, noWhy) = await Run(icToken, "incident", "hypothesis", "rule-out", id, "1");
+        noWhyExit.ShouldBe(2, noWhy);
+        noWhy.ShouldContain("say what ruled it out");
+        (await Run(icToken, "incident", "hypothesis", "rule-out", id, "1", "--why", "the migration never ran")).Exit.ShouldBe(0);
+        var (listExit, listed) = await Run(viewerToken, "incident", "hypothesis", "list", id);
+        listExit.ShouldBe(0, listed);
+        listed.ShouldMatch($@"a bad migration dropped the pages\s*│[^│]*by {Regex.Escape(support)}\s*│\s*ruled out by {Regex.Escape(ic)}: the migration never ran");
+
+        await using var desk = await Lifeboat.Incidents.IncidentDesk.OpenAsync(server.Platform, Ct);
+        var events = await desk.TimelineAsync(Lifeboat.Incidents.IncidentId.Parse(id), cancellationToken: Ct);
+        events.ShouldAllBe(e => e.Source == "api");
+        events.ShouldContain(e => e.Kind == "ruled-out" && e.Actor == ic);
+    }
+
     private async Task<string> RolesAsync(string incident)
     {
         await using var desk = await Lifeboat.Incidents.IncidentDesk.OpenAsync(server.Platform, Ct);

@@ -22,7 +22,8 @@ internal static class IncidentCommands
 
     public static Command Create(GlobalOptions g, IAnsiConsole console)
     {
-        var incident = new Command("incident", "Incident command: declare, list, phases, severity, roles, handoffs, the timeline, duplicates");
+        var incident = new Command("incident", "Incident command: declare, list, phases, severity, roles, handoffs, the timeline, duplicates, the work (participants, tasks, streams, " +
+            "the checklist, reminders), the code freeze, the site tracker, rollback risk, hypotheses");
 
         var title = new Option<string>("--title") { Description = "What is wrong, in a few words", Required = true };
         var type = new Option<string>("--type") { Description = "A short slug: lower-case letters, digits and dashes (mass-deletion)", Required = true };
@@ -189,6 +190,8 @@ internal static class IncidentCommands
             return $"Incident {merged.Id} is closed as a duplicate of {merged.DuplicateOf}.";
         }));
 
+        IncidentWorkCommands.AddTo(incident, g, console);
+        IncidentTrackingCommands.AddTo(incident, g, console);
         return incident;
     }
 
@@ -210,14 +213,14 @@ internal static class IncidentCommands
     /// principal held to <paramref name="permission"/>, giving roles only to operators whose roles allow them, as the
     /// server does) or, in remote mode, against the server's API.
     /// </summary>
-    private static Command OnIncidents(this Command command, GlobalOptions g, string permission, Func<ParseResult, IIncidentTarget, CancellationToken, Task<int>> action) =>
+    internal static Command OnIncidents(this Command command, GlobalOptions g, string permission, Func<ParseResult, IIncidentTarget, CancellationToken, Task<int>> action) =>
         command.WithSession(g, permission, async (p, session, ct) =>
         {
             await using var desk = await IncidentDesk.OpenAsync(session.Platform, ct);
-            return await action(p, new LocalIncidents(desk.As(session.Principal).WithSource(LocalIncidents.Source).WithRolePermissions()), ct);
+            return await action(p, new LocalIncidents(desk.As(session.Principal).WithSource(LocalIncidents.Source).WithRolePermissions(), session.Principal), ct);
         }, (p, target, ct) => action(p, new RemoteIncidents(target), ct));
 
-    private static Command OnIncidents(this Command command, GlobalOptions g, string permission, IAnsiConsole console,
+    internal static Command OnIncidents(this Command command, GlobalOptions g, string permission, IAnsiConsole console,
         Func<ParseResult, IIncidentTarget, CancellationToken, Task<string>> action) =>
         command.OnIncidents(g, permission, async (p, desk, ct) =>
         {
@@ -225,10 +228,10 @@ internal static class IncidentCommands
             return LifeboatCli.Ok;
         });
 
-    private static Option<bool> Json() => new("--json") { Description = "Write JSON (the API's shapes) instead of text" };
+    internal static Option<bool> Json() => new("--json") { Description = "Write JSON (the API's shapes) instead of text" };
 
     /// <summary>With --json, writes <paramref name="value"/> as the API would answer it and returns true.</summary>
-    private static bool WroteJson(IAnsiConsole console, ParseResult p, Option<bool> json, object value)
+    internal static bool WroteJson(IAnsiConsole console, ParseResult p, Option<bool> json, object value)
     {
         if (!p.GetValue(json))
         {

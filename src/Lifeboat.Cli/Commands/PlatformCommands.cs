@@ -438,7 +438,10 @@ internal static class PlatformCommands
     /// Customers' names, e-mails and phones: the file is the user's alone from its creation (0600), and an
     /// existing file is replaced by a new one rather than rewritten, so it cannot keep a wider mode it had.
     /// </summary>
-    private static async Task WriteOwnerOnlyAsync(string path, string text, CancellationToken ct)
+    private static Task WriteOwnerOnlyAsync(string path, string text, CancellationToken ct) => WriteOwnerOnlyAsync(path, System.Text.Encoding.UTF8.GetBytes(text), ct);
+
+    /// <summary>As for text: the file is the user's alone from its creation, and an existing one is replaced.</summary>
+    internal static async Task WriteOwnerOnlyAsync(string path, byte[] bytes, CancellationToken ct)
     {
         var staging = $"{path}.{Guid.NewGuid():n}.tmp";
         try
@@ -450,7 +453,7 @@ internal static class PlatformCommands
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             }))
             {
-                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct);
+                await stream.WriteAsync(bytes, ct);
             }
 
             File.Move(staging, path, overwrite: true);

@@ -53,6 +53,24 @@ internal sealed record RemoteTarget(Uri Server, string Token, string TokenSource
     /// </summary>
     public async Task<JsonNode> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
     {
+        var answer = await ExchangeAsync(method, path, body, ct);
+        try
+        {
+            return answer.Length == 0 ? new JsonObject() : JsonNode.Parse(answer) ?? new JsonObject();
+        }
+        catch (JsonException)
+        {
+            // Not JSON: a success says no more than its status.
+            return new JsonObject();
+        }
+    }
+
+    /// <summary>A file the server answers (a CSV export) as its bytes; a refusal comes back as <see cref="SendAsync"/>'s do.</summary>
+    public Task<byte[]> GetBytesAsync(string path, CancellationToken ct) => ExchangeAsync(HttpMethod.Get, path, null, ct);
+
+    /// <summary>One call: the body of a success, or the server's refusal as the platform's exception.</summary>
+    private async Task<byte[]> ExchangeAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
         using var client = Client();
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
         if (body is HttpContent content)
@@ -80,20 +98,20 @@ internal sealed record RemoteTarget(Uri Server, string Token, string TokenSource
 
         using (response)
         {
-            var text = await response.Content.ReadAsStringAsync(ct);
+            var answer = await response.Content.ReadAsByteArrayAsync(ct);
+            if (response.IsSuccessStatusCode)
+            {
+                return answer;
+            }
+
             JsonNode? json = null;
             try
             {
-                json = text.Length == 0 ? null : JsonNode.Parse(text);
+                json = answer.Length == 0 ? null : JsonNode.Parse(answer);
             }
             catch (JsonException)
             {
                 // Not JSON: the status alone says what happened.
-            }
-
-            if (response.IsSuccessStatusCode)
-            {
-                return json ?? new JsonObject();
             }
 
             var detail = json?["detail"]?.GetValue<string>() ?? json?["title"]?.GetValue<string>() ?? $"{(int)response.StatusCode} {response.ReasonPhrase}";

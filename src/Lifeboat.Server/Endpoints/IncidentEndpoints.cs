@@ -81,6 +81,7 @@ public static class IncidentEndpoints
             .WithSummary("Lift the incident's code freeze (its commander only), with a reason").WithDescription("Body {reason}.");
         MapWork(incidents);
         MapTracking(incidents);
+        MapHypotheses(incidents);
         return app;
     }
 
@@ -149,6 +150,36 @@ public static class IncidentEndpoints
             .WithSummary("The change plans that started in the window: blast radius, rehearsal, can roll back now, what a rollback takes with it; the audit in the window")
             .WithDescription("Query from?, to? (ISO 8601); by default from 24 hours before the declaration to now.");
     }
+
+    /// <summary>Hypotheses about the cause: raised and ruled out as notes are written, read by everyone; handoff packets carry them.</summary>
+    private static void MapHypotheses(RouteGroupBuilder incidents)
+    {
+        incidents.MapGet("/{incident}/hypotheses", Hypotheses).WithName("ListIncidentHypotheses").RequirePermission(Permissions.IncidentsRead)
+            .WithSummary("The hypotheses about the cause in the order raised, open ones and those ruled out (with who, when and why)");
+        incidents.MapPost("/{incident}/hypotheses", RaiseHypothesis).WithName("RaiseIncidentHypothesis").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("Raise a hypothesis about the cause, on the timeline").WithDescription("Body {text} (1 to 1,000 characters). 201 with the hypothesis and its number.");
+        incidents.MapPost("/{incident}/hypotheses/{hypothesis}/rule-out", RuleOutHypothesis).WithName("RuleOutIncidentHypothesis").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Rule a hypothesis out, saying why, so the next shift does not chase it again")
+            .WithDescription("Body {why} (1 to 1,000 characters). A hypothesis ruled out already is a 409 naming who did and why.");
+    }
+
+    public static async Task<Ok<IReadOnlyList<Hypothesis>>> Hypotheses(string incident, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        // The list alone is empty for an incident that does not exist; asking for it first makes that the desk's 404.
+        await desk.GetAsync(id, cancellationToken);
+        return TypedResults.Ok(await desk.HypothesesAsync(id, cancellationToken));
+    }
+
+    public static async Task<Created<Hypothesis>> RaiseHypothesis(string incident, RaiseHypothesisRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        var raised = await desk.RaiseHypothesisAsync(id, request.Text ?? "", cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/hypotheses", raised);
+    }
+
+    public static async Task<Ok<Hypothesis>> RuleOutHypothesis(string incident, long hypothesis, RuleOutRequest request, IncidentDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.RuleOutAsync(IncidentId.Parse(incident), hypothesis, request.Why ?? "", cancellationToken));
 
     public static async Task<Ok<SiteTracker>> GetSiteTracker(string incident, IncidentDesk desk, CancellationToken cancellationToken,
         string? state = null, bool? confirmed = null, string? engineer = null, string? text = null) =>
@@ -441,6 +472,12 @@ public sealed record RoleRequest(string Role, string Person, string? Slot = null
 public sealed record HandOffRequest(string Role, string To, string Note, string? Slot = null);
 
 public sealed record NoteRequest(string Text);
+
+/// <summary>text: what may be the cause.</summary>
+public sealed record RaiseHypothesisRequest(string? Text);
+
+/// <summary>why: what ruled the hypothesis out.</summary>
+public sealed record RuleOutRequest(string? Why);
 
 public sealed record PinRequest(long Event);
 
