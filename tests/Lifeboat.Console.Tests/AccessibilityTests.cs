@@ -33,6 +33,9 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         await desk.HandOffAsync(incident.Id, IncidentRole.Commander, "frank", "restore running; next update at :30", cancellationToken: TestContext.Current.CancellationToken);
         var note = await desk.NoteAsync(incident.Id, "the cleanup job is stopped", TestContext.Current.CancellationToken);
         await desk.PinAsync(incident.Id, note.Id, TestContext.Current.CancellationToken);
+        var ruledOut = await desk.RaiseHypothesisAsync(incident.Id, "the cleanup script is still running", TestContext.Current.CancellationToken);
+        await desk.RuleOutAsync(incident.Id, ruledOut.Id, "its job is disabled and its credentials revoked", TestContext.Current.CancellationToken);
+        await desk.RaiseHypothesisAsync(incident.Id, "site IDs were passed where app IDs were expected", TestContext.Current.CancellationToken);
 
         var problems = new List<string>();
         var anonymous = await fixture.NewPageAsync(width, 800);
@@ -42,7 +45,7 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         string[] paths =
         [
             "/", "/sites", $"/sites/{site}", "/plans", $"/plans/{plan.Id}", "/restore-jobs", $"/restore-jobs/{job.Id}",
-            "/incidents", $"/incidents/{incident.Id}", $"/incidents/{incident.Id}/sites", "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
+            "/incidents", $"/incidents/{incident.Id}", $"/incidents/{incident.Id}/sites", $"/incidents/{incident.Id}/rollback-risk", "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
         ];
         foreach (var path in paths)
         {

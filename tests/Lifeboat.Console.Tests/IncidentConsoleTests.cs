@@ -171,6 +171,13 @@ public sealed class IncidentConsoleTests(ConsoleFixture fixture) : IClassFixture
         await page.GetByRole(AriaRole.Button, new() { Name = $"Mark task {open.Number} done" }).ClickAsync();
         (await page.GetByRole(AriaRole.Status).First.InnerTextAsync()).ShouldContain($"Task #{open.Number} is done.");
         (await Desk.TasksAsync(incident.Id, cancellationToken: Ct)).Single(t => t.Number == open.Number).State.ShouldBe(IncidentTaskState.Done);
+
+        // Hypotheses appear in the open room; rollback risk is a page of its own, a link away.
+        await Desk.WithActor(ic).RaiseHypothesisAsync(incident.Id, "site IDs were passed where app IDs were expected", Ct);
+        await Assertions.Expect(page.Locator("#incident-hypotheses")).ToContainTextAsync("site IDs were passed where app IDs were expected", new() { Timeout = 10_000 });
+        await page.GetByRole(AriaRole.Link, new() { Name = "Rollback risk" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Rollback risk");
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("No change plan started in the window.");
     }
 
     [Fact]

@@ -21,6 +21,9 @@ public sealed record IncidentRoom(Incident Incident, IReadOnlyList<RoleHolding> 
     /// <summary>Open tasks, the incident's own and every stream's.</summary>
     public IReadOnlyList<IncidentTask> OpenTasks { get; init; } = [];
 
+    /// <summary>What may be the cause: open ones and those ruled out.</summary>
+    public IReadOnlyList<Hypothesis> Hypotheses { get; init; } = [];
+
     /// <summary>Every affected site's restore, read live from the platform, and what people added about it.</summary>
     public required SiteTracker Tracker { get; init; }
 
@@ -36,6 +39,7 @@ public sealed record IncidentRoom(Incident Incident, IReadOnlyList<RoleHolding> 
             Streams = await desk.StreamsAsync(id, ct),
             OpenTasks = [.. (await desk.TasksAsync(id, cancellationToken: ct)).Where(t => t.State == IncidentTaskState.Open)],
             Tracker = await desk.SiteTrackerAsync(id, cancellationToken: ct),
+            Hypotheses = await desk.HypothesesAsync(id, ct),
         };
     }
 }
