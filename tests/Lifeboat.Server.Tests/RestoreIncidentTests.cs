@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Plans;
@@ -18,7 +20,7 @@ public sealed class RestoreIncidentServerFixture : ServerFixture
     };
 }
 
-/// <summary>What a restore job tells the incident side by itself on a running server: a failed validation declares.</summary>
+/// <summary>What a restore job tells the incident side by itself on a running server: a failed validation declares; a job of an incident's sites opens its streams.</summary>
 public sealed class RestoreIncidentTests(RestoreIncidentServerFixture fixture) : IClassFixture<RestoreIncidentServerFixture>
 {
     private static readonly CollectionDefinition Attachments = new("tracker.attachments");
@@ -81,6 +83,46 @@ public sealed class RestoreIncidentTests(RestoreIncidentServerFixture fixture) :
         }
 
         timeline.Count(e => e.Str("kind") == "signal-declared").ShouldBe(1);
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task ARestoreJobOfAnIncidentsSites_OpensItsRegionStreamsByItself_LedByTheCommander_WithProgressFromTheJob()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // The deletions below are the test's set-up: the breaker would stop the second test's before they are done.
+        await PlatformFixture.PutInForceAsync(fixture.Platform, PlatformFixture.WithoutBreaker);
+        var platform = fixture.Platform.WithActor("operator");
+        var suffix = Guid.NewGuid().ToString("n")[..8];
+        using var commander = await fixture.ClientAsAsync($"cmd-{suffix}", Lifeboat.Platform.Access.Roles.IncidentCommander);
+        var sites = new List<SiteId>();
+        foreach (var region in new[] { "eu-west", "us-east", "us-east" })
+        {
+            var site = (await platform.Sites.CreateAsync($"Acme {region} {Guid.NewGuid():n}", region, cancellationToken: ct)).Id;
+            await platform.Identity.AddUserAsync(site, "owner@example.com", "Owner", ct);
+            sites.Add(site);
+        }
+
+        var plan = await DeleteAsync(platform, sites, ct);
+        var incident = (await (await commander.PostAsJsonAsync("/api/incidents",
+            new { title = "three sites deleted", type = "mass-deletion", severity = 1, sites = sites.Select(s => s.Value) }, ct)).ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
+        await (await commander.PostAsJsonAsync($"/api/incidents/{incident}/roles", new { role = "commander", person = $"cmd-{suffix}" }, ct)).ShouldBeJsonAsync();
+        var job = await platform.Restores.StartAsync(new RestoreJobRequest($"{incident}: put the sites back") { Plan = plan.Id }, ct);
+
+        var streams = await EventuallyAsync(async () =>
+        {
+            var listed = (await commander.GetJsonAsync($"/api/incidents/{incident}/streams")).AsArray();
+            return listed.Count == 2 && listed.All(s => s!["restore"]!["validated"]!.GetValue<int>() == s["restore"]!["sites"]!.GetValue<int>()) ? listed : null;
+        }, "the job's region streams to open and its sites to come back", ct);
+        streams.Select(s => (s.Str("slug"), s.Str("lead"), s.Str("openedBy"), s.Str("restoreJob"), s!["restore"]!["sites"]!.GetValue<int>())).ShouldBe([
+            ("restore-eu-west", $"cmd-{suffix}", "lifeboat", job.Id.Value, 1),
+            ("restore-us-east", $"cmd-{suffix}", "lifeboat", job.Id.Value, 2)]);
+
+        var again = await (await commander.PostAsJsonAsync($"/api/incidents/{incident}/streams/from-restore", new { job = job.Id.Value, lead = $"cmd-{suffix}" }, ct))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict);
+        again.Detail.ShouldStartWith($"incident {incident} has streams for restore job {job.Id} already (restore-eu-west, restore-us-east)");
+        var badBy = await (await commander.PostAsJsonAsync($"/api/incidents/{incident}/streams/from-restore", new { job = job.Id.Value, lead = $"cmd-{suffix}", by = "country" }, ct))
+            .ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        badBy.Detail.ShouldBe("'country' is not a way to split a restore job into streams: give one of region, batch. Nothing was changed.");
     }
 
     private static async Task<ChangePlan> DeleteAsync(LifeboatPlatform platform, List<SiteId> sites, CancellationToken ct)

@@ -16,6 +16,7 @@ public sealed record IncidentRoom(Incident Incident, IReadOnlyList<RoleHolding> 
     /// <summary>The runbook's checklist as posted when the incident was declared (empty without a runbook).</summary>
     public IReadOnlyList<ChecklistItem> Checklist { get; init; } = [];
 
+    /// <summary>Each restore job's streams carry their sites' progress in the job.</summary>
     public IReadOnlyList<IncidentStream> Streams { get; init; } = [];
 
     /// <summary>Open tasks, the incident's own and every stream's.</summary>

@@ -110,6 +110,9 @@ public static class IncidentEndpoints
         incidents.MapPost("/{incident}/streams", OpenStream).WithName("OpenIncidentStream").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Open a sub-stream with a lead (a participant), a goal and optionally its own cadence")
             .WithDescription("Body {slug, lead, goal, cadenceMinutes?}. 201 with the stream.");
+        incidents.MapPost("/{incident}/streams/from-restore", OpenRestoreStreams).WithName("OpenIncidentRestoreStreams").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Open one stream per region (restore-<region>) or per batch of sites (restore-batch-<k>) of a restore job's sites the incident has; their progress is read from the job")
+            .WithDescription("Body {job, lead, by?: region|batch (default region), batchSize? (with batch)}. 201 with the streams opened; 409 when the job has streams already.");
         incidents.MapPost("/{incident}/streams/{stream}/close", CloseStream).WithName("CloseIncidentStream").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Close a stream whose tasks are all done or dropped");
         incidents.MapPost("/{incident}/streams/{stream}/updates", StreamUpdate).WithName("PostIncidentStreamUpdate").RequirePermission(Permissions.IncidentsDeclare)
@@ -255,6 +258,24 @@ public static class IncidentEndpoints
             Cadence = request.CadenceMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
         }, cancellationToken);
         return TypedResults.Created($"/api/incidents/{id}/streams", stream);
+    }
+
+    public static async Task<Created<IReadOnlyList<IncidentStream>>> OpenRestoreStreams(string incident, OpenRestoreStreamsRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        if (string.IsNullOrWhiteSpace(request.Job))
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, "no restore job given: name the job whose sites the streams restore (\"job\": \"rjob_…\"). Nothing was opened.");
+        }
+
+        var streams = await desk.OpenRestoreStreamsAsync(id, new RestoreStreamsOpening
+        {
+            Job = RestoreJobId.Parse(request.Job.Trim()),
+            Lead = request.Lead ?? "",
+            By = IncidentWords.RestoreStreamGrouping(request.By),
+            BatchSize = request.BatchSize,
+        }, cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/streams", streams);
     }
 
     public static async Task<Ok<IncidentStream>> CloseStream(string incident, string stream, IncidentDesk desk, CancellationToken cancellationToken) =>
@@ -457,6 +478,9 @@ public sealed record AssignTaskRequest(string? Purpose, string? Action, string? 
 public sealed record DropTaskRequest(string? Reason);
 
 public sealed record OpenStreamRequest(string? Slug, string? Lead, string? Goal, int? CadenceMinutes = null);
+
+/// <summary>by: region (the default) or batch, with batchSize sites per stream.</summary>
+public sealed record OpenRestoreStreamsRequest(string? Job, string? Lead, string? By = null, int? BatchSize = null);
 
 /// <summary>kind: internal-update, customer-update, stream-update (with stream) or progress.</summary>
 public sealed record SnoozeRequest(string? Kind, DateTimeOffset? Until, string? Reason, string? Stream = null);
