@@ -175,7 +175,7 @@ public sealed class IncidentDesk : IAsyncDisposable
             await _eligibility.RequireAsync(to, role, "be handed", cancellationToken);
         }
 
-        var handoff = await new HandoffWriting(_context, _roles, _handoffs).HandOffAsync(incident, role, to, note, slot, cancellationToken);
+        var handoff = await new HandoffWriting(_context, _roles, _handoffs, _platform).HandOffAsync(incident, role, to, note, slot, cancellationToken);
         await CommanderMayHaveChangedAsync(incident, role, slot, cancellationToken);
         return handoff;
     }
@@ -365,7 +365,7 @@ public sealed class IncidentDesk : IAsyncDisposable
     /// <paramref name="progress"/>, one reminder per further 10 % of sites restored (each step once).
     /// </summary>
     public Task<IReadOnlyList<Reminder>> RemindersDueAsync(IncidentId incident, RestoreProgress? progress = null, CancellationToken cancellationToken = default) =>
-        new CadenceReminders(_context).DueAsync(incident, progress, cancellationToken);
+        new CadenceReminders(_context, _platform).DueAsync(incident, progress, cancellationToken);
 
     /// <summary>Holds a reminder (a stream's with <paramref name="stream"/>) until <paramref name="until"/>, for a reason, on the timeline.</summary>
     public Task<ReminderSnooze> SnoozeAsync(IncidentId incident, ReminderKind kind, DateTimeOffset until, string reason, string? stream = null, CancellationToken cancellationToken = default) =>

@@ -23,7 +23,7 @@ public static class IncidentWords
     public static RestoreStreamGrouping RestoreStreamGrouping(string? text) =>
         text is null ? Incidents.RestoreStreamGrouping.Region : Named(text, "way to split a restore job into streams", Enum.GetValues<RestoreStreamGrouping>(), g => g.ToString().ToLowerInvariant());
 
-    /// <summary>internal-update, customer-update, stream-update, progress or handoff-unacknowledged.</summary>
+    /// <summary>internal-update, customer-update, stream-update, progress, handoff-unacknowledged or customer-not-updated.</summary>
     public static ReminderKind ReminderKind(string? text) => Named(text ?? "", "reminder kind", Enum.GetValues<ReminderKind>(), Internal.ReminderNames.Of);
 
     /// <summary>"1" to "4", or "SEV1" to "SEV4" in any case.</summary>

@@ -18,6 +18,11 @@ CREATE TABLE incidents.restore_stream_waits (
 
 CREATE TRIGGER restore_stream_waits_no_delete BEFORE DELETE OR TRUNCATE ON incidents.restore_stream_waits FOR EACH STATEMENT EXECUTE FUNCTION incidents.refuse_removal();
 
+-- A site restored with no customer update since is a reminder of its own, snoozed like the others.
+ALTER TABLE incidents.snoozes DROP CONSTRAINT snoozes_kind_check;
+ALTER TABLE incidents.snoozes ADD CONSTRAINT snoozes_kind_check
+    CHECK (kind IN ('internal-update', 'customer-update', 'stream-update', 'progress', 'customer-not-updated'));
+
 -- As 0002: grant explicitly too, in case the application role appeared after the default privileges were set.
 DO $$
 BEGIN

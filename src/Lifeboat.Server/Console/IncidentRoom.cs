@@ -19,6 +19,9 @@ public sealed record IncidentRoom(Incident Incident, IReadOnlyList<RoleHolding> 
     /// <summary>Each restore job's streams carry their sites' progress in the job.</summary>
     public IReadOnlyList<IncidentStream> Streams { get; init; } = [];
 
+    /// <summary>The updates owed now, snoozed ones left out (the same as GET …/reminders).</summary>
+    public IReadOnlyList<Reminder> Reminders { get; init; } = [];
+
     /// <summary>Open tasks, the incident's own and every stream's.</summary>
     public IReadOnlyList<IncidentTask> OpenTasks { get; init; } = [];
 
@@ -32,6 +35,7 @@ public sealed record IncidentRoom(Incident Incident, IReadOnlyList<RoleHolding> 
             Freeze = await desk.FreezeOfAsync(id, ct),
             Checklist = await desk.ChecklistAsync(id, ct),
             Streams = await desk.StreamsAsync(id, ct),
+            Reminders = await desk.RemindersDueAsync(id, cancellationToken: ct),
             OpenTasks = [.. (await desk.TasksAsync(id, cancellationToken: ct)).Where(t => t.State == IncidentTaskState.Open)],
         };
     }

@@ -127,7 +127,7 @@ public static class IncidentEndpoints
             .WithSummary("The updates owed now under the severity's cadence and the streams' own, minus snoozed ones");
         incidents.MapPost("/{incident}/snoozes", Snooze).WithName("SnoozeIncidentReminder").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Hold a reminder until a time, with a reason")
-            .WithDescription("Body {kind: internal-update|customer-update|stream-update|progress, until, reason, stream?} (stream for stream-update only). 201.");
+            .WithDescription("Body {kind: internal-update|customer-update|stream-update|progress|customer-not-updated, until, reason, stream?} (stream for stream-update only). 201.");
     }
 
     /// <summary>The per-site restore tracker (its CSV export) and rollback risk at a glance.</summary>
@@ -436,7 +436,7 @@ internal static class IncidentValues
 
     public static IncidentSeverity Severity(string text) => IncidentWords.Severity(text);
 
-    /// <summary>internal-update, customer-update, stream-update or progress (handoff-unacknowledged is read, and refused by the desk).</summary>
+    /// <summary>internal-update, customer-update, stream-update, progress or customer-not-updated (handoff-unacknowledged is read, and refused by the desk).</summary>
     public static ReminderKind ReminderKind(string? text) => IncidentWords.ReminderKind(text);
 
     /// <summary>A number 1 to 4, or "SEV1" to "SEV4" (any case; "2" too).</summary>
@@ -482,7 +482,7 @@ public sealed record OpenStreamRequest(string? Slug, string? Lead, string? Goal,
 /// <summary>by: region (the default) or batch, with batchSize sites per stream.</summary>
 public sealed record OpenRestoreStreamsRequest(string? Job, string? Lead, string? By = null, int? BatchSize = null);
 
-/// <summary>kind: internal-update, customer-update, stream-update (with stream) or progress.</summary>
+/// <summary>kind: internal-update, customer-update, stream-update (with stream), progress or customer-not-updated.</summary>
 public sealed record SnoozeRequest(string? Kind, DateTimeOffset? Until, string? Reason, string? Stream = null);
 
 public sealed record TrackSitesRequest(IReadOnlyList<SiteId>? Sites);
