@@ -9,9 +9,10 @@ namespace Lifeboat.Incidents;
 /// update likewise from the last <c>customer-update</c> event; each stream with a cadence of its own from
 /// the later of its opening and its last update; and, given the restore's progress, one reminder when it
 /// crosses further 10 % steps since the step last reminded of (kept in <c>progress_steps</c>, on the
-/// timeline). A snoozed reminder is not due until its snooze ends. Resolved and closed incidents owe none.
+/// timeline); and one while affected sites came back (restored, read live from the platform) after the last customer
+/// update. A snoozed reminder is not due until its snooze ends. Resolved and closed incidents owe none.
 /// </summary>
-internal sealed class CadenceReminders(IncidentContext context)
+internal sealed class CadenceReminders(IncidentContext context, LifeboatPlatform platform)
 {
     public async Task<IReadOnlyList<Reminder>> DueAsync(IncidentId id, RestoreProgress? progress, CancellationToken ct)
     {
@@ -52,6 +53,11 @@ internal sealed class CadenceReminders(IncidentContext context)
             }
         }
 
+        if (!snoozed.Contains((ReminderNames.Of(ReminderKind.CustomerNotUpdated), null)) && await CustomerNotUpdatedAsync(tx, incident, ct) is { } back)
+        {
+            due.Add(back);
+        }
+
         due.AddRange(await StreamsDueAsync(tx, id, now, snoozed, ct));
         due.AddRange(await UnacknowledgedHandoffsAsync(tx, id, now, ct));
         if (progress is not null && !snoozed.Contains((ReminderNames.Of(ReminderKind.Progress), null)) && await ProgressDueAsync(tx, id, progress, now, ct) is { } step)
@@ -61,6 +67,48 @@ internal sealed class CadenceReminders(IncidentContext context)
 
         await tx.CommitAsync(ct);
         return due;
+    }
+
+    /// <summary>How many restored sites a customer-not-updated reminder names; the rest it counts.</summary>
+    public const int SitesNamed = 5;
+
+    /// <summary>
+    /// The affected sites (declared, or tracked since) whose newest restore left them Restored at a time after the last
+    /// customer update (or with none recorded): due since the earliest of those times, naming the first few and their customers.
+    /// </summary>
+    private async Task<Reminder?> CustomerNotUpdatedAsync(IncidentTransaction tx, Incident incident, CancellationToken ct)
+    {
+        var sites = new List<SiteId>(incident.Sites);
+        await using (var cmd = tx.Command("SELECT site_id FROM incidents.site_tracking WHERE incident_id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = incident.Id.Value });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                sites.Add(SiteId.FromValidated(reader.GetString(0)));
+            }
+        }
+
+        if (sites.Count == 0)
+        {
+            return null;
+        }
+
+        var told = await LastEventAsync(tx, incident.Id, "customer-update", ct);
+        var waiting = (await platform.Restores.LatestForSitesAsync([.. sites.Distinct()], ct))
+            .Where(s => s.State == Lifeboat.Platform.Restores.SiteRestoreState.Restored && s.FinishedAt is { } back && (told is null || back > told))
+            .OrderBy(s => s.FinishedAt).ThenBy(s => s.Site.Value, StringComparer.Ordinal)
+            .ToList();
+        if (waiting.Count == 0)
+        {
+            return null;
+        }
+
+        var named = string.Join(", ", waiting.Take(SitesNamed).Select(s => $"{s.Name ?? "unnamed"} ({s.Site}, back {s.FinishedAt:u})"));
+        var more = waiting.Count > SitesNamed ? $", and {waiting.Count - SitesNamed} more" : "";
+        var since = told is null ? "no customer update is recorded" : $"the last customer update was at {told:u}";
+        return new Reminder(ReminderKind.CustomerNotUpdated, null, waiting[0].FinishedAt!.Value,
+            $"{waiting.Count} site(s) came back and their customers were not told ({since}): {named}{more}; tell them their site is back and record the customer update");
     }
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset? b) => b is { } v && v > a ? v : a;

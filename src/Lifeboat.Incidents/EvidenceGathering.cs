@@ -10,7 +10,8 @@ public sealed record IncidentEvidence(Evidence Facts, RestoreProgress? Progress)
 /// <summary>
 /// Reads the facts checklist items tick themselves from, out of what the platform holds: the newest restore job
 /// of each affected site (one query for all of them), the incident's freeze, and the customer updates recorded
-/// on its timeline. An incident without sites has no restore progress.
+/// on its timeline. An incident without sites has no restore progress. A restore job of its sites seen for the first
+/// time gets its per-region streams (<see cref="RestoreStreamStart.OpenAutomaticallyAsync"/>).
 /// </summary>
 internal sealed class EvidenceGathering(IncidentContext context, LifeboatPlatform platform)
 {
@@ -18,6 +19,14 @@ internal sealed class EvidenceGathering(IncidentContext context, LifeboatPlatfor
     {
         var incident = await context.RequireAsync(id, ct);
         var restores = incident.Sites.Count == 0 ? [] : await platform.Restores.LatestForSitesAsync(incident.Sites, ct);
+        // A job that has started restoring the incident's sites gets its streams, once (a job awaiting approval or
+        // cancelled restores nothing yet).
+        foreach (var job in restores.Where(s => s.JobState is RestoreJobState.Running or RestoreJobState.Completed or RestoreJobState.CompletedWithFailures)
+                     .Select(s => s.Job!.Value).Distinct())
+        {
+            await new RestoreStreamStart(context, platform).OpenAutomaticallyAsync(incident, job, ct);
+        }
+
         var validated = restores.Count(s => s.State == SiteRestoreState.Restored && s.ValidationPassed == true);
         await using var updates = context.Command("SELECT count(*)::int FROM incidents.timeline WHERE incident_id = $1 AND kind = 'customer-update'");
         updates.Parameters.Add(new() { Value = id.Value });

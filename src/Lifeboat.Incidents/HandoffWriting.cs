@@ -9,7 +9,7 @@ namespace Lifeboat.Incidents;
 /// module computes as of the change (phase, severity, open role gaps). The role moves at once; the
 /// handoff stays pending until the receiver acknowledges it.
 /// </summary>
-internal sealed class HandoffWriting(IncidentContext context, RoleBook roles, HandoffBook handoffs)
+internal sealed class HandoffWriting(IncidentContext context, RoleBook roles, HandoffBook handoffs, LifeboatPlatform platform)
 {
     public const int MaxNote = 10_000;
 
@@ -110,7 +110,7 @@ internal sealed class HandoffWriting(IncidentContext context, RoleBook roles, Ha
     {
         var open = (await new TaskBook(context).ListAsync(id, null, ct)).Where(t => t.State == IncidentTaskState.Open).ToList();
         var hypotheses = await new Hypotheses(context).ListAsync(id, ct);
-        var reminders = await new CadenceReminders(context).DueAsync(id, null, ct);
+        var reminders = await new CadenceReminders(context, platform).DueAsync(id, null, ct);
         var updates = new List<PacketUpdate>();
         foreach (var (audience, kinds) in new[] { ("internal", new[] { "note", "stream-update" }), ("customer", new[] { "customer-update" }) })
         {

@@ -42,6 +42,7 @@ public sealed class IncidentDesk : IAsyncDisposable
         new("incidents.notifications"),
         new("incidents.hypotheses"),
         new("incidents.site_tracking"),
+        new("incidents.restore_stream_waits"),
     ]);
 
     /// <summary>The source of events recorded through the desk when the caller names none: a person's call.</summary>
@@ -174,7 +175,7 @@ public sealed class IncidentDesk : IAsyncDisposable
             await _eligibility.RequireAsync(to, role, "be handed", cancellationToken);
         }
 
-        var handoff = await new HandoffWriting(_context, _roles, _handoffs).HandOffAsync(incident, role, to, note, slot, cancellationToken);
+        var handoff = await new HandoffWriting(_context, _roles, _handoffs, _platform).HandOffAsync(incident, role, to, note, slot, cancellationToken);
         await CommanderMayHaveChangedAsync(incident, role, slot, cancellationToken);
         return handoff;
     }
@@ -236,7 +237,8 @@ public sealed class IncidentDesk : IAsyncDisposable
 
     /// <summary>
     /// The facts the incident's checklist ticks itself from, read from the platform (restore jobs of its sites,
-    /// its freeze) and its timeline (customer updates), with the restore progress its reminders count.
+    /// its freeze) and its timeline (customer updates), with the restore progress its reminders count. A restore job
+    /// of its sites seen for the first time gets its per-region streams, led by the commander (see <see cref="OpenRestoreStreamsAsync"/>).
     /// </summary>
     public Task<IncidentEvidence> GatherEvidenceAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
         new EvidenceGathering(_context, _platform).GatherAsync(incident, cancellationToken);
@@ -299,9 +301,19 @@ public sealed class IncidentDesk : IAsyncDisposable
     public Task<IncidentStream> CloseStreamAsync(IncidentId incident, string stream, CancellationToken cancellationToken = default) =>
         new StreamClosing(_context, new StreamBook(_context)).CloseAsync(incident, stream, cancellationToken);
 
-    /// <summary>The streams in the order they opened, each with its tasks open and done and its last update.</summary>
+    /// <summary>
+    /// The streams in the order they opened, each with its tasks open and done and its last update; one opened from a
+    /// restore job also with its sites' progress in the job (restored, validated, failed), read live from the platform.
+    /// </summary>
     public Task<IReadOnlyList<IncidentStream>> StreamsAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
-        new StreamBook(_context).ListAsync(incident, cancellationToken);
+        new StreamListing(_context, _platform).ListAsync(incident, cancellationToken);
+
+    /// <summary>
+    /// Opens one stream per region (<c>restore-&lt;region&gt;</c>) or per batch of sites (<c>restore-batch-&lt;k&gt;</c>) of the
+    /// restore job's sites that the incident has, each linked to the job and its sites; a job's streams open once.
+    /// </summary>
+    public Task<IReadOnlyList<IncidentStream>> OpenRestoreStreamsAsync(IncidentId incident, RestoreStreamsOpening opening, CancellationToken cancellationToken = default) =>
+        new RestoreStreamStart(_context, _platform).OpenAsync(incident, opening, cancellationToken);
 
     /// <summary>A note that is <paramref name="stream"/>'s own update: it restarts the stream's cadence clock (and counts as an internal update).</summary>
     public Task<TimelineEvent> StreamUpdateAsync(IncidentId incident, string stream, string text, CancellationToken cancellationToken = default) =>
@@ -353,7 +365,7 @@ public sealed class IncidentDesk : IAsyncDisposable
     /// <paramref name="progress"/>, one reminder per further 10 % of sites restored (each step once).
     /// </summary>
     public Task<IReadOnlyList<Reminder>> RemindersDueAsync(IncidentId incident, RestoreProgress? progress = null, CancellationToken cancellationToken = default) =>
-        new CadenceReminders(_context).DueAsync(incident, progress, cancellationToken);
+        new CadenceReminders(_context, _platform).DueAsync(incident, progress, cancellationToken);
 
     /// <summary>Holds a reminder (a stream's with <paramref name="stream"/>) until <paramref name="until"/>, for a reason, on the timeline.</summary>
     public Task<ReminderSnooze> SnoozeAsync(IncidentId incident, ReminderKind kind, DateTimeOffset until, string reason, string? stream = null, CancellationToken cancellationToken = default) =>

@@ -19,7 +19,11 @@ public static class IncidentWords
 
     public static IncidentVisibility Visibility(string? text) => Named(text, "visibility", Enum.GetValues<IncidentVisibility>(), IncidentNames.Of);
 
-    /// <summary>internal-update, customer-update, stream-update, progress or handoff-unacknowledged.</summary>
+    /// <summary>region (the default, when nothing is given) or batch: how a restore job's sites are split into streams.</summary>
+    public static RestoreStreamGrouping RestoreStreamGrouping(string? text) =>
+        text is null ? Incidents.RestoreStreamGrouping.Region : Named(text, "way to split a restore job into streams", Enum.GetValues<RestoreStreamGrouping>(), g => g.ToString().ToLowerInvariant());
+
+    /// <summary>internal-update, customer-update, stream-update, progress, handoff-unacknowledged or customer-not-updated.</summary>
     public static ReminderKind ReminderKind(string? text) => Named(text ?? "", "reminder kind", Enum.GetValues<ReminderKind>(), Internal.ReminderNames.Of);
 
     /// <summary>"1" to "4", or "SEV1" to "SEV4" in any case.</summary>

@@ -11,7 +11,7 @@ public sealed record ProductSignal
     /// <summary>Names this signal once ("alert.raised:alr_…"): a signal handed over twice is taken once.</summary>
     public required string Key { get; init; }
 
-    /// <summary>What it is about ("alert:alr_…", "plan:pln_…"): a signal sharing any cause with an open incident joins it.</summary>
+    /// <summary>What it is about ("alert:alr_…", "plan:pln_…", "job:rj_…"): a signal sharing any cause with an open incident joins it.</summary>
     public required IReadOnlyList<string> Causes { get; init; }
 
     public required string Title { get; init; }
@@ -26,6 +26,13 @@ public sealed record ProductSignal
     public PlanId? Plan { get; init; }
 
     public IReadOnlyList<SiteId> Sites { get; init; } = [];
+
+    /// <summary>
+    /// When no open incident shares a cause, join the newest open one that already has any of <see cref="Sites"/>
+    /// (declared, or tracked since) rather than declare a second: a site whose restore failed belongs to the incident
+    /// that is restoring it. Off for alerts and halted plans, which name their own cause.
+    /// </summary>
+    public bool JoinsIncidentOfItsSites { get; init; }
 
     /// <summary>What the timeline says of it.</summary>
     public required string Detail { get; init; }

@@ -1,6 +1,6 @@
 namespace Lifeboat.Incidents;
 
-/// <summary>What a reminder asks for: an internal update, a customer update, a stream's own update, an update on restore progress, or an acknowledgement.</summary>
+/// <summary>What a reminder asks for: an internal update, a customer update, a stream's own update, an update on restore progress, an acknowledgement, or telling customers their site is back.</summary>
 public enum ReminderKind
 {
     InternalUpdate,
@@ -10,6 +10,9 @@ public enum ReminderKind
 
     /// <summary>A handoff its receiver has not acknowledged in time: escalated, never snoozed.</summary>
     HandoffUnacknowledged,
+
+    /// <summary>Affected sites restored with no customer update recorded since: their customers do not know their site is back.</summary>
+    CustomerNotUpdated,
 }
 
 /// <summary>A reminder due now: since when, and what to do. <see cref="Stream"/> is set for a stream's own cadence.</summary>

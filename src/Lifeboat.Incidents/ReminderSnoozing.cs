@@ -13,7 +13,7 @@ internal sealed class ReminderSnoozing(IncidentContext context)
     {
         if (!Enum.IsDefined(kind))
         {
-            throw new PlatformException(PlatformErrorKind.Invalid, $"reminder kind {(int)kind} does not exist: give internal-update, customer-update, stream-update or progress. Nothing was snoozed.");
+            throw new PlatformException(PlatformErrorKind.Invalid, $"reminder kind {(int)kind} does not exist: give internal-update, customer-update, stream-update, progress or customer-not-updated. Nothing was snoozed.");
         }
 
         if (kind == ReminderKind.HandoffUnacknowledged)

@@ -5,8 +5,9 @@ using Npgsql;
 namespace Lifeboat.Incidents;
 
 /// <summary>
-/// Declares an incident for what the product saw, or joins the open one with the same cause: the alert,
-/// plan and sites are linked, and the timeline says which signal came. One intake runs at a time across
+/// Declares an incident for what the product saw, or joins the open one with the same cause (or, for a signal
+/// that asks, the open one that has its sites): the alert, plan and sites are linked, and the timeline says
+/// which signal came. One intake runs at a time across
 /// processes (advisory lock 7402, held while it decides), so two signals of one cause never open two incidents.
 /// </summary>
 internal sealed class SignalIntake(IncidentContext context)
@@ -55,6 +56,23 @@ internal sealed class SignalIntake(IncidentContext context)
         {
             find.Parameters.Add(new() { Value = signal.Causes.ToArray() });
             if (await find.ExecuteScalarAsync(ct) is string found)
+            {
+                open = IncidentId.Parse(found);
+            }
+        }
+
+        if (open is null && signal.JoinsIncidentOfItsSites && signal.Sites.Count > 0)
+        {
+            // The incident already restoring the site (its declared sites, or tracked since) takes the news of it.
+            await using var bySite = context.Command("""
+                SELECT i.incident_id FROM incidents.incidents i
+                WHERE i.phase <> 'closed'
+                  AND (i.site_ids && $1::text[]
+                       OR EXISTS (SELECT 1 FROM incidents.site_tracking t WHERE t.incident_id = i.incident_id AND t.site_id = ANY($1)))
+                ORDER BY i.declared_at DESC LIMIT 1
+                """);
+            bySite.Parameters.Add(new() { Value = signal.Sites.Select(s => s.Value).Distinct(StringComparer.Ordinal).ToArray() });
+            if (await bySite.ExecuteScalarAsync(ct) is string found)
             {
                 open = IncidentId.Parse(found);
             }

@@ -1,3 +1,5 @@
+using Lifeboat.Platform;
+
 namespace Lifeboat.Incidents;
 
 /// <summary>Someone taking part in an incident, with the region and shift a follow-the-sun handoff goes by.</summary>
@@ -78,6 +80,29 @@ public sealed record StreamOpening
     public TimeSpan? Cadence { get; init; }
 }
 
+/// <summary>How a restore job's sites are split into streams: one per region, or one per batch of N sites.</summary>
+public enum RestoreStreamGrouping
+{
+    Region,
+    Batch,
+}
+
+/// <summary>What opens streams from a restore job: the job, their lead (a participant), and how its sites are split.</summary>
+public sealed record RestoreStreamsOpening
+{
+    public required RestoreJobId Job { get; init; }
+
+    public required string Lead { get; init; }
+
+    public RestoreStreamGrouping By { get; init; } = RestoreStreamGrouping.Region;
+
+    /// <summary>Sites per stream (1 to 10,000); required with <see cref="RestoreStreamGrouping.Batch"/>, refused with Region.</summary>
+    public int? BatchSize { get; init; }
+}
+
+/// <summary>A restore stream's progress, read live from its job: of its sites, how many are restored, restored and validated, and failed.</summary>
+public sealed record StreamRestoreProgress(int Sites, int Restored, int Validated, int Failed);
+
 /// <summary>A sub-stream and its roll-up: its tasks open and done, and when it last posted an update of its own.</summary>
 public sealed record IncidentStream(
     IncidentId Incident,
@@ -94,4 +119,13 @@ public sealed record IncidentStream(
     DateTimeOffset? LastUpdateAt)
 {
     public bool IsOpen => ClosedAt is null;
+
+    /// <summary>The restore job the stream was opened from (null: a stream opened by hand).</summary>
+    public RestoreJobId? RestoreJob { get; init; }
+
+    /// <summary>The sites of <see cref="RestoreJob"/> the stream covers (empty for a stream opened by hand).</summary>
+    public IReadOnlyList<SiteId> Sites { get; init; } = [];
+
+    /// <summary>Its sites' progress in the job, read when the streams are listed (null for a stream opened by hand).</summary>
+    public StreamRestoreProgress? Restore { get; init; }
 }

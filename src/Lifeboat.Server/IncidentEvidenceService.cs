@@ -5,8 +5,9 @@ namespace Lifeboat.Server;
 /// <summary>
 /// Keeps open incidents' checklists and progress reminders moving by themselves: every
 /// Lifeboat:Incidents:EvidenceIntervalSeconds (default 5; 0 turns it off) it gathers each open incident's
-/// evidence from the platform, ticks the checklist items it proves (as "lifeboat", source "evidence"), and
-/// reads the reminders with the restore progress, which records each further 10 % on the timeline.
+/// evidence from the platform (which opens a new restore job's streams), reads the reminders with the restore
+/// progress, which records each further 10 % on the timeline, then ticks the checklist items it proves (as
+/// "lifeboat", source "evidence").
 /// </summary>
 public sealed partial class IncidentEvidenceService(IncidentDeskLifetime desk, IConfiguration configuration, ILogger<IncidentEvidenceService> logger) : BackgroundService
 {
@@ -32,8 +33,9 @@ public sealed partial class IncidentEvidenceService(IncidentDeskLifetime desk, I
         {
             var id = listed.Incident.Id;
             var evidence = await lifeboat.GatherEvidenceAsync(id, ct);
-            await lifeboat.EvaluateEvidenceAsync(id, evidence.Facts, ct);
+            // Reminders first: by the time an item shows the evidence ticked, the progress it proves is on the timeline.
             await lifeboat.RemindersDueAsync(id, evidence.Progress, ct);
+            await lifeboat.EvaluateEvidenceAsync(id, evidence.Facts, ct);
         }
     }
 

@@ -8,8 +8,9 @@ namespace Lifeboat.Server;
 /// <summary>
 /// Declares incidents from what the platform sees: it reads the platform's outbox (the consumer
 /// "incidents") every Lifeboat:Incidents:SignalIntervalSeconds (default 2; 0 turns it off) and hands each
-/// detector alert and halted plan to the desk, which declares an incident or joins the open one of the
-/// same cause (the alert, the plan). The cursor moves only after the desk took them, so a crash replays
+/// detector alert, halted plan and site a restore job left failed to the desk, which declares an incident or
+/// joins the open one of the same cause (the alert, the plan, the restore job) or, for a failed restore, the
+/// open one that has the site. The cursor moves only after the desk took them, so a crash replays
 /// them, and the desk takes each signal once.
 /// </summary>
 public sealed partial class IncidentSignals(PlatformLifetime platform, IncidentDeskLifetime desk, IConfiguration configuration, ILogger<IncidentSignals> logger) : BackgroundService
@@ -118,9 +119,42 @@ public sealed partial class IncidentSignals(PlatformLifetime platform, IncidentD
                 };
             }
 
+            case "site.restore-failed" when e.Site is { } site && e.Subject is { } job:
+                return await RestoreFailedAsync(product, e, site, job, ct);
+
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A site a restore job left closed. Every failed step counts, not only validation: a site that failed to come back
+    /// is down for its customer whichever step stopped it, and it waits for someone to fix the cause and retry. Its cause
+    /// is the job, so the job's other failed sites join the same incident; and the desk joins it to the open incident
+    /// that already has the site (the one the deletion declared) before it declares a new one.
+    /// </summary>
+    private static async Task<ProductSignal> RestoreFailedAsync(LifeboatPlatform product, LifecycleEvent e, SiteId site, string job, CancellationToken ct)
+    {
+        var error = e.Payload.TryGetProperty("error", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+        var point = e.Payload.TryGetProperty("point", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+        // The worker's error starts with the step that failed ("validate: validation failed: …").
+        var step = error?.Split(':', 2)[0].Trim();
+        var what = step == "validate" ? "failed validation" : $"failed to restore (step {step ?? "unknown"})";
+        var known = await product.Restores.LatestForSitesAsync([site], ct);
+        var name = known.Count > 0 ? known[0].Name : null;
+        var named = name is null ? site.Value : $"{site} ({name})";
+        return new ProductSignal
+        {
+            Key = $"site.restore-failed:{e.Position}",
+            Causes = [$"job:{job}"],
+            Title = $"Restore job {job}: site {named} {what}",
+            Type = "restore-failed",
+            Impact = new MeasuredImpact(1, 1, 0),
+            Sites = [site],
+            JoinsIncidentOfItsSites = true,
+            Detail = $"site {named} {what} in restore job {job}{(point is null ? "" : $" (point {point})")} and stays closed: {error ?? "no error recorded"}. " +
+                $"Fix the cause, then lifeboat restore retry {job}",
+        };
     }
 
     /// <summary>

@@ -77,6 +77,25 @@ public sealed partial class IncidentWorkCommandTests(CliFixture cli) : IClassFix
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task ACustomerUpdate_IsRecorded_OnTheTimeline_AndAnEmptyOneIsRefused()
+    {
+        var suffix = Guid.NewGuid().ToString("n")[..6];
+        var comms = $"comms-{suffix}";
+        var id = await DeclareAsync(suffix);
+
+        var (emptyExit, empty) = await cli.RunAsWithRolesAsync(comms, [Roles.Communications], "incident", "customer-update", id, " ");
+        emptyExit.ShouldBe(2, empty);
+        empty.ShouldContain($"the customer update for incident {id} is empty");
+        var (exit, output) = await cli.RunAsWithRolesAsync(comms, [Roles.Communications], "incident", "customer-update", id, "Restoring: your site is back within the hour");
+        exit.ShouldBe(0, output);
+        output.ShouldContain($"Customer update recorded as event");
+        var (timelineExit, timeline) = await cli.RunAsync("incident", "timeline", id);
+        timelineExit.ShouldBe(0, timeline);
+        timeline.ShouldContain("customer-update");
+        timeline.ShouldContain("Restoring: your site is back within the hour");
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task Streams_OpenUpdateAndClose_RemindersAreSnoozed_AndTheChecklistIsClaimedAndTickedByTwoPeople()
     {
         var suffix = Guid.NewGuid().ToString("n")[..6];

@@ -40,7 +40,8 @@ public sealed class DeskFixture : IAsyncLifetime
                 (SELECT json_agg(c ORDER BY incident_id, item_id)::text FROM incidents.checklist_items c),
                 (SELECT json_agg(z ORDER BY incident_id, snooze_id)::text FROM incidents.snoozes z),
                 (SELECT json_agg(g ORDER BY incident_id)::text FROM incidents.progress_steps g),
-                (SELECT json_agg(w ORDER BY incident_id, site_id)::text FROM incidents.site_tracking w))
+                (SELECT json_agg(w ORDER BY incident_id, site_id)::text FROM incidents.site_tracking w),
+                (SELECT json_agg(x ORDER BY incident_id, job_id)::text FROM incidents.restore_stream_waits x))
             """, connection);
         return (string)(await cmd.ExecuteScalarAsync())!;
     }

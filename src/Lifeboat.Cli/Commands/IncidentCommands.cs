@@ -159,6 +159,15 @@ internal static class IncidentCommands
             return $"Event {noted.Id} added to the timeline of incident {noted.Incident}.";
         }));
 
+        var updateId = Arg("incident", "The incident (inc_…)");
+        var updateText = Arg("text", "What customers were told (the status page's or the e-mail's words)");
+        incident.Add(new Command("customer-update", "Record what customers were told: it resets the customer-update reminder") { updateId, updateText }
+            .OnIncidents(g, IncidentsDeclare, console, async (p, desk, ct) =>
+        {
+            var recorded = await desk.RecordCustomerUpdateAsync(IncidentId.Parse(p.GetValue(updateId)), p.GetValue(updateText)!, ct);
+            return $"Customer update recorded as event {recorded.Id} of incident {recorded.Incident}.";
+        }));
+
         var timelineId = Arg("incident", "The incident (inc_…)");
         var timelineLimit = new Option<int>("--limit") { Description = "At most this many events (1 to 1000)", DefaultValueFactory = _ => 100 };
         var pinned = new Option<bool>("--pinned") { Description = "Only pinned events" };

@@ -43,6 +43,8 @@ internal interface IIncidentTarget
 
     Task<TimelineEvent> NoteAsync(IncidentId incident, string text, CancellationToken ct);
 
+    Task<TimelineEvent> RecordCustomerUpdateAsync(IncidentId incident, string text, CancellationToken ct);
+
     Task<TimelineEvent> PinAsync(IncidentId incident, long eventId, CancellationToken ct);
 
     Task<Incident> MergeAsync(IncidentId duplicate, IncidentId survivor, CancellationToken ct);
@@ -153,6 +155,8 @@ internal sealed class LocalIncidents(IncidentDesk desk, Principal principal) : I
     public Task<Handoff> AcknowledgeAsync(IncidentId incident, long handoff, CancellationToken ct) => desk.AcknowledgeHandoffAsync(incident, handoff, ct);
 
     public Task<TimelineEvent> NoteAsync(IncidentId incident, string text, CancellationToken ct) => desk.NoteAsync(incident, text, ct);
+
+    public Task<TimelineEvent> RecordCustomerUpdateAsync(IncidentId incident, string text, CancellationToken ct) => desk.RecordCustomerUpdateAsync(incident, text, ct);
 
     public Task<TimelineEvent> PinAsync(IncidentId incident, long eventId, CancellationToken ct) => desk.PinAsync(incident, eventId, ct);
 
@@ -318,6 +322,9 @@ internal sealed class RemoteIncidents(RemoteTarget target) : IIncidentTarget
 
     public Task<TimelineEvent> NoteAsync(IncidentId incident, string text, CancellationToken ct) =>
         target.PostAsync<TimelineEvent>($"api/incidents/{incident}/notes", new { text }, ct);
+
+    public Task<TimelineEvent> RecordCustomerUpdateAsync(IncidentId incident, string text, CancellationToken ct) =>
+        target.PostAsync<TimelineEvent>($"api/incidents/{incident}/customer-updates", new { text }, ct);
 
     public Task<TimelineEvent> PinAsync(IncidentId incident, long eventId, CancellationToken ct) =>
         target.PostAsync<TimelineEvent>($"api/incidents/{incident}/pins", new { @event = eventId }, ct);

@@ -10,6 +10,7 @@ internal static class ReminderNames
         ReminderKind.StreamUpdate => "stream-update",
         ReminderKind.Progress => "progress",
         ReminderKind.HandoffUnacknowledged => "handoff-unacknowledged",
+        ReminderKind.CustomerNotUpdated => "customer-not-updated",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a reminder kind"),
     };
 

@@ -11,7 +11,8 @@ internal sealed class StreamBook(IncidentContext context)
                (SELECT count(*) FROM incidents.tasks t WHERE t.incident_id = s.incident_id AND t.stream = s.stream AND t.state = 'open')::int,
                (SELECT count(*) FROM incidents.tasks t WHERE t.incident_id = s.incident_id AND t.stream = s.stream AND t.state = 'done')::int,
                (SELECT max(e.at) FROM incidents.stream_updates u JOIN incidents.timeline e ON e.incident_id = u.incident_id AND e.event_id = u.event_id
-                 WHERE u.incident_id = s.incident_id AND u.stream = s.stream)
+                 WHERE u.incident_id = s.incident_id AND u.stream = s.stream),
+               s.restore_job_id, s.site_ids
         FROM incidents.streams s
         """;
 
@@ -35,7 +36,7 @@ internal sealed class StreamBook(IncidentContext context)
     public static async Task<IncidentStream> RequireAsync(IncidentTransaction tx, IncidentId incident, string stream, string lockMode, CancellationToken ct)
     {
         await using var cmd = tx.Command($"""
-            SELECT incident_id, stream, lead, goal, cadence_minutes, opened_at, opened_by, closed_at, closed_by, 0, 0, NULL::timestamptz
+            SELECT incident_id, stream, lead, goal, cadence_minutes, opened_at, opened_by, closed_at, closed_by, 0, 0, NULL::timestamptz, restore_job_id, site_ids
             FROM incidents.streams WHERE incident_id = $1 AND stream = $2 {lockMode}
             """);
         cmd.Parameters.Add(new() { Value = incident.Value });
@@ -74,7 +75,11 @@ internal sealed class StreamBook(IncidentContext context)
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.GetInt32(9),
                 reader.GetInt32(10),
-                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11))
+            {
+                RestoreJob = reader.IsDBNull(12) ? null : RestoreJobId.FromValidated(reader.GetString(12)),
+                Sites = reader.IsDBNull(13) ? [] : [.. reader.GetFieldValue<string[]>(13).Select(SiteId.FromValidated)],
+            });
         }
 
         return list;

@@ -146,7 +146,14 @@ public sealed record RestoreProgress(RestoreJob Job, int Pending, int Restoring,
 /// A site's name (null: not a site of this environment) and its part in the newest restore job including it: the job,
 /// its state, the site's state in it, and whether its validation passed (null: not validated yet, or no job).
 /// </summary>
-public sealed record SiteRestoreStatus(SiteId Site, string? Name, RestoreJobId? Job, RestoreJobState? JobState, SiteRestoreState? State, bool? ValidationPassed, string? Error);
+public sealed record SiteRestoreStatus(SiteId Site, string? Name, RestoreJobId? Job, RestoreJobState? JobState, SiteRestoreState? State, bool? ValidationPassed, string? Error)
+{
+    /// <summary>The site's region in the directory (null: no such site here).</summary>
+    public string? Region { get; init; }
+
+    /// <summary>When the site's restore in that job ended (restored or failed); null while it runs or when no job included it.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+}
 
 /// <summary>
 /// Restore jobs: many sites, every store of each (catalog, configuration, identity, flags, product
@@ -316,17 +323,43 @@ public sealed class RestoreJobs
         // 0012) leads with it, so an environment's long history of jobs is not scanned for one incident's sites.
         await using var cmd = _context.Command("""
             WITH latest AS (
-                SELECT DISTINCT ON (s.site_id) s.site_id, s.job_id, j.state AS job_state, s.state,
-                       CASE WHEN s.validation IS NOT NULL THEN coalesce(s.validation -> 'ok' = 'true'::jsonb, false) END AS passed, s.error
+                SELECT DISTINCT ON (s.site_id) s.site_id, s.job_id, j.state AS job_state, s.state, s.error, s.finished_at,
+                       CASE WHEN s.validation IS NOT NULL THEN coalesce(s.validation -> 'ok' = 'true'::jsonb, false) END AS passed
                 FROM platform.restore_job_sites s JOIN platform.restore_jobs j ON j.job_id = s.job_id
                 WHERE s.site_id = ANY($1)
                 ORDER BY s.site_id, j.created_at DESC, s.job_id DESC)
-            SELECT w.site_id, d.name, l.job_id, l.job_state, l.state, l.passed, l.error
+            SELECT w.site_id, d.name, l.job_id, l.job_state, l.state, l.passed, l.error, d.region, l.finished_at
             FROM unnest($1::text[]) AS w(site_id)
             LEFT JOIN platform.site_directory d ON d.site_id = w.site_id
             LEFT JOIN latest l ON l.site_id = w.site_id
             """);
         cmd.Parameters.Add(new() { Value = sites.Select(s => s.Value).Distinct(StringComparer.Ordinal).ToArray() });
+        return await ReadStatusesAsync(cmd, cancellationToken);
+    }
+
+    /// <summary>
+    /// The sites of one job (only <paramref name="sites"/> when given, else every one), each with its name and region in the
+    /// site directory, its state in the job, its validation and when it finished. One query: the job and the sites are in its
+    /// predicate, on the table's key.
+    /// </summary>
+    public async Task<IReadOnlyList<SiteRestoreStatus>> SitesOfJobAsync(RestoreJobId job, IReadOnlyList<SiteId>? sites = null, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _context.Command("""
+            SELECT s.site_id, d.name, s.job_id, j.state, s.state,
+                   CASE WHEN s.validation IS NOT NULL THEN coalesce(s.validation -> 'ok' = 'true'::jsonb, false) END, s.error, d.region, s.finished_at
+            FROM platform.restore_job_sites s JOIN platform.restore_jobs j ON j.job_id = s.job_id
+            LEFT JOIN platform.site_directory d ON d.site_id = s.site_id
+            WHERE s.job_id = $1 AND ($2::text[] IS NULL OR s.site_id = ANY($2))
+            ORDER BY s.site_id
+            """);
+        cmd.Parameters.Add(new() { Value = job.Value });
+        cmd.Parameters.Add(new() { Value = (object?)sites?.Select(s => s.Value).Distinct(StringComparer.Ordinal).ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        return await ReadStatusesAsync(cmd, cancellationToken);
+    }
+
+    /// <summary>Reads site, name, job, job state, state, whether the validation passed, error, region, finished_at.</summary>
+    private static async Task<IReadOnlyList<SiteRestoreStatus>> ReadStatusesAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
+    {
         var list = new List<SiteRestoreStatus>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -336,7 +369,7 @@ public sealed class RestoreJobs
             // Whether it passed is read in the database: a validation's findings (every store's digests) are large, and a room
             // polled by many people reads every site's every second.
             bool? passed = reader.IsDBNull(5) ? null : reader.GetBoolean(5);
-            if (passed is null && state == SiteRestoreState.Failed && error?.StartsWith("validation failed", StringComparison.Ordinal) == true)
+            if (passed is null && state == SiteRestoreState.Failed && error?.StartsWith($"{Validate}: ", StringComparison.Ordinal) == true)
             {
                 // A failed validation travels as the site's error; its findings are not kept as the site's validation.
                 passed = false;
@@ -344,7 +377,11 @@ public sealed class RestoreJobs
 
             list.Add(new SiteRestoreStatus(SiteId.Parse(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetString(1),
                 reader.IsDBNull(2) ? null : RestoreJobId.Parse(reader.GetString(2)), reader.IsDBNull(3) ? null : Enum.Parse<RestoreJobState>(reader.GetString(3)),
-                state, passed, error));
+                state, passed, error)
+            {
+                Region = reader.IsDBNull(7) ? null : reader.GetString(7),
+                FinishedAt = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+            });
         }
 
         return list;

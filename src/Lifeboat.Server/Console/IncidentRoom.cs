@@ -16,7 +16,11 @@ public sealed record IncidentRoom(Incident Incident, IReadOnlyList<RoleHolding> 
     /// <summary>The runbook's checklist as posted when the incident was declared (empty without a runbook).</summary>
     public IReadOnlyList<ChecklistItem> Checklist { get; init; } = [];
 
+    /// <summary>Each restore job's streams carry their sites' progress in the job.</summary>
     public IReadOnlyList<IncidentStream> Streams { get; init; } = [];
+
+    /// <summary>The updates owed now, snoozed ones left out (the same as GET …/reminders).</summary>
+    public IReadOnlyList<Reminder> Reminders { get; init; } = [];
 
     /// <summary>Open tasks, the incident's own and every stream's.</summary>
     public IReadOnlyList<IncidentTask> OpenTasks { get; init; } = [];
@@ -37,6 +41,7 @@ public sealed record IncidentRoom(Incident Incident, IReadOnlyList<RoleHolding> 
             Freeze = await desk.FreezeOfAsync(id, ct),
             Checklist = await desk.ChecklistAsync(id, ct),
             Streams = await desk.StreamsAsync(id, ct),
+            Reminders = await desk.RemindersDueAsync(id, cancellationToken: ct),
             OpenTasks = [.. (await desk.TasksAsync(id, cancellationToken: ct)).Where(t => t.State == IncidentTaskState.Open)],
             Tracker = await desk.SiteTrackerAsync(id, cancellationToken: ct),
             Hypotheses = await desk.HypothesesAsync(id, ct),

@@ -67,6 +67,9 @@ public static class IncidentEndpoints
             .WithSummary("The timeline, newest first (limit 1 to 1000, default 100; pinnedOnly)");
         incidents.MapPost("/{incident}/notes", Note).WithName("AddIncidentNote").RequirePermission(Permissions.IncidentsDeclare)
             .WithSummary("Add a note to the timeline").WithDescription("Body {text}. 201 with the event.");
+        incidents.MapPost("/{incident}/customer-updates", RecordCustomerUpdate).WithName("RecordIncidentCustomerUpdate").RequirePermission(Permissions.IncidentsDeclare)
+            .WithSummary("Record what customers were told: it resets the customer-update cadence and clears the reminder of sites back since the last update")
+            .WithDescription("Body {text}. 201 with the timeline event.");
         incidents.MapPost("/{incident}/pins", Pin).WithName("PinIncidentEvent").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Pin a timeline event").WithDescription("Body {event}: the event's id from the timeline.");
         incidents.MapPost("/{incident}/merge", Merge).WithName("MergeIncident").RequirePermission(Permissions.IncidentsCommand)
@@ -111,6 +114,9 @@ public static class IncidentEndpoints
         incidents.MapPost("/{incident}/streams", OpenStream).WithName("OpenIncidentStream").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Open a sub-stream with a lead (a participant), a goal and optionally its own cadence")
             .WithDescription("Body {slug, lead, goal, cadenceMinutes?}. 201 with the stream.");
+        incidents.MapPost("/{incident}/streams/from-restore", OpenRestoreStreams).WithName("OpenIncidentRestoreStreams").RequirePermission(Permissions.IncidentsCommand)
+            .WithSummary("Open one stream per region (restore-<region>) or per batch of sites (restore-batch-<k>) of a restore job's sites the incident has; their progress is read from the job")
+            .WithDescription("Body {job, lead, by?: region|batch (default region), batchSize? (with batch)}. 201 with the streams opened; 409 when the job has streams already.");
         incidents.MapPost("/{incident}/streams/{stream}/close", CloseStream).WithName("CloseIncidentStream").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Close a stream whose tasks are all done or dropped");
         incidents.MapPost("/{incident}/streams/{stream}/updates", StreamUpdate).WithName("PostIncidentStreamUpdate").RequirePermission(Permissions.IncidentsDeclare)
@@ -125,7 +131,7 @@ public static class IncidentEndpoints
             .WithSummary("The updates owed now under the severity's cadence and the streams' own, minus snoozed ones");
         incidents.MapPost("/{incident}/snoozes", Snooze).WithName("SnoozeIncidentReminder").RequirePermission(Permissions.IncidentsCommand)
             .WithSummary("Hold a reminder until a time, with a reason")
-            .WithDescription("Body {kind: internal-update|customer-update|stream-update|progress, until, reason, stream?} (stream for stream-update only). 201.");
+            .WithDescription("Body {kind: internal-update|customer-update|stream-update|progress|customer-not-updated, until, reason, stream?} (stream for stream-update only). 201.");
     }
 
     /// <summary>The per-site restore tracker (its CSV export) and rollback risk at a glance.</summary>
@@ -288,6 +294,24 @@ public static class IncidentEndpoints
         return TypedResults.Created($"/api/incidents/{id}/streams", stream);
     }
 
+    public static async Task<Created<IReadOnlyList<IncidentStream>>> OpenRestoreStreams(string incident, OpenRestoreStreamsRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        if (string.IsNullOrWhiteSpace(request.Job))
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, "no restore job given: name the job whose sites the streams restore (\"job\": \"rjob_…\"). Nothing was opened.");
+        }
+
+        var streams = await desk.OpenRestoreStreamsAsync(id, new RestoreStreamsOpening
+        {
+            Job = RestoreJobId.Parse(request.Job.Trim()),
+            Lead = request.Lead ?? "",
+            By = IncidentWords.RestoreStreamGrouping(request.By),
+            BatchSize = request.BatchSize,
+        }, cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/streams", streams);
+    }
+
     public static async Task<Ok<IncidentStream>> CloseStream(string incident, string stream, IncidentDesk desk, CancellationToken cancellationToken) =>
         TypedResults.Ok(await desk.CloseStreamAsync(IncidentId.Parse(incident), stream, cancellationToken));
 
@@ -424,6 +448,13 @@ public static class IncidentEndpoints
         return TypedResults.Created($"/api/incidents/{id}/timeline", note);
     }
 
+    public static async Task<Created<TimelineEvent>> RecordCustomerUpdate(string incident, NoteRequest request, IncidentDesk desk, CancellationToken cancellationToken)
+    {
+        var id = IncidentId.Parse(incident);
+        var update = await desk.RecordCustomerUpdateAsync(id, request.Text, cancellationToken);
+        return TypedResults.Created($"/api/incidents/{id}/timeline", update);
+    }
+
     public static async Task<Ok<TimelineEvent>> Pin(string incident, PinRequest request, IncidentDesk desk, CancellationToken cancellationToken) =>
         TypedResults.Ok(await desk.PinAsync(IncidentId.Parse(incident), request.Event, cancellationToken));
 
@@ -446,7 +477,7 @@ internal static class IncidentValues
 
     public static IncidentSeverity Severity(string text) => IncidentWords.Severity(text);
 
-    /// <summary>internal-update, customer-update, stream-update or progress (handoff-unacknowledged is read, and refused by the desk).</summary>
+    /// <summary>internal-update, customer-update, stream-update, progress or customer-not-updated (handoff-unacknowledged is read, and refused by the desk).</summary>
     public static ReminderKind ReminderKind(string? text) => IncidentWords.ReminderKind(text);
 
     /// <summary>A number 1 to 4, or "SEV1" to "SEV4" (any case; "2" too).</summary>
@@ -495,7 +526,10 @@ public sealed record DropTaskRequest(string? Reason);
 
 public sealed record OpenStreamRequest(string? Slug, string? Lead, string? Goal, int? CadenceMinutes = null);
 
-/// <summary>kind: internal-update, customer-update, stream-update (with stream) or progress.</summary>
+/// <summary>by: region (the default) or batch, with batchSize sites per stream.</summary>
+public sealed record OpenRestoreStreamsRequest(string? Job, string? Lead, string? By = null, int? BatchSize = null);
+
+/// <summary>kind: internal-update, customer-update, stream-update (with stream), progress or customer-not-updated.</summary>
 public sealed record SnoozeRequest(string? Kind, DateTimeOffset? Until, string? Reason, string? Stream = null);
 
 public sealed record TrackSitesRequest(IReadOnlyList<SiteId>? Sites);
