@@ -5,8 +5,8 @@ using Lifeboat.Platform.Plans;
 namespace Lifeboat.Incidents;
 
 /// <summary>
-/// The change plans that started in the incident's window and what rolling each back would mean, with what the
-/// audit log recorded in the window (feature-flag changes keep no history of their own: see <see cref="FlagChangesNote"/>).
+/// The change plans that started in the incident's window and what rolling each back would mean, the feature flags
+/// changed in the window and the sites each touched, and what else the audit log recorded in the window.
 /// </summary>
 public sealed record RollbackRisk(
     IncidentId Incident,
@@ -14,7 +14,27 @@ public sealed record RollbackRisk(
     DateTimeOffset To,
     IReadOnlyList<PlanRollbackRisk> Plans,
     IReadOnlyList<AuditEntry> AuditInWindow,
-    string FlagChangesNote);
+    string FlagChangesNote)
+{
+    /// <summary>Each flag changed in the window, most sites first.</summary>
+    public IReadOnlyList<FlagRollbackRisk> Flags { get; init; } = [];
+}
+
+/// <summary>
+/// One feature flag changed in the window: on which sites, how often, by whom, and where it stands now on each.
+/// Rolling it back means setting it back on <see cref="Sites"/>; <see cref="IncidentSites"/> of them are the
+/// incident's own, the others would change for customers the incident did not touch.
+/// </summary>
+public sealed record FlagRollbackRisk(
+    string Key,
+    IReadOnlyList<SiteId> Sites,
+    int IncidentSites,
+    int Changes,
+    int NowOn,
+    int NowOff,
+    DateTimeOffset FirstChangedAt,
+    DateTimeOffset LastChangedAt,
+    IReadOnlyList<string> ChangedBy);
 
 /// <summary>
 /// One plan that ran in the window: who, what it hit, whether its rollback was rehearsed and passed, whether it can be

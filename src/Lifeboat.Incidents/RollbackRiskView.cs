@@ -1,5 +1,7 @@
 using Lifeboat.Incidents.Internal;
 using Lifeboat.Platform;
+using Lifeboat.Platform.Audit;
+using Lifeboat.Platform.Catalog;
 using Lifeboat.Platform.Plans;
 
 namespace Lifeboat.Incidents;
@@ -7,7 +9,8 @@ namespace Lifeboat.Incidents;
 /// <summary>
 /// Rollback risk at a glance: for the incident's window (from 24 hours before its declaration to now, unless given),
 /// the change plans that started in it, each with its blast radius, rehearsal, whether the platform would roll it back
-/// now, and the later plans on the same sites a rollback would affect too.
+/// now, and the later plans on the same sites a rollback would affect too; and each feature flag changed in it, with the
+/// sites it touched and where it stands on them now.
 /// </summary>
 internal sealed class RollbackRiskView(IncidentContext context, LifeboatPlatform platform)
 {
@@ -17,9 +20,8 @@ internal sealed class RollbackRiskView(IncidentContext context, LifeboatPlatform
     private const int AuditEntries = 1_000;
 
     public const string FlagChangesNote =
-        "feature-flag changes are not listed: the platform keeps a flag as a site record and writes no audit entry when one is set, " +
-        "so there is no history of flag changes to read here. The audit log's entries in the window are listed instead " +
-        "(plans, freezes, restores, alerts); a flag set through a change plan shows there as that plan.";
+        "feature-flag changes are read from the audit log (each change is audited as it is made), among its newest 1,000 entries; " +
+        "a flag set inside a change plan shows as that plan.";
 
     public async Task<RollbackRisk> ReadAsync(IncidentId id, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
@@ -65,6 +67,42 @@ internal sealed class RollbackRiskView(IncidentContext context, LifeboatPlatform
         }
 
         var audit = (await platform.Audit.RecentAsync(AuditEntries, ct)).Where(a => a.At >= start && a.At <= end).OrderBy(a => a.Id).ToList();
-        return new RollbackRisk(id, start, end, risks, audit, FlagChangesNote);
+        var flags = new List<FlagRollbackRisk>();
+        foreach (var changes in audit.Where(a => a.Step == FeatureFlags.AuditStep).GroupBy(a => a.Subject["flag:".Length..], StringComparer.Ordinal))
+        {
+            var sites = changes.SelectMany(SitesOf).Distinct().ToList();
+            var (on, off) = (0, 0);
+            foreach (var site in sites)
+            {
+                // Where each site's flag stands now (a deleted site's flags are not readable: counted as neither).
+                var now = await FlagNowAsync(site, changes.Key, ct);
+                on += now == true ? 1 : 0;
+                off += now == false ? 1 : 0;
+            }
+
+            flags.Add(new FlagRollbackRisk(changes.Key, sites, sites.Count(incident.Sites.Contains), changes.Count(), on, off,
+                changes.Min(c => c.At), changes.Max(c => c.At), [.. changes.Select(c => c.Actor).Distinct(StringComparer.Ordinal)]));
+        }
+
+        return new RollbackRisk(id, start, end, risks, audit, FlagChangesNote)
+        {
+            Flags = [.. flags.OrderByDescending(f => f.Sites.Count).ThenBy(f => f.Key, StringComparer.Ordinal)],
+        };
+    }
+
+    private static IEnumerable<SiteId> SitesOf(AuditEntry entry) => entry.Ids.ValueKind == System.Text.Json.JsonValueKind.Array
+        ? entry.Ids.EnumerateArray().Select(i => i.GetString()).Select(i => TypedId.TryParse<SiteId>(i ?? "", out var site, out _) ? site : (SiteId?)null).OfType<SiteId>()
+        : [];
+
+    private async Task<bool?> FlagNowAsync(SiteId site, string key, CancellationToken ct)
+    {
+        try
+        {
+            return (await platform.Flags.ListAsync(site, ct)).FirstOrDefault(f => f.Key == key)?.Enabled;
+        }
+        catch (PlatformException e) when (e.Kind == PlatformErrorKind.NotFound)
+        {
+            return null;
+        }
     }
 }

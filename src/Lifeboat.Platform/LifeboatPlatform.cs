@@ -33,11 +33,11 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Provisioning = new Provisioning(context);
         Apps = new Apps(context);
         Identity = new IdentityDirectory(context);
-        Flags = new FeatureFlags(context);
+        Audit = new AuditLog(context);
+        Flags = new FeatureFlags(context, Audit);
         Contacts = new ContactDirectory(context);
         SiteImports = new SiteImports(context, Sites, Provisioning, Apps, Identity, Flags, Contacts);
         Events = new LifecycleEvents(context);
-        Audit = new AuditLog(context);
         Policy = new PolicyStore(context, Audit);
         Freezes = new ChangeFreezes(context, Audit);
         Plans = new ChangePlans(context, new PlanActions(context, Sites, Apps, Provisioning, Contacts), Audit, Provisioning, Policy, Freezes);

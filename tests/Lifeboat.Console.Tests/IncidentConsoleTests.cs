@@ -177,7 +177,9 @@ public sealed class IncidentConsoleTests(ConsoleFixture fixture) : IClassFixture
         await Assertions.Expect(page.Locator("#incident-hypotheses")).ToContainTextAsync("site IDs were passed where app IDs were expected", new() { Timeout = 10_000 });
         await page.GetByRole(AriaRole.Link, new() { Name = "Rollback risk" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Rollback risk");
-        (await page.Locator("main").InnerTextAsync()).ShouldContain("No change plan started in the window.");
+        // Other tests of this server run plans, so what the window holds is not this test's to say; the sections are.
+        (await page.Locator("#plans-heading").InnerTextAsync()).ShouldStartWith("Change plans that ran");
+        (await page.Locator("#flags-heading").InnerTextAsync()).ShouldStartWith("Feature flags changed");
     }
 
     [Fact]

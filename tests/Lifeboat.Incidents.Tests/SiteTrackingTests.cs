@@ -142,12 +142,33 @@ public sealed class SiteTrackingTests(DeskFixture fixture) : IClassFixture<DeskF
         (b.RollbackRehearsed, b.TargetsApplied).ShouldBe((false, 1));
         b.TakenWith.ShouldBeEmpty();
         risk.AuditInWindow.ShouldContain(e => e.Subject == earlier.Id.Value && e.Step == "rehearsal-passed");
-        risk.FlagChangesNote.ShouldStartWith("feature-flag changes are not listed");
+        risk.FlagChangesNote.ShouldStartWith("feature-flag changes are read from the audit log");
 
         var narrow = await fixture.Desk.RollbackRiskAsync(incident.Id, later.StartedAt, fixture.Clock.GetUtcNow());
         narrow.Plans.Select(p => p.Plan).ShouldBe([later.Id], "a plan that started before the window is not listed");
         (await fixture.RefusedAsync(() => fixture.Desk.RollbackRiskAsync(incident.Id, fixture.Clock.GetUtcNow(), incident.DeclaredAt - TimeSpan.FromDays(1))))
             .ShouldStartWith("the window");
+    }
+
+    [Fact]
+    public async Task RollbackRisk_ListsEachFlagChangedInTheWindow_WithTheSitesItTouched_HowManyAreTheIncidents_AndWhereItStandsNow()
+    {
+        var key = $"editor-{Guid.NewGuid().ToString("n")[..8]}";
+        var (a, b, c) = ((await fixture.Platform.NewSiteAsync()).Id, (await fixture.Platform.NewSiteAsync()).Id, (await fixture.Platform.NewSiteAsync()).Id);
+        await Platform.WithActor("erin").Flags.SetAsync(a, key, true);
+        await Platform.WithActor("erin").Flags.SetAsync(b, key, true);
+        await Platform.WithActor("frank").Flags.SetAsync(a, key, false);
+        await Platform.WithActor("frank").Flags.SetAsync(c, key, true);
+        var incident = await fixture.Desk.DeclareAsync(new IncidentDeclaration { Title = "editor broken", Type = "outage", Severity = IncidentSeverity.Sev2, Sites = [a, b] });
+
+        var flag = (await fixture.Desk.RollbackRiskAsync(incident.Id)).Flags.Single(f => f.Key == key);
+        flag.Sites.ShouldBe([a, b, c], ignoreOrder: true);
+        (flag.IncidentSites, flag.Changes, flag.NowOn, flag.NowOff).ShouldBe((2, 4, 2, 1), "b and c are on, a was turned off again");
+        flag.ChangedBy.ShouldBe(["erin", "frank"], ignoreOrder: true);
+        (await Platform.Audit.OfAsync($"flag:{key}")).Count(e => e.Step == "flag-set").ShouldBe(4, "every change is audited as it is made");
+
+        var before = (await fixture.Desk.RollbackRiskAsync(incident.Id, incident.DeclaredAt - TimeSpan.FromDays(3), incident.DeclaredAt - TimeSpan.FromDays(2))).Flags;
+        before.ShouldNotContain(f => f.Key == key, "a window before the changes lists none of them");
     }
 
     private async Task<ChangePlan> RunAsync(string action, string kind, List<string> targets, string reason)

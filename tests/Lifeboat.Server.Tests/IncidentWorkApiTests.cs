@@ -142,6 +142,6 @@ public sealed class IncidentWorkApiTests(RunbookServerFixture fixture) : IClassF
 
         var risk = await support.GetJsonAsync($"/api/incidents/{id}/rollback-risk");
         risk["plans"].ShouldNotBeNull();
-        risk.Str("flagChangesNote").ShouldStartWith("feature-flag changes are not listed");
+        risk.Str("flagChangesNote").ShouldStartWith("feature-flag changes are read from the audit log");
     }
 }

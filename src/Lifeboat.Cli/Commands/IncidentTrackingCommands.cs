@@ -300,6 +300,23 @@ internal static class IncidentTrackingCommands
             console.Write(table);
         }
 
+        if (risk.Flags.Count == 0)
+        {
+            console.MarkupLine("No feature flag changed in the window.");
+        }
+        else
+        {
+            var flags = new Table().AddColumns("Flag", "Sites touched", "Of them the incident's", "Changes", "Now on / off", "By", "Last changed");
+            foreach (var flag in risk.Flags)
+            {
+                flags.AddRow(E(flag.Key), flag.Sites.Count.ToString(CultureInfo.InvariantCulture), flag.IncidentSites.ToString(CultureInfo.InvariantCulture),
+                    flag.Changes.ToString(CultureInfo.InvariantCulture), $"{flag.NowOn} / {flag.NowOff}", E(string.Join(", ", flag.ChangedBy)), StoreCommands.Time(flag.LastChangedAt));
+            }
+
+            console.MarkupLine("Feature flags changed in the window (rolling one back sets it back on every site it touched):");
+            console.Write(flags);
+        }
+
         console.MarkupLine($"{risk.AuditInWindow.Count} audit entr{(risk.AuditInWindow.Count == 1 ? "y" : "ies")} in the window (--json lists them). {E(risk.FlagChangesNote)}");
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Lifeboat.Platform.Audit;
 using Lifeboat.Platform.Internal;
 using Lifeboat.Storage;
 
@@ -6,19 +7,35 @@ namespace Lifeboat.Platform.Catalog;
 
 public sealed record FeatureFlag(string Key, bool Enabled);
 
-/// <summary>Feature flags per site: tenant data, restored with the site.</summary>
+/// <summary>
+/// Feature flags per site: tenant data, restored with the site. Each change is also in the audit log (subject
+/// <c>flag:{key}</c>, step <see cref="AuditStep"/>, the site among its IDs), in the same transaction: an incident's
+/// rollback risk lists the flags changed in its window and the sites each touched.
+/// </summary>
 public sealed partial class FeatureFlags
 {
-    private readonly PlatformContext _context;
+    /// <summary>The audit step of a flag turned on or off.</summary>
+    public const string AuditStep = "flag-set";
 
-    internal FeatureFlags(PlatformContext context) => _context = context;
+    private readonly PlatformContext _context;
+    private readonly AuditLog _audit;
+
+    internal FeatureFlags(PlatformContext context, AuditLog audit)
+    {
+        _context = context;
+        _audit = audit;
+    }
 
     public async Task<FeatureFlag> SetAsync(SiteId site, string key, bool enabled, CancellationToken cancellationToken = default)
     {
         var flag = NewFlag(key, enabled);
         await _context.RequireSiteAsync(site, cancellationToken);
-        await _context.Store.Records.PutAsync(site.Tenant, SiteData.Flags, flag.Key, _context.Json(flag), cancellationToken);
-        return flag;
+        return await _context.ChangeSiteAsync(site, async tx =>
+        {
+            await _context.Store.Records.WriteAsync(Set(_context.Store.Records.Batch(site.Tenant), flag), tx, cancellationToken);
+            await _audit.WriteAsync($"flag:{flag.Key}", AuditStep, null, [site.Value], new { key = flag.Key, enabled = flag.Enabled }, cancellationToken, tx);
+            return flag;
+        }, cancellationToken);
     }
 
     /// <summary>A flag; refuses a key a flag cannot have.</summary>
