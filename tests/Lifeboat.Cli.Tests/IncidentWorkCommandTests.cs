@@ -77,6 +77,42 @@ public sealed partial class IncidentWorkCommandTests(CliFixture cli) : IClassFix
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task RestoreStreams_AreOpenedFromAJob_PerRegion_AndTheSameJobTwiceIsRefused()
+    {
+        var suffix = Guid.NewGuid().ToString("n")[..6];
+        var platform = cli.Platform;
+        var sites = new List<Lifeboat.Platform.SiteId>();
+        foreach (var region in new[] { "eu-west", "eu-west", "us-east" })
+        {
+            sites.Add((await platform.Sites.CreateAsync($"Streamed {suffix} {Guid.NewGuid():n}", region, cancellationToken: Ct)).Id);
+        }
+
+        var point = Lifeboat.Storage.RecoveryPoint.AtTime(platform.Options.Store.TimeProvider.GetUtcNow());
+        foreach (var site in sites)
+        {
+            await platform.Sites.DeleteAsync(site, "the script", Ct);
+        }
+
+        var job = await platform.Restores.StartAsync(new Lifeboat.Platform.Restores.RestoreJobRequest("bring them back") { Sites = sites, Point = point }, Ct);
+        var id = await DeclareAsync(suffix, [.. sites.Select(s => s.Value)]);
+        var lead = $"lead-{suffix}";
+        var (joinExit, joined) = await cli.RunAsWithRolesAsync(lead, [Roles.Operator], "incident", "join", id);
+        joinExit.ShouldBe(0, joined);
+
+        var (exit, opened) = await cli.RunAsync("incident", "stream", "from-restore", id, "--job", job.Id.Value, "--lead", lead);
+        exit.ShouldBe(0, opened);
+        opened.ShouldContain($"2 stream(s) of incident {id} opened for restore job {job.Id}");
+        opened.ShouldContain("restore-eu-west");
+        opened.ShouldContain("restore-us-east");
+        var (againExit, again) = await cli.RunAsync("incident", "stream", "from-restore", id, "--job", job.Id.Value, "--lead", lead);
+        againExit.ShouldBe(2, again);
+        again.ShouldContain(job.Id.Value);
+        var (listExit, listed) = await cli.RunAsync("incident", "stream", "list", id);
+        listExit.ShouldBe(0, listed);
+        listed.ShouldContain("restore-eu-west");
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task ACustomerUpdate_IsRecorded_OnTheTimeline_AndAnEmptyOneIsRefused()
     {
         var suffix = Guid.NewGuid().ToString("n")[..6];

@@ -78,6 +78,8 @@ internal interface IIncidentTarget
 
     Task<IncidentStream> OpenStreamAsync(IncidentId incident, StreamOpening opening, CancellationToken ct);
 
+    Task<IReadOnlyList<IncidentStream>> OpenRestoreStreamsAsync(IncidentId incident, RestoreStreamsOpening opening, CancellationToken ct);
+
     Task<IncidentStream> CloseStreamAsync(IncidentId incident, string stream, CancellationToken ct);
 
     Task<TimelineEvent> StreamUpdateAsync(IncidentId incident, string stream, string text, CancellationToken ct);
@@ -201,6 +203,9 @@ internal sealed class LocalIncidents(IncidentDesk desk, Principal principal) : I
     public Task<IReadOnlyList<IncidentStream>> StreamsAsync(IncidentId incident, CancellationToken ct) => desk.StreamsAsync(incident, ct);
 
     public Task<IncidentStream> OpenStreamAsync(IncidentId incident, StreamOpening opening, CancellationToken ct) => desk.OpenStreamAsync(incident, opening, ct);
+
+    public Task<IReadOnlyList<IncidentStream>> OpenRestoreStreamsAsync(IncidentId incident, RestoreStreamsOpening opening, CancellationToken ct) =>
+        desk.OpenRestoreStreamsAsync(incident, opening, ct);
 
     public Task<IncidentStream> CloseStreamAsync(IncidentId incident, string stream, CancellationToken ct) => desk.CloseStreamAsync(incident, stream, ct);
 
@@ -379,6 +384,15 @@ internal sealed class RemoteIncidents(RemoteTarget target) : IIncidentTarget
 
     public async Task<IReadOnlyList<IncidentStream>> StreamsAsync(IncidentId incident, CancellationToken ct) =>
         await target.GetAsync<List<IncidentStream>>($"api/incidents/{incident}/streams", ct);
+
+    public async Task<IReadOnlyList<IncidentStream>> OpenRestoreStreamsAsync(IncidentId incident, RestoreStreamsOpening opening, CancellationToken ct) =>
+        await target.PostAsync<List<IncidentStream>>($"api/incidents/{incident}/streams/from-restore", new
+        {
+            job = opening.Job.Value,
+            lead = opening.Lead,
+            by = opening.By.ToString().ToLowerInvariant(),
+            batchSize = opening.BatchSize,
+        }, ct);
 
     public Task<IncidentStream> OpenStreamAsync(IncidentId incident, StreamOpening opening, CancellationToken ct) =>
         target.PostAsync<IncidentStream>($"api/incidents/{incident}/streams", new

@@ -214,6 +214,27 @@ internal static class IncidentWorkCommands
                 return $"Stream {E(opened.Slug)} of incident {id} is open, led by {E(opened.Lead)}: {E(opened.Goal)}.";
             }));
 
+        var fromId = IncidentArg();
+        var fromJob = new Option<string>("--job") { Description = "The restore job whose sites the streams restore (rjob_…)", Required = true };
+        var fromLead = new Option<string?>("--lead") { Description = "Who leads the streams: a participant (a login)" };
+        var fromBy = new Option<string?>("--by") { Description = "region (one stream per region, the default) or batch (one per --batch-size sites)" };
+        var fromSize = new Option<int?>("--batch-size") { Description = "Sites per stream, with --by batch (1 to 10,000)" };
+        stream.Add(new Command("from-restore", "Open one stream per region (restore-<region>) or per batch of a restore job's sites; their progress is read from the job")
+            { fromId, fromJob, fromLead, fromBy, fromSize }
+            .OnIncidents(g, IncidentsCommand, console, async (p, desk, ct) =>
+            {
+                var id = IncidentId.Parse(p.GetValue(fromId));
+                var opened = await desk.OpenRestoreStreamsAsync(id, new RestoreStreamsOpening
+                {
+                    Job = RestoreJobId.Parse(p.GetValue(fromJob)!.Trim()),
+                    Lead = p.GetValue(fromLead) ?? "",
+                    By = IncidentWords.RestoreStreamGrouping(p.GetValue(fromBy)),
+                    BatchSize = p.GetValue(fromSize),
+                }, ct);
+                return $"{opened.Count} stream(s) of incident {id} opened for restore job {E(p.GetValue(fromJob)!.Trim())}: " +
+                    string.Join(", ", opened.Select(s => $"{E(s.Slug)} ({E(s.Goal)})")) + ".";
+            }));
+
         var closeId = IncidentArg();
         var closeSlug = Arg("stream", "The stream's slug");
         stream.Add(new Command("close", "Close a stream whose tasks are all done or dropped") { closeId, closeSlug }.OnIncidents(g, IncidentsCommand, console, async (p, desk, ct) =>
