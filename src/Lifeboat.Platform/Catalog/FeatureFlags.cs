@@ -33,7 +33,7 @@ public sealed partial class FeatureFlags
         return await _context.ChangeSiteAsync(site, async tx =>
         {
             await _context.Store.Records.WriteAsync(Set(_context.Store.Records.Batch(site.Tenant), flag), tx, cancellationToken);
-            await _audit.WriteAsync($"flag:{flag.Key}", AuditStep, null, [site.Value], new { key = flag.Key, enabled = flag.Enabled }, cancellationToken, tx);
+            await AuditAsync(tx, site, flag, cancellationToken);
             return flag;
         }, cancellationToken);
     }
@@ -43,6 +43,10 @@ public sealed partial class FeatureFlags
         KeyShape().IsMatch(key ?? "")
             ? new FeatureFlag(key!, enabled)
             : throw new PlatformException(PlatformErrorKind.Invalid, $"'{key}' is not a flag key: use 1 to 64 lowercase letters, digits, '.', '_' or '-'.");
+
+    /// <summary>The audit entry of a flag set on a site, in the transaction that sets it (a site import's too).</summary>
+    internal Task AuditAsync(StoreTransaction tx, SiteId site, FeatureFlag flag, CancellationToken ct) =>
+        _audit.WriteAsync($"flag:{flag.Key}", AuditStep, null, [site.Value], new { key = flag.Key, enabled = flag.Enabled }, ct, tx);
 
     /// <summary>The write that sets a flag on the batch's site: the record <see cref="SetAsync"/> puts.</summary>
     internal WriteBatch Set(WriteBatch batch, FeatureFlag flag) => batch.Put(SiteData.Flags, flag.Key, _context.Json(flag));

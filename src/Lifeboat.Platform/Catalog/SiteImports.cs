@@ -80,6 +80,12 @@ public sealed class SiteImports
             await _context.Store.Records.WriteAsync(batch, tx, cancellationToken);
         }
 
+        // A flag set by an import is audited as one set by FeatureFlags.SetAsync is: rollback risk reads flag changes there.
+        foreach (var flag in site.Imported.Flags)
+        {
+            await _flags.AuditAsync(tx, site.Imported.Id, flag, cancellationToken);
+        }
+
         // The site's batch holds the events, and goes last: the outbox lock they take is held from
         // there to the commit, so other sites' event-producing changes wait for one round trip only.
         await _context.Store.Records.WriteAsync(site.Writes, tx, cancellationToken);
