@@ -20,8 +20,8 @@ internal sealed class RollbackRiskView(IncidentContext context, LifeboatPlatform
     private const int AuditEntries = 1_000;
 
     public const string FlagChangesNote =
-        "feature-flag changes are read from the audit log (each change is audited as it is made), among its newest 1,000 entries; " +
-        "a flag set inside a change plan shows as that plan.";
+        "feature-flag changes are read from the audit log (each change, and each flag a site import sets, is audited as it is made), " +
+        "among its newest 1,000 entries.";
 
     public async Task<RollbackRisk> ReadAsync(IncidentId id, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
