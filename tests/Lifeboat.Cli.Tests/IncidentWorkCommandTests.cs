@@ -113,6 +113,24 @@ public sealed partial class IncidentWorkCommandTests(CliFixture cli) : IClassFix
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task WithLifeboatRunbooks_ADeclarationOnTheDatabase_PostsItsTypesChecklist_AndAMissingFolderIsRefused()
+    {
+        var suffix = Guid.NewGuid().ToString("n")[..6];
+        var withRunbooks = CliFixture.Environment(CliFixture.OsUser, new Dictionary<string, string> { ["LIFEBOAT_RUNBOOKS"] = TestFiles.RepositoryRunbooks() });
+        var (exit, declared) = await cli.RunWithAsync(withRunbooks, "incident", "declare", "--title", $"Runbook {suffix}", "--type", "mass-deletion", "--severity", "1");
+        exit.ShouldBe(0, declared);
+        var id = IncidentIdPattern().Match(declared).Value;
+        var (checklistExit, checklist) = await cli.RunAsync("incident", "checklist", id);
+        checklistExit.ShouldBe(0, checklist);
+        checklist.ShouldContain("name-commander");
+
+        var missing = CliFixture.Environment(CliFixture.OsUser, new Dictionary<string, string> { ["LIFEBOAT_RUNBOOKS"] = "/nonexistent/runbooks" });
+        var (refusedExit, refused) = await cli.RunWithAsync(missing, "incident", "declare", "--title", $"No runbooks {suffix}", "--type", "mass-deletion", "--severity", "1");
+        refusedExit.ShouldBe(2, refused);
+        refused.ShouldContain("the runbook folder /nonexistent/runbooks does not exist");
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task ACustomerUpdate_IsRecorded_OnTheTimeline_AndAnEmptyOneIsRefused()
     {
         var suffix = Guid.NewGuid().ToString("n")[..6];

@@ -217,6 +217,9 @@ internal static class IncidentCommands
             action(desk, IncidentId.Parse(p.GetValue(id)), IncidentWords.Role(p.GetValue(role)), p.GetValue(person)!, p.GetValue(backup) ? RoleSlot.Backup : RoleSlot.Holder, ct));
     }
 
+    /// <summary>The environment variable naming the runbook folder in local mode.</summary>
+    public const string RunbooksVariable = "LIFEBOAT_RUNBOOKS";
+
     /// <summary>
     /// The command runs against the desk on the database (opened for this command, acting as the CLI's
     /// principal held to <paramref name="permission"/>, giving roles only to operators whose roles allow them, as the
@@ -225,7 +228,11 @@ internal static class IncidentCommands
     internal static Command OnIncidents(this Command command, GlobalOptions g, string permission, Func<ParseResult, IIncidentTarget, CancellationToken, Task<int>> action) =>
         command.WithSession(g, permission, async (p, session, ct) =>
         {
-            await using var desk = await IncidentDesk.OpenAsync(session.Platform, ct);
+            // LIFEBOAT_RUNBOOKS names the runbook folder, as Lifeboat:Runbooks does for the server: an incident declared
+            // on the database then gets its type's checklist as one declared through the server does.
+            await using var desk = g.Environment.Variable(RunbooksVariable) is { Length: > 0 } folder
+                ? await IncidentDesk.OpenAsync(session.Platform, new IncidentDeskOptions { RunbookFolder = folder }, ct)
+                : await IncidentDesk.OpenAsync(session.Platform, ct);
             return await action(p, new LocalIncidents(desk.As(session.Principal).WithSource(LocalIncidents.Source).WithRolePermissions(), session.Principal), ct);
         }, (p, target, ct) => action(p, new RemoteIncidents(target), ct));
 
