@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Lifeboat.Platform;
@@ -38,7 +37,6 @@ public sealed class IncidentServerFixture : ServerFixture
 /// </summary>
 public sealed class April2022IncidentTests(IncidentServerFixture fixture) : IClassFixture<IncidentServerFixture>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private static readonly string[] UnknownTarget = ["ain_0000000000000000000000000a"];
 
     [Fact(Timeout = 240_000)]
@@ -63,7 +61,7 @@ public sealed class April2022IncidentTests(IncidentServerFixture fixture) : ICla
             await script.Sites.DeleteAsync(site, "decommission legacy app", ct);
         }
 
-        var incident = await EventuallyAsync(async () =>
+        var incident = await Eventually.Async(async () =>
         {
             var listed = (await tokyo.GetJsonAsync("/api/incidents?limit=500")).AsArray();
             return listed.Select(l => l!["incident"]!).FirstOrDefault(i =>
@@ -88,7 +86,7 @@ public sealed class April2022IncidentTests(IncidentServerFixture fixture) : ICla
         // From the alert: each site to the instant before its own deletion.
         await fixture.Platform.WithActor($"dublin-{suffix}").Restores.StartAsync(
             new RestoreJobRequest($"{id}: put the deleted sites back") { Alert = AlertId.Parse(incident.Str("alert")) }, ct);
-        var checklist = await EventuallyAsync(async () =>
+        var checklist = await Eventually.Async(async () =>
         {
             var items = (await dublin.GetJsonAsync($"/api/incidents/{id}/checklist")).AsArray();
             var byEvidence = items.Where(i => i!["tickSource"]?.GetValue<string>() == "evidence").Select(i => i!["evidence"]!.GetValue<string>()).ToHashSet();
@@ -106,22 +104,4 @@ public sealed class April2022IncidentTests(IncidentServerFixture fixture) : ICla
         (await dublin.PostAsJsonAsync($"/api/incidents/{id}/freeze/lift", new { reason = "every site validated" }, ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what, CancellationToken ct) where T : class
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            if (waited.Elapsed > Patience)
-            {
-                throw new TimeoutException($"waited {Patience.TotalSeconds} s for {what}");
-            }
-
-            await Task.Delay(250, ct);
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -90,22 +89,7 @@ public sealed class NotificationTests(NotifyingServerFixture fixture) : IClassFi
 
     private static Task<T> EventuallyAsync<T>(Func<T?> probe, CancellationToken ct) where T : class => EventuallyAsync(() => Task.FromResult(probe()), ct);
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, CancellationToken ct) where T : class
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, CancellationToken ct) where T : class =>
+        Eventually.Async(probe, "it to arrive (is postfix running? bash scripts/setup.sh postfix)", ct, Patience);
 
-            if (waited.Elapsed > Patience)
-            {
-                throw new TimeoutException($"not seen within {Patience.TotalSeconds} s (is postfix running? bash scripts/setup.sh postfix)");
-            }
-
-            await Task.Delay(200, ct);
-        }
-    }
 }

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Plans;
-using Npgsql;
 
 namespace Lifeboat.Server.Tests;
 
@@ -32,7 +30,7 @@ public sealed class ProductDeclaredIncidentTests(ServerFixture fixture) : IClass
 
         (await run).State.ShouldBe(PlanState.Halted);
 
-        var incident = await EventuallyAsync(() => IncidentOfAsync($"plan:{plan.Id}"), TimeSpan.FromSeconds(20), ct);
+        var incident = await Eventually.Async(() => fixture.IncidentOfCauseAsync($"plan:{plan.Id}"), "the halted plan to declare an incident", ct, TimeSpan.FromSeconds(20));
 
         using var viewer = await fixture.ClientAsAsync($"viewer-{Guid.NewGuid():n}"[..20], Lifeboat.Platform.Access.Roles.Viewer);
         var read = await viewer.GetJsonAsync($"/api/incidents/{incident}");
@@ -42,31 +40,5 @@ public sealed class ProductDeclaredIncidentTests(ServerFixture fixture) : IClass
         timeline.ShouldContain(e => e.Str("kind") == "signal-declared" && e.Str("source") == "detector" && e.Str("text").Contains("Acme says", StringComparison.Ordinal));
     }
 
-    private async Task<string?> IncidentOfAsync(string cause)
-    {
-        await using var connection = new NpgsqlConnection(fixture.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT incident_id FROM incidents.causes WHERE cause = $1", connection);
-        cmd.Parameters.Add(new() { Value = cause });
-        return await cmd.ExecuteScalarAsync() as string;
-    }
 
-    private static async Task<string> EventuallyAsync(Func<Task<string?>> probe, TimeSpan within, CancellationToken ct)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            if (waited.Elapsed > within)
-            {
-                throw new TimeoutException($"no incident was declared within {within.TotalSeconds} s");
-            }
-
-            await Task.Delay(200, ct);
-        }
-    }
 }

@@ -6,7 +6,6 @@ using Lifeboat.Platform;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
-using Npgsql;
 
 namespace Lifeboat.Server.Tests;
 
@@ -24,7 +23,6 @@ public sealed class RestoreIncidentServerFixture : ServerFixture
 public sealed class RestoreIncidentTests(RestoreIncidentServerFixture fixture) : IClassFixture<RestoreIncidentServerFixture>
 {
     private static readonly CollectionDefinition Attachments = new("tracker.attachments");
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     [Fact(Timeout = 180_000)]
     public async Task ARestoreWhoseValidationFails_DeclaresAnIncidentWithinSeconds_AndTheJobsOtherFailedSiteJoinsIt()
@@ -55,7 +53,7 @@ public sealed class RestoreIncidentTests(RestoreIncidentServerFixture fixture) :
         }
 
         var job = await platform.Restores.StartAsync(new RestoreJobRequest("put the deleted sites back") { Plan = plan.Id }, ct);
-        var failed = await EventuallyAsync(async () =>
+        var failed = await Eventually.Async(async () =>
         {
             var states = await platform.Restores.SitesAsync(job.Id, ct);
             return states.All(s => s.State == SiteRestoreState.Failed) ? states : null;
@@ -63,11 +61,11 @@ public sealed class RestoreIncidentTests(RestoreIncidentServerFixture fixture) :
         var failedAt = failed.Max(s => s.FinishedAt);
 
         var clock = Stopwatch.StartNew();
-        var incident = await EventuallyAsync(() => IncidentOfAsync($"job:{job.Id}"), "the failed validation to declare an incident", ct);
+        var incident = await Eventually.Async(() => fixture.IncidentOfCauseAsync($"job:{job.Id}"), "the failed validation to declare an incident", ct);
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(15), $"declared within seconds of the failure at {failedAt:O}");
 
         using var viewer = await fixture.ClientAsAsync($"viewer-{Guid.NewGuid():n}"[..20], Lifeboat.Platform.Access.Roles.Viewer);
-        var read = await EventuallyAsync(async () =>
+        var read = await Eventually.Async(async () =>
         {
             var found = await viewer.GetJsonAsync($"/api/incidents/{incident}");
             return found["sites"]!.AsArray().Count == 2 ? found : null;
@@ -108,7 +106,7 @@ public sealed class RestoreIncidentTests(RestoreIncidentServerFixture fixture) :
         await (await commander.PostAsJsonAsync($"/api/incidents/{incident}/roles", new { role = "commander", person = $"cmd-{suffix}" }, ct)).ShouldBeJsonAsync();
         var job = await platform.Restores.StartAsync(new RestoreJobRequest($"{incident}: put the sites back") { Plan = plan.Id }, ct);
 
-        var streams = await EventuallyAsync(async () =>
+        var streams = await Eventually.Async(async () =>
         {
             var listed = (await commander.GetJsonAsync($"/api/incidents/{incident}/streams")).AsArray();
             return listed.Count == 2 && listed.All(s => s!["restore"]!["validated"]!.GetValue<int>() == s["restore"]!["sites"]!.GetValue<int>()) ? listed : null;
@@ -138,31 +136,5 @@ public sealed class RestoreIncidentTests(RestoreIncidentServerFixture fixture) :
         return done;
     }
 
-    private async Task<string?> IncidentOfAsync(string cause)
-    {
-        await using var connection = new NpgsqlConnection(fixture.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT incident_id FROM incidents.causes WHERE cause = $1", connection);
-        cmd.Parameters.Add(new() { Value = cause });
-        return await cmd.ExecuteScalarAsync() as string;
-    }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what, CancellationToken ct) where T : class
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            if (waited.Elapsed > Patience)
-            {
-                throw new TimeoutException($"waited {Patience.TotalSeconds} s for {what}");
-            }
-
-            await Task.Delay(200, ct);
-        }
-    }
 }

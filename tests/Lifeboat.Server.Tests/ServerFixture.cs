@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Lifeboat.Server.Tests;
 
@@ -112,6 +113,16 @@ public class ServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>A client with no credentials at all. It does not follow redirects, so a test sees the 303 of a sign-in.</summary>
+    /// <summary>The incident a cause ("plan:…", "job:…", "alert:…") is linked to, or null while none is.</summary>
+    public async Task<string?> IncidentOfCauseAsync(string cause)
+    {
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT incident_id FROM incidents.causes WHERE cause = $1", connection);
+        cmd.Parameters.Add(new() { Value = cause });
+        return await cmd.ExecuteScalarAsync() as string;
+    }
+
     public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     /// <summary>Makes <paramref name="yaml"/> the environment's policy through the API: proposed by one person, approved by another.</summary>
