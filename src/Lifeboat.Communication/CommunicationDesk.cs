@@ -1,4 +1,6 @@
+using Lifeboat.Communication.Customers;
 using Lifeboat.Communication.Events;
+using Lifeboat.Communication.Figures;
 using Lifeboat.Communication.Internal;
 using Lifeboat.Communication.Updates;
 using Lifeboat.Incidents;
@@ -30,14 +32,20 @@ public sealed class CommunicationDesk : IAsyncDisposable
     private readonly CommsContext _context;
     private readonly bool _ownsDataSource;
 
-    private CommunicationDesk(CommsContext context, LifeboatPlatform platform, IncidentDesk incidents, bool ownsDataSource)
+    private CommunicationDesk(CommsContext context, LifeboatPlatform platform, IncidentDesk incidents, CommunicationOptions options, bool ownsDataSource)
     {
         _context = context;
         Platform = platform;
         Incidents = incidents;
+        Options = options;
         _ownsDataSource = ownsDataSource;
         Outbox = new CommsOutbox(context);
+        Customers = new AccountCustomers(platform);
     }
+
+    public CommunicationOptions Options { get; }
+
+    internal ICustomerDirectory Customers { get; }
 
     public string Actor => _context.Actor;
 
@@ -54,7 +62,7 @@ public sealed class CommunicationDesk : IAsyncDisposable
     /// Opens the desk on the platform's database: applies the comms schema's migrations as the owner role (after the
     /// incidents schema, which it refers to), then works as the application role through a pool of its own.
     /// </summary>
-    public static async Task<CommunicationDesk> OpenAsync(LifeboatPlatform platform, IncidentDesk incidents, CancellationToken cancellationToken = default)
+    public static async Task<CommunicationDesk> OpenAsync(LifeboatPlatform platform, IncidentDesk incidents, CommunicationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(platform);
         ArgumentNullException.ThrowIfNull(incidents);
@@ -66,14 +74,14 @@ public sealed class CommunicationDesk : IAsyncDisposable
         }
 
         var dataSource = TenantStore.CreateDataSource(store.ConnectionString);
-        return new CommunicationDesk(new CommsContext(dataSource, store.TimeProvider, platform.Store.Actor), platform, incidents, ownsDataSource: true);
+        return new CommunicationDesk(new CommsContext(dataSource, store.TimeProvider, platform.Store.Actor), platform, incidents, options ?? new CommunicationOptions(), ownsDataSource: true);
     }
 
     /// <summary>The same desk acting as <paramref name="actor"/>, with the incident desk acting as the same person.</summary>
     public CommunicationDesk WithActor(string actor)
     {
         var who = CommsContext.RequirePerson(actor, "the actor");
-        return new CommunicationDesk(_context.WithActor(who), Platform.WithActor(who), Incidents.WithActor(who), ownsDataSource: false);
+        return new CommunicationDesk(_context.WithActor(who), Platform.WithActor(who), Incidents.WithActor(who), Options, ownsDataSource: false);
     }
 
     /// <summary>The same desk, acting as an authenticated <paramref name="principal"/>.</summary>
@@ -82,6 +90,56 @@ public sealed class CommunicationDesk : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(principal);
         return WithActor(principal.Login);
     }
+
+    /// <summary>The incident's recovery figures now: what an update drafted now would be bound to.</summary>
+    public async Task<RecoveryFigures> FiguresAsync(IncidentId incident, CancellationToken cancellationToken = default)
+    {
+        var sites = (await Incidents.GetAsync(incident, cancellationToken)).Sites;
+        return await new FigureReading(Platform, Incidents, _context.Time).ReadAsync(incident, await Customers.AccountsOfAsync(sites, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Drafts an update bound to the figures of now; it waits for review (<see cref="ApproveUpdateAsync"/>, <see cref="DoubleCheckUpdateAsync"/>).</summary>
+    public Task<IncidentUpdate> DraftUpdateAsync(IncidentId incident, UpdateDraft draft, CancellationToken cancellationToken = default) =>
+        Drafting().DraftAsync(incident, draft, UpdateOrigin.Person, cancellationToken);
+
+    /// <summary>The communications lead or the commander (holder or backup) approves a draft.</summary>
+    public Task<IncidentUpdate> ApproveUpdateAsync(IncidentId incident, int number, CancellationToken cancellationToken = default) =>
+        Review().ApproveAsync(incident, number, cancellationToken);
+
+    /// <summary>Another person than the approver reads the approved update before it can go out.</summary>
+    public Task<IncidentUpdate> DoubleCheckUpdateAsync(IncidentId incident, int number, CancellationToken cancellationToken = default) =>
+        Review().DoubleCheckAsync(incident, number, cancellationToken);
+
+    public Task<IncidentUpdate> WithdrawUpdateAsync(IncidentId incident, int number, string reason, CancellationToken cancellationToken = default) =>
+        Review().WithdrawAsync(incident, number, reason, cancellationToken);
+
+    /// <summary>
+    /// Publishes an approved, double-checked update: it never changes again. A customer-facing one goes on the incident's
+    /// timeline as a customer update (the customers' cadence starts again), an internal one as a note; the status page is
+    /// rendered again at once when it is public. The channels (mail, webhooks, chat) take it from the outbox.
+    /// </summary>
+    public async Task<IncidentUpdate> PublishUpdateAsync(IncidentId incident, int number, CancellationToken cancellationToken = default)
+    {
+        var published = await Review().PublishAsync(incident, number, cancellationToken);
+        var record = $"update {published.Number} ({published.Audience.ToString().ToLowerInvariant()}{(published.Account is { } a ? " " + a : "")}) published: {published.Subject}";
+        if (published.Audience == UpdateAudience.Internal)
+        {
+            await (published.Stream is { } stream
+                ? Incidents.StreamUpdateAsync(incident, stream, record, cancellationToken)
+                : Incidents.NoteAsync(incident, record, cancellationToken));
+        }
+        else
+        {
+            await Incidents.RecordCustomerUpdateAsync(incident, record, cancellationToken);
+        }
+
+        return published;
+    }
+
+    private UpdateDrafting Drafting() =>
+        new(_context, Options, Incidents, new FigureReading(Platform, Incidents, _context.Time), Customers, Outbox);
+
+    private UpdateReview Review() => new(_context, Incidents, Outbox);
 
     public Task<IncidentUpdate> GetUpdateAsync(IncidentId incident, int number, CancellationToken cancellationToken = default) =>
         new UpdateBook(_context).GetAsync(incident, number, cancellationToken);

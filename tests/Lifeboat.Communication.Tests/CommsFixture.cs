@@ -1,4 +1,8 @@
+using Lifeboat.Communication.Updates;
 using Lifeboat.Incidents;
+using Lifeboat.Platform;
+using Lifeboat.Platform.Plans;
+using Lifeboat.Platform.Restores;
 using Npgsql;
 
 namespace Lifeboat.Communication.Tests;
@@ -23,8 +27,58 @@ public sealed class CommsFixture : IAsyncLifetime
 
     public CommunicationDesk As(string actor) => Desk.WithActor(actor);
 
-    public Task<Incident> DeclareAsync(string title = "sites deleted by a cleanup script", IReadOnlyList<Lifeboat.Platform.SiteId>? sites = null) =>
+    public Task<Incident> DeclareAsync(string title = "sites deleted by a cleanup script", IReadOnlyList<SiteId>? sites = null) =>
         Incidents.DeclareAsync(new IncidentDeclaration { Title = title, Type = "mass-deletion", Severity = IncidentSeverity.Sev1, Sites = sites ?? [] });
+
+    /// <summary>
+    /// <paramref name="count"/> sites of their own (each with a user, so validation can sign in), deleted by a cleanup plan, and
+    /// an incident declared for them with a commander (carol) and a communications lead (dana).
+    /// </summary>
+    public async Task<(Incident Incident, ChangePlan Plan, IReadOnlyList<SiteId> Sites)> DeletedSitesAsync(int count, string prefix = "Acme")
+    {
+        var platform = Platform.Platform;
+        var sites = new List<SiteId>();
+        for (var i = 0; i < count; i++)
+        {
+            var site = (await platform.Sites.CreateAsync($"{prefix} {i} {Guid.NewGuid():n}", "eu-west")).Id;
+            await platform.Identity.AddUserAsync(site, "owner@example.com", "Owner");
+            sites.Add(site);
+        }
+
+        var plan = await platform.Plans.SubmitAsync(new PlanRequest("delete-site", "site", [.. sites.Select(s => s.Value)], "the cleanup script", new Dictionary<string, string>()));
+        if (plan.Decision.NeedsSecondApprover)
+        {
+            await platform.WithActor("bob").Plans.ApproveAsync(plan.Id, plan.ContentHash);
+        }
+
+        var done = await platform.Plans.Runner.RunAsync(plan.Id);
+        done.State.ShouldBe(PlanState.Completed, done.StateReason);
+        var incident = await Incidents.DeclareAsync(new IncidentDeclaration
+        {
+            Title = $"{count} sites deleted by a cleanup script", Type = "mass-deletion", Severity = IncidentSeverity.Sev1, Plan = plan.Id, Sites = sites,
+        });
+        await Incidents.AssignAsync(incident.Id, IncidentRole.Commander, "carol");
+        await Incidents.AssignAsync(incident.Id, IncidentRole.CommunicationsLead, "dana");
+        return (incident, done, sites);
+    }
+
+    /// <summary>Restores every site the plan changed, with a worker run until the job is done.</summary>
+    public async Task<RestoreJob> RestoreAsync(ChangePlan plan)
+    {
+        var job = await Platform.Platform.Restores.StartAsync(new RestoreJobRequest("put the sites back") { Plan = plan.Id });
+        await using var worker = Platform.Platform.Restores.CreateWorker("w", 3);
+        await worker.RunAsync(untilIdle: true);
+        return job;
+    }
+
+    /// <summary>Drafts, approves (dana, the communications lead), double-checks (erin) and publishes an update.</summary>
+    public async Task<IncidentUpdate> PublishedAsync(IncidentId incident, UpdateDraft draft)
+    {
+        var drafted = await Desk.DraftUpdateAsync(incident, draft);
+        await As("dana").ApproveUpdateAsync(incident, drafted.Number);
+        await As("erin").DoubleCheckUpdateAsync(incident, drafted.Number);
+        return await As("frank").PublishUpdateAsync(incident, drafted.Number);
+    }
 
     /// <summary>Every row of the module's tables, as text: equal before and after means a refused call changed nothing.</summary>
     public async Task<string> StateAsync()
@@ -43,7 +97,7 @@ public sealed class CommsFixture : IAsyncLifetime
     public async Task<string> RefusedAsync(Func<Task> call)
     {
         var before = await StateAsync();
-        var refused = await Should.ThrowAsync<Lifeboat.Platform.PlatformException>(call);
+        var refused = await Should.ThrowAsync<PlatformException>(call);
         (await StateAsync()).ShouldBe(before, "a refused call must change nothing");
         return refused.Message;
     }

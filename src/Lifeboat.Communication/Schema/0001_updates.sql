@@ -40,6 +40,7 @@ CREATE TABLE comms.updates (
     published_by   text,
     withdrawn_at   timestamptz,
     withdrawn_by   text,
+    withdrawn_reason text,
     PRIMARY KEY (incident_id, update_number),
     FOREIGN KEY (incident_id, corrects) REFERENCES comms.updates (incident_id, update_number),
     CHECK ((audience = 'customer') = (account_id IS NOT NULL)),

@@ -1,0 +1,24 @@
+using Lifeboat.Communication.Templates;
+
+namespace Lifeboat.Communication;
+
+/// <summary>How an environment talks to its customers: templates, where support and the status page are, where pages are written.</summary>
+public sealed record CommunicationOptions
+{
+    public UpdateTemplates Templates { get; init; } = UpdateTemplates.Defaults();
+
+    /// <summary>The language of drafts that name none (the product's own drafts too).</summary>
+    public string DefaultLanguage { get; init; } = "en";
+
+    /// <summary>Where customers write to support; shown in every customer-facing update.</summary>
+    public string SupportEmail { get; init; } = "support@example.com";
+
+    /// <summary>The support page for customers with no login; shown in every customer-facing update.</summary>
+    public string SupportUrl { get; init; } = "http://127.0.0.1:5080/support";
+
+    /// <summary>The public status page's address, as customers reach it.</summary>
+    public string StatusUrl { get; init; } = "http://127.0.0.1:5080/status/";
+
+    /// <summary>The folder the status page is rendered into on every publish (static files any web server can serve); null: not rendered.</summary>
+    public string? StatusFolder { get; init; }
+}
