@@ -21,7 +21,10 @@ public static class TestFiles
     }
 
     /// <summary>The repository's own runbooks folder (runbooks/ beside Lifeboat.slnx).</summary>
-    public static string RepositoryRunbooks()
+    public static string RepositoryRunbooks() => Path.Combine(RepositoryRoot(), "runbooks");
+
+    /// <summary>The folder holding Lifeboat.slnx, above the test's own.</summary>
+    public static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Lifeboat.slnx")))
@@ -29,6 +32,6 @@ public static class TestFiles
             dir = dir.Parent;
         }
 
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Lifeboat.slnx not found above the test's folder"), "runbooks");
+        return dir?.FullName ?? throw new InvalidOperationException("Lifeboat.slnx not found above the test's folder");
     }
 }

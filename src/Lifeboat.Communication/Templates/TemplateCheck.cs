@@ -39,10 +39,18 @@ internal static partial class TemplateCheck
     /// <summary>The first line (1-based) where the name stands inside a tag or an output; 1 when it cannot be found.</summary>
     private static int LineOf(string source, string path)
     {
-        var root = path.Split('.')[0];
-        var pattern = new Regex(@"(\{\{|\{%)[^}]*?(?<![\w.])" + Regex.Escape(root) + @"(?![\w])", RegexOptions.None, TimeSpan.FromSeconds(1));
-        var match = pattern.Match(source);
-        return match.Success ? source[..match.Index].Count(c => c == '\n') + 1 + match.Value.Count(c => c == '\n') : 1;
+        // The whole path first (a loop's item is named on the loop's line too), then its first name alone.
+        foreach (var name in new[] { path, path.Split('.')[0] })
+        {
+            var pattern = new Regex(@"(\{\{|\{%)[^}]*?(?<![\w.])" + Regex.Escape(name) + @"(?![\w])", RegexOptions.None, TimeSpan.FromSeconds(1));
+            var match = pattern.Match(source);
+            if (match.Success)
+            {
+                return source[..match.Index].Count(c => c == '\n') + 1 + match.Value.Count(c => c == '\n');
+            }
+        }
+
+        return 1;
     }
 
     /// <summary>A tree of the known paths: each name, and for a list (<c>[]</c>) the fields of its items.</summary>
