@@ -1,7 +1,9 @@
+using Lifeboat.Communication.CustomerPages;
 using Lifeboat.Communication.Customers;
 using Lifeboat.Communication.Events;
 using Lifeboat.Communication.Figures;
 using Lifeboat.Communication.Internal;
+using Lifeboat.Communication.StatusPages;
 using Lifeboat.Communication.Updates;
 using Lifeboat.Incidents;
 using Lifeboat.Platform;
@@ -27,6 +29,7 @@ public sealed class CommunicationDesk : IAsyncDisposable
         new("comms.updates"),
         new("comms.events"),
         new("comms.event_cursors"),
+        new("comms.customer_links"),
     ]);
 
     private readonly CommsContext _context;
@@ -133,8 +136,85 @@ public sealed class CommunicationDesk : IAsyncDisposable
             await Incidents.RecordCustomerUpdateAsync(incident, record, cancellationToken);
         }
 
+        if (published.Audience == UpdateAudience.Public && Options.StatusFolder is not null)
+        {
+            try
+            {
+                await RenderStatusPageAsync(cancellationToken);
+            }
+            catch (IOException e)
+            {
+                // The update is out; the page keeps its last state until the next render (the server renders again on start and on every publish).
+                await Incidents.NoteAsync(incident, $"the status page could not be rendered after update {published.Number}: {e.Message}", cancellationToken);
+            }
+        }
+
         return published;
     }
+
+    /// <summary>What the public status page shows now.</summary>
+    public Task<StatusSnapshot> StatusAsync(CancellationToken cancellationToken = default) =>
+        new StatusReading(_context, Platform, Incidents).ReadAsync(cancellationToken);
+
+    /// <summary>Renders the status page into <see cref="CommunicationOptions.StatusFolder"/> (HTML, JSON, Atom); refuses when there is none.</summary>
+    public async Task<StatusSnapshot> RenderStatusPageAsync(CancellationToken cancellationToken = default)
+    {
+        var folder = Options.StatusFolder ?? throw new PlatformException(PlatformErrorKind.Conflict,
+            "this desk has no status folder (CommunicationOptions.StatusFolder): the server renders into <home>/status.");
+        var snapshot = await StatusAsync(cancellationToken);
+        StatusPageWriter.Write(folder, snapshot);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Issues a capability link to <paramref name="account"/>'s own page of the incident (at most 90 days; 14 by default). The
+    /// token is in the returned link only: send it to the customer's key contacts.
+    /// </summary>
+    public async Task<CustomerLink> IssueCustomerLinkAsync(IncidentId incident, string account, TimeSpan? life = null, CancellationToken cancellationToken = default)
+    {
+        var scope = await Customers.ScopeAsync(account, (await Incidents.GetAsync(incident, cancellationToken)).Sites, cancellationToken);
+        if (scope.Sites.Count == 0)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, $"no site of account {scope.Account} ({scope.Name}) is affected by incident {incident}: a customer page is for a customer the incident affects. Nothing was issued.");
+        }
+
+        return await Links().IssueAsync(incident, scope.Account, life, cancellationToken);
+    }
+
+    /// <summary>Revokes every active link of the account for the incident and issues a new one (a contact lost theirs, or it leaked).</summary>
+    public async Task<CustomerLink> ReissueCustomerLinkAsync(IncidentId incident, string account, string reason, CancellationToken cancellationToken = default)
+    {
+        var now = _context.Time.GetUtcNow();
+        foreach (var active in (await Links().OfIncidentAsync(incident, account, cancellationToken)).Where(l => l.ActiveAt(now)))
+        {
+            await Links().RevokeAsync(incident, active.Id, $"re-issued: {reason}", cancellationToken);
+        }
+
+        return await IssueCustomerLinkAsync(incident, account, null, cancellationToken);
+    }
+
+    public Task<CustomerLink> RevokeCustomerLinkAsync(IncidentId incident, string link, string reason, CancellationToken cancellationToken = default) =>
+        Links().RevokeAsync(incident, link, reason, cancellationToken);
+
+    /// <summary>The incident's customer links, newest first (tokens are not kept, so none is shown).</summary>
+    public Task<IReadOnlyList<CustomerLink>> CustomerLinksAsync(IncidentId incident, string? account = null, CancellationToken cancellationToken = default) =>
+        Links().OfIncidentAsync(incident, account, cancellationToken);
+
+    /// <summary>The page a link opens, read live; refuses a forged, altered, expired or revoked link saying which.</summary>
+    public async Task<CustomerPage> CustomerPageAsync(string token, CancellationToken cancellationToken = default)
+    {
+        var link = await Links().CheckAsync(token, cancellationToken);
+        var incident = await Incidents.GetAsync(link.Incident, cancellationToken);
+        var scope = await Customers.ScopeAsync(link.Account, incident.Sites, cancellationToken);
+        var figures = (await new FigureReading(Platform, Incidents, _context.Time).ReadAsync(incident.Id, null, cancellationToken)).ForSites(scope.Sites);
+        var updates = (await UpdatesAsync(incident.Id, publishedOnly: true, cancellationToken))
+            .Where(u => u.Audience == UpdateAudience.Public || (u.Audience == UpdateAudience.Customer && u.Account == scope.Account)).ToList();
+        var title = updates.FirstOrDefault(u => u.Audience == UpdateAudience.Public) is { } p && p.Subject.StartsWith(p.Label, StringComparison.Ordinal)
+            ? p.Subject[p.Label.Length..].Trim() : "Service incident";
+        return new CustomerPage(incident.Id, scope.Account, scope.Name, title, figures, updates, link.ExpiresAt);
+    }
+
+    private CustomerLinks Links() => new(_context, Options.LinkKey);
 
     private UpdateDrafting Drafting() =>
         new(_context, Options, Incidents, new FigureReading(Platform, Incidents, _context.Time), Customers, Outbox);

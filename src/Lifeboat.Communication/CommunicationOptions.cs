@@ -21,4 +21,10 @@ public sealed record CommunicationOptions
 
     /// <summary>The folder the status page is rendered into on every publish (static files any web server can serve); null: not rendered.</summary>
     public string? StatusFolder { get; init; }
+
+    /// <summary>The key customers' capability links are signed with (HMAC-SHA256, at least 32 bytes); null: no links can be issued.</summary>
+    public byte[]? LinkKey { get; init; }
+
+    /// <summary>Where a customer's page is reached: the link's token is appended (<c>…/customers/{token}</c>).</summary>
+    public string CustomerPageUrl { get; init; } = "http://127.0.0.1:5080/customers/";
 }
