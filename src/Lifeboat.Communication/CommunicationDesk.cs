@@ -3,6 +3,7 @@ using Lifeboat.Communication.Customers;
 using Lifeboat.Communication.Events;
 using Lifeboat.Communication.Figures;
 using Lifeboat.Communication.Internal;
+using Lifeboat.Communication.Progress;
 using Lifeboat.Communication.StatusPages;
 using Lifeboat.Communication.Updates;
 using Lifeboat.Incidents;
@@ -30,6 +31,7 @@ public sealed class CommunicationDesk : IAsyncDisposable
         new("comms.events"),
         new("comms.event_cursors"),
         new("comms.customer_links"),
+        new("comms.progress_marks"),
     ]);
 
     private readonly CommsContext _context;
@@ -212,6 +214,22 @@ public sealed class CommunicationDesk : IAsyncDisposable
         var title = updates.FirstOrDefault(u => u.Audience == UpdateAudience.Public) is { } p && p.Subject.StartsWith(p.Label, StringComparison.Ordinal)
             ? p.Subject[p.Label.Length..].Trim() : "Service incident";
         return new CustomerPage(incident.Id, scope.Account, scope.Name, title, figures, updates, link.ExpiresAt);
+    }
+
+    /// <summary>
+    /// Drafts what the incident's progress calls for and has not been drafted yet (each phase, every further 10% restored, each
+    /// customer whose sites are all back); publishes them too only when the incident type's runbook says so. Returns the updates.
+    /// </summary>
+    public Task<IReadOnlyList<IncidentUpdate>> DraftFromProgressAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new ProgressDrafting(_context, this).RunAsync(incident, cancellationToken);
+
+    internal Task<IncidentUpdate> DraftByProductAsync(IncidentId incident, UpdateDraft draft, CancellationToken ct) =>
+        Drafting().DraftAsync(incident, draft, UpdateOrigin.Progress, ct);
+
+    internal async Task<IncidentUpdate> PublishByRunbookAsync(IncidentId incident, int number, string runbook, CancellationToken ct)
+    {
+        await Review().ApproveByRunbookAsync(incident, number, runbook, ct);
+        return await PublishUpdateAsync(incident, number, ct);
     }
 
     private CustomerLinks Links() => new(_context, Options.LinkKey);

@@ -35,7 +35,14 @@ public static class EvidenceChecks
 public sealed record RunbookItem(string Id, string Text, EvidenceCheck? Evidence, bool DoubleCheck);
 
 /// <summary>A runbook for one incident type, read from <see cref="Source"/> (its file).</summary>
-public sealed record Runbook(string Type, string Source, IReadOnlyList<RunbookItem> Items);
+public sealed record Runbook(string Type, string Source, IReadOnlyList<RunbookItem> Items)
+{
+    /// <summary>
+    /// Whether the updates Lifeboat drafts from the restore's progress go out without review for incidents of this type
+    /// (<c>publish-progress-updates: true</c>). Off by default: a person approves and another double-checks every update.
+    /// </summary>
+    public bool PublishProgressUpdates { get; init; }
+}
 
 /// <summary>An item of an incident's checklist: the runbook's item and who ticked it (and, for a double-check item, who checked it).</summary>
 public sealed record ChecklistItem(

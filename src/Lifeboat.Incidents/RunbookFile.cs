@@ -8,6 +8,7 @@ namespace Lifeboat.Incidents;
 /// Reads a runbook file:
 /// <code>
 /// type: mass-deletion
+/// publish-progress-updates: false     # optional: true publishes the product's progress drafts without review
 /// items:
 ///   - id: name-commander
 ///     text: Name one commander
@@ -46,6 +47,7 @@ public static class RunbookFile
         }
 
         string? type = null;
+        var publishProgress = false;
         YamlSequenceNode? items = null;
         foreach (var (key, value) in root.Children)
         {
@@ -57,8 +59,16 @@ public static class RunbookFile
                 case "items":
                     items = value as YamlSequenceNode ?? throw Refused(source, value.Start.Line, "'items' is a list of items, each a mapping of id, text, evidence and double-check.");
                     break;
+                case "publish-progress-updates":
+                    publishProgress = Scalar(source, value, "publish-progress-updates") switch
+                    {
+                        "true" => true,
+                        "false" => false,
+                        var other => throw Refused(source, value.Start.Line, $"publish-progress-updates is true or false, not '{other}'."),
+                    };
+                    break;
                 default:
-                    throw Refused(source, key.Start.Line, $"unknown key '{Key(key)}'; the keys allowed are: type, items.");
+                    throw Refused(source, key.Start.Line, $"unknown key '{Key(key)}'; the keys allowed are: type, publish-progress-updates, items.");
             }
         }
 
@@ -91,7 +101,7 @@ public static class RunbookFile
             parsed.Add(item);
         }
 
-        return new Runbook(type.Trim(), source, parsed);
+        return new Runbook(type.Trim(), source, parsed) { PublishProgressUpdates = publishProgress };
     }
 
     private static RunbookItem ParseItem(string source, YamlNode node)

@@ -36,15 +36,30 @@ public sealed class CommsFixture : IAsyncLifetime
     /// </summary>
     public async Task<(Incident Incident, ChangePlan Plan, IReadOnlyList<SiteId> Sites)> DeletedSitesAsync(int count, string prefix = "Acme")
     {
-        var platform = Platform.Platform;
+        var sites = await NewSitesAsync(count, prefix);
+        var plan = await DeleteAsync(sites);
+        var incident = await DeclareWithRolesAsync(sites, plan);
+        return (incident, plan, sites);
+    }
+
+    /// <summary>Sites of their own, each with a user (so validation can sign in).</summary>
+    public async Task<IReadOnlyList<SiteId>> NewSitesAsync(int count, string prefix = "Acme")
+    {
         var sites = new List<SiteId>();
         for (var i = 0; i < count; i++)
         {
-            var site = (await platform.Sites.CreateAsync($"{prefix} {i} {Guid.NewGuid():n}", "eu-west")).Id;
-            await platform.Identity.AddUserAsync(site, "owner@example.com", "Owner");
+            var site = (await Platform.Platform.Sites.CreateAsync($"{prefix} {i} {Guid.NewGuid():n}", "eu-west")).Id;
+            await Platform.Platform.Identity.AddUserAsync(site, "owner@example.com", "Owner");
             sites.Add(site);
         }
 
+        return sites;
+    }
+
+    /// <summary>Deletes the sites with a completed cleanup plan (the damage a restore job from the plan undoes).</summary>
+    public async Task<ChangePlan> DeleteAsync(IReadOnlyList<SiteId> sites)
+    {
+        var platform = Platform.Platform;
         var plan = await platform.Plans.SubmitAsync(new PlanRequest("delete-site", "site", [.. sites.Select(s => s.Value)], "the cleanup script", new Dictionary<string, string>()));
         if (plan.Decision.NeedsSecondApprover)
         {
@@ -53,13 +68,20 @@ public sealed class CommsFixture : IAsyncLifetime
 
         var done = await platform.Plans.Runner.RunAsync(plan.Id);
         done.State.ShouldBe(PlanState.Completed, done.StateReason);
-        var incident = await Incidents.DeclareAsync(new IncidentDeclaration
+        return done;
+    }
+
+    /// <summary>An incident for the sites with a commander (carol) and a communications lead (dana).</summary>
+    public async Task<Incident> DeclareWithRolesAsync(IReadOnlyList<SiteId> sites, ChangePlan? plan = null, IncidentDesk? desk = null)
+    {
+        desk ??= Incidents;
+        var incident = await desk.DeclareAsync(new IncidentDeclaration
         {
-            Title = $"{count} sites deleted by a cleanup script", Type = "mass-deletion", Severity = IncidentSeverity.Sev1, Plan = plan.Id, Sites = sites,
+            Title = $"{sites.Count} sites deleted by a cleanup script", Type = "mass-deletion", Severity = IncidentSeverity.Sev1, Plan = plan?.Id, Sites = sites,
         });
-        await Incidents.AssignAsync(incident.Id, IncidentRole.Commander, "carol");
-        await Incidents.AssignAsync(incident.Id, IncidentRole.CommunicationsLead, "dana");
-        return (incident, done, sites);
+        await desk.AssignAsync(incident.Id, IncidentRole.Commander, "carol");
+        await desk.AssignAsync(incident.Id, IncidentRole.CommunicationsLead, "dana");
+        return incident;
     }
 
     /// <summary>Restores every site the plan changed, with a worker run until the job is done.</summary>

@@ -31,6 +31,22 @@ internal sealed class UpdateReview(CommsContext context, IncidentDesk incidents,
         }, ct);
     }
 
+    /// <summary>
+    /// Approves and checks a product's progress draft by the runbook's rule (<c>publish-progress-updates: true</c>): the record
+    /// says so (approved by <c>runbook:&lt;type&gt;</c>, checked by <c>lifeboat</c>) rather than naming a person who did not read it.
+    /// </summary>
+    public Task<IncidentUpdate> ApproveByRunbookAsync(IncidentId incident, int number, string runbook, CancellationToken ct) =>
+        MoveAsync(incident, number, "update.approved", (update, tx) =>
+        {
+            Require(update, UpdateState.Draft, "approved");
+            if (update.Origin != UpdateOrigin.Progress)
+            {
+                throw new PlatformException(PlatformErrorKind.Conflict, $"update {number} of incident {incident} was drafted by {update.DraftedBy}: a runbook publishes only the product's own progress drafts.");
+            }
+
+            return ("state = 'approved', approved_at = $3, approved_by = $5, checked_at = $3, checked_by = $4", new object[] { $"runbook:{runbook}" });
+        }, ct);
+
     public Task<IncidentUpdate> DoubleCheckAsync(IncidentId incident, int number, CancellationToken ct) =>
         MoveAsync(incident, number, "update.checked", (update, tx) =>
         {
