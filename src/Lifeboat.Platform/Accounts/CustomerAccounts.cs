@@ -41,7 +41,7 @@ public sealed class CustomerAccounts
         }
 
         _sites.RequireRegion(region, "an account is in one of the regions sites use");
-        var account = new CustomerAccount(TypedId.New<AccountId>(_context.Time), AccountWords.Name(name), tier, region, _context.Time.GetUtcNow());
+        var account = new CustomerAccount(TypedId.New<AccountId>(_context.Time), AccountWords.Name(name), tier, region, Now());
         var settled = (contacts ?? []).Select(c => NewContact(account.Id, c)).ToList();
         RequireDistinct(settled);
 
@@ -312,7 +312,14 @@ public sealed class CustomerAccounts
         }
 
         var (name, email, phone) = ContactDirectory.Reachable(draft.Name, draft.Email, draft.Phone);
-        return new AccountContact(TypedId.New<ContactId>(_context.Time), account, draft.Role, name, email, phone, _context.Time.GetUtcNow(), _context.Actor);
+        return new AccountContact(TypedId.New<ContactId>(_context.Time), account, draft.Role, name, email, phone, Now(), _context.Actor);
+    }
+
+    /// <summary>Now, to PostgreSQL's microsecond: what is returned equals what is read back.</summary>
+    private DateTimeOffset Now()
+    {
+        var now = _context.Time.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
     }
 
     private static void RequireDistinct(List<AccountContact> contacts)
