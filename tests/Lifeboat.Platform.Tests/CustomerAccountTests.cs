@@ -104,6 +104,22 @@ public sealed class CustomerAccountTests(PlatformFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task RemoveContact_EndsItsRow_WhichStaysAsHistory_AndASecondRemovalIsRefused()
+    {
+        var account = await Accounts.CreateAsync("Soylent", SupportTier.Standard, "eu-west", [new AccountContactDraft(ContactRole.Billing, "Pay desk", "pay@soylent.example.com")]);
+        var contact = (await Accounts.ContactsAsync(account.Id)).Single();
+
+        var removed = await Accounts.RemoveContactAsync(account.Id, contact.Id);
+
+        removed.RemovedBy.ShouldBe("test");
+        (await Accounts.KeyContactsAsync(account.Id)).ShouldBeEmpty();
+        (await Accounts.ContactsAsync(account.Id, includeRemoved: true)).Single().RemovedAt.ShouldNotBeNull();
+        (await Should.ThrowAsync<PlatformException>(() => Accounts.RemoveContactAsync(account.Id, contact.Id))).Kind.ShouldBe(PlatformErrorKind.NotFound);
+        await Accounts.AddContactAsync(account.Id, new AccountContactDraft(ContactRole.Billing, "Pay desk", "pay@soylent.example.com"));
+        (await Platform.Audit.OfAsync(account.Id.Value)).Select(a => a.Step).ShouldBe(["account-created", "contact-added", "contact-removed", "contact-added"]);
+    }
+
+    [Fact]
     public async Task Link_ASiteOwnedByAnotherAccount_IsRefusedNamingIt_AndMoveTakesIt_KeepingTheHistory()
     {
         var owner = await Accounts.CreateAsync("Owner Co", SupportTier.Standard, "eu-west");
