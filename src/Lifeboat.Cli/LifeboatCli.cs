@@ -45,6 +45,7 @@ public static class LifeboatCli
         {
             root.Add(command);
         }
+        root.Add(AccountCommands.Create(globals, console));
         root.Add(SampleCommands.Create(globals, console));
         foreach (var command in IdentityCommands.Create(globals, console))
         {

@@ -20,8 +20,9 @@ public sealed record IdKind(string Prefix, string Name, string Article = "a")
     public static readonly IdKind Operator = new("opr", "operator", "an");
     public static readonly IdKind ApiToken = new("tok", "API token", "an");
     public static readonly IdKind EmergencyAccess = new("brk", "emergency access grant", "an");
+    public static readonly IdKind Account = new("acct", "customer account");
 
-    public static IReadOnlyList<IdKind> All { get; } = [Site, Product, App, AppInstallation, User, Group, Licence, Contact, Plan, Alert, RestoreJob, Backup, Operator, ApiToken, EmergencyAccess];
+    public static IReadOnlyList<IdKind> All { get; } = [Site, Product, App, AppInstallation, User, Group, Licence, Contact, Plan, Alert, RestoreJob, Backup, Operator, ApiToken, EmergencyAccess, Account];
 
     /// <summary>"a site ID (site_…)", "an app installation ID (ain_…)".</summary>
     public string Described => $"{Article} {Name} ID ({Prefix}_…)";
@@ -214,6 +215,22 @@ public readonly record struct ContactId : ITypedId<ContactId>
     public static ContactId FromValidated(string value) => new(value);
 
     public static ContactId Parse(string? value) => TypedId.Parse<ContactId>(value);
+
+    public override string ToString() => Value;
+}
+
+/// <summary>A customer account: the customer who owns sites, kept outside every site's data.</summary>
+public readonly record struct AccountId : ITypedId<AccountId>
+{
+    private AccountId(string value) => Value = value;
+
+    public static IdKind Kind => IdKind.Account;
+
+    public string Value { get; }
+
+    public static AccountId FromValidated(string value) => new(value);
+
+    public static AccountId Parse(string? value) => TypedId.Parse<AccountId>(value);
 
     public override string ToString() => Value;
 }

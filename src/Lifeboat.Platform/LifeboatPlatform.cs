@@ -1,4 +1,5 @@
 using Lifeboat.Platform.Access;
+using Lifeboat.Platform.Accounts;
 using Lifeboat.Platform.Audit;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Catalog;
@@ -36,7 +37,8 @@ public sealed class LifeboatPlatform : IAsyncDisposable
         Audit = new AuditLog(context);
         Flags = new FeatureFlags(context, Audit);
         Contacts = new ContactDirectory(context);
-        SiteImports = new SiteImports(context, Sites, Provisioning, Apps, Identity, Flags, Contacts);
+        Accounts = new CustomerAccounts(context, Audit, Sites);
+        SiteImports = new SiteImports(context, Sites, Provisioning, Apps, Identity, Flags, Contacts, Accounts);
         Events = new LifecycleEvents(context);
         Policy = new PolicyStore(context, Audit);
         Freezes = new ChangeFreezes(context, Audit);
@@ -66,6 +68,9 @@ public sealed class LifeboatPlatform : IAsyncDisposable
     public FeatureFlags Flags { get; }
 
     public ContactDirectory Contacts { get; }
+
+    /// <summary>Customer accounts: who owns which sites, and their key contacts; outside every site's data.</summary>
+    public CustomerAccounts Accounts { get; }
 
     /// <summary>A whole site in one transaction: what the ordinary operations would write one call at a time.</summary>
     public SiteImports SiteImports { get; }

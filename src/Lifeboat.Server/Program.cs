@@ -67,6 +67,7 @@ app.MapAppEndpoints();
 app.MapIdentityEndpoints();
 app.MapFlagEndpoints();
 app.MapContactEndpoints();
+app.MapCustomerAccountEndpoints();
 app.MapEventEndpoints();
 app.MapStoreEndpoints();
 app.MapPlanEndpoints();

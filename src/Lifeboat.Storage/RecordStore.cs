@@ -248,6 +248,28 @@ public sealed class RecordStore
     }
 
     /// <summary>
+    /// Live records whose indexed <paramref name="field"/> equals any of <paramref name="values"/>, in one
+    /// statement (not one per value), ordered by that field and then ID. No values, no records.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredRecord>> QueryAnyAsync(TenantId tenant, CollectionDefinition collection, string field, IEnumerable<object> values,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        ArgumentNullException.ThrowIfNull(values);
+        var keys = values.Select(CollectionDefinition.FormatKey).Distinct(StringComparer.Ordinal).ToArray();
+        if (keys.Length == 0)
+        {
+            return [];
+        }
+
+        var slot = collection.SlotOf(field);
+        await _context.Collections.EnsureAsync(_context.DataSource, collection, cancellationToken);
+        return await ReadGatedAsync(tenant,
+            $"SELECT {Columns} FROM lifeboat.records WHERE tenant_id = $1 AND collection = $2 AND ix{slot} = ANY($3) ORDER BY ix{slot}, record_id",
+            [collection.Name, keys], cancellationToken);
+    }
+
+    /// <summary>
     /// How many live records of the collection, in each of the given tenants, have <paramref name="field"/>
     /// equal to <paramref name="value"/>. A count over the index: no document is read.
     /// </summary>

@@ -13,6 +13,35 @@ public sealed partial class RemoteModeTests(RemoteServerFixture server) : IClass
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    [Fact(Timeout = 120_000)]
+    public async Task CustomerAccounts_ThroughAServer_AreCreatedLinkedAndShown_AsTheTokensPrincipal()
+    {
+        var suffix = Guid.NewGuid().ToString("n")[..6];
+        var login = $"acc-{suffix}";
+        var token = await server.TokenFileAsync(login, Roles.Operator);
+        var site = (await server.Platform.Sites.CreateAsync($"Remote shop {suffix}", "eu-west", false, Ct)).Id;
+        string[] remote = ["--server", server.Address.ToString(), "--token-file", token];
+        var machine = CliFixture.Environment("alice");
+
+        var (addExit, added) = await CliFixture.RunOnAsync(machine, ["account", "add", $"Remote {suffix}", "--tier", "Premium", "--region", "eu-west", .. remote]);
+        addExit.ShouldBe(0, added);
+        var account = Regex.Match(added, "acct_[0-9a-z]{26}").Value;
+        (await CliFixture.RunOnAsync(machine, ["account", "link", account, site.Value, .. remote])).Exit.ShouldBe(0);
+        (await CliFixture.RunOnAsync(machine, ["account", "contact-add", account, "--role", "Admin", "--name", "Remy", "--email", $"remy@{suffix}.example.com", .. remote])).Exit.ShouldBe(0);
+
+        var (showExit, shown) = await CliFixture.RunOnAsync(machine, ["account", "show", account, .. remote]);
+
+        showExit.ShouldBe(0, shown);
+        shown.ShouldContain(site.Value);
+        shown.ShouldContain($"remy@{suffix}.example.com");
+        (await CliFixture.RunOnAsync(machine, ["account", "list", "--find", suffix, .. remote])).Output.ShouldContain(account);
+        (await server.Platform.Accounts.AccountOfSiteAsync(site, Ct))!.Id.Value.ShouldBe(account);
+        (await server.Platform.Audit.OfAsync(account, Ct)).ShouldAllBe(a => a.Actor == login);
+        var (unlinkExit, unlinked) = await CliFixture.RunOnAsync(machine, ["account", "unlink", account, site.Value, .. remote]);
+        unlinkExit.ShouldBe(0, unlinked);
+        (await server.Platform.Accounts.AccountOfSiteAsync(site, Ct)).ShouldBeNull();
+    }
+
     [Fact(Timeout = 300_000)]
     public async Task ADeletionPlan_SubmittedRunAndRestored_ThroughAServer_RecordsEachPersonAsTheServerKnewThem()
     {

@@ -40,8 +40,27 @@ internal static partial class EnvironmentDump
                 "SELECT coalesce(site_id, '-'), event_type, subject, payload::text, actor, at::text FROM platform.outbox ORDER BY position", N),
             ["platform.products"] = Sorted((await RowsAsync(db, "SELECT product_id, name FROM platform.products")).Select(r => string.Join(" | ", r))),
             ["platform.apps"] = Sorted((await RowsAsync(db, "SELECT app_id, name, vendor FROM platform.apps")).Select(r => string.Join(" | ", r))),
+            // Accounts by their names (unique in a seeding run), contacts by their content.
+            ["platform.accounts"] = Sorted((await RowsAsync(db, "SELECT name, support_tier, region, created_at::text, created_by FROM platform.accounts")).Select(r => string.Join(" | ", r))),
+            ["platform.account_sites"] = Sorted((await RowsAsync(db, """
+                SELECT a.name, s.site_id, s.linked_at::text, s.linked_by, s.unlinked_at::text, s.unlinked_by
+                FROM platform.account_sites s JOIN platform.accounts a USING (account_id)
+                """)).Select(r => string.Join(" | ", r.Select(N)))),
+            ["platform.account_contacts"] = Sorted((await RowsAsync(db, """
+                SELECT a.name, c.role, c.name, c.email, c.phone, c.added_at::text, c.added_by, c.removed_at::text
+                FROM platform.account_contacts c JOIN platform.accounts a USING (account_id)
+                """)).Select(r => string.Join(" | ", r.Select(N)))),
+            ["platform.audit_log"] = Sorted((await RowsAsync(db, """
+                SELECT coalesce(a.name, l.subject), l.step, l.actor, l.at::text, l.details::text
+                FROM platform.audit_log l LEFT JOIN platform.accounts a ON a.account_id = l.subject
+                """)).Select(r => string.Join(" | ", r.Select(Accountless)))),
         };
         return dump;
+
+        // Account and contact IDs in audit details are named by the account's name in the line already.
+        string Accountless(string? text) => text is null ? "null" : TypedIdShape().Replace(text, m => m.Value.StartsWith("acct_", StringComparison.Ordinal) || m.Value.StartsWith("cnt_", StringComparison.Ordinal)
+            ? m.Value[..m.Value.IndexOf('_', StringComparison.Ordinal)]
+            : N(m.Value));
     }
 
     /// <summary>

@@ -151,6 +151,8 @@ public sealed class SeederTests(PlatformFixture fixture) : IClassFixture<Platfor
         }
 
         expected["lifeboat.records"].Count.ShouldBeGreaterThan(5 * 30);
+        expected["platform.account_sites"].Count.ShouldBe(5, "every site was linked to its account by both paths");
+        expected["platform.account_contacts"].Count.ShouldBeGreaterThan(1);
     }
 
     [Fact]
@@ -177,6 +179,59 @@ public sealed class SeederTests(PlatformFixture fixture) : IClassFixture<Platfor
 
         e.Kind.ShouldBe(PlatformErrorKind.Invalid);
         (await Platform.Sites.ListAsync()).Count.ShouldBe(before);
+    }
+
+    [Theory]
+    [InlineData(2022, 928, 3)]   // the drill's default: 883 targeted sites and 45 bystanders, 3 of them internal
+    [InlineData(2022, 883, 3)]
+    [InlineData(7, 883, 0)]
+    [InlineData(99, 2000, 5)]
+    public void AccountRule_TheFirst883SitesSeeded_BelongTo775Accounts_WhateverFollows(int seed, int sites, int internalSites)
+    {
+        var owners = AccountPlanner.Owners(seed, sites, internalSites);
+
+        owners.Take(883).Distinct().Count().ShouldBe(775, "April 2022: 883 sites of 775 customers");
+        owners.Take(internalSites).Distinct().Count().ShouldBeLessThanOrEqualTo(1, "the vendor's own sites are one account");
+        if (internalSites > 0 && sites > internalSites)
+        {
+            owners[internalSites].ShouldNotBe(owners[0], "no customer site belongs to the vendor's account");
+        }
+
+        owners.Take(883).GroupBy(o => o).Max(g => g.Count()).ShouldBeGreaterThan(2, "some customers own several sites");
+        owners.Zip(owners.Skip(1)).ShouldAllBe(p => p.Second == p.First || p.Second == p.First + 1, "an account's sites are seeded in a row, accounts numbered in order");
+        AccountPlanner.Owners(seed, 883, internalSites).ShouldBe(owners.Take(883), "the first block does not depend on the sites after it");
+        AccountPlanner.Owners(seed + 1, sites, internalSites).ShouldNotBe(owners, "another seed groups other sites");
+    }
+
+    [Fact]
+    public async Task Seed_GivesEverySiteAnAccount_WithKeyContactsUnderADomainOfItsOwn()
+    {
+        var options = new SeedOptions { Sites = 40, Internal = 2, Size = SeedSize.Small with { Issues = 1, Comments = 0, IssueAttachments = 0, Pages = 1, PageAttachments = 0 },
+            Seed = 5, Anchor = Anchor, Parallelism = 4 };
+        var owners = AccountPlanner.Owners(options.Seed, options.Sites, options.Internal);
+
+        var summary = await new SampleSeeder(Platform).SeedAsync(options);
+
+        var map = await Platform.Accounts.AccountsOfSitesAsync(summary.Sites);
+        map.Count.ShouldBe(40, "every seeded site has an account");
+        summary.Sites.Select(s => map[s].Id).ShouldBe(summary.Accounts);
+        summary.Accounts.Distinct().Count().ShouldBe(owners.Distinct().Count());
+        map[summary.Sites[0]].Name.ShouldBe(AccountPlanner.VendorName);
+        map[summary.Sites[1]].Id.ShouldBe(map[summary.Sites[0]].Id, "the internal sites are the vendor's");
+        var domains = new Dictionary<string, AccountId>(StringComparer.Ordinal);
+        foreach (var account in summary.Accounts.Distinct())
+        {
+            var view = await Platform.Accounts.ViewAsync(account);
+            view.Sites.Count.ShouldBe(summary.Accounts.Count(a => a == account));
+            var own = view.KeyContacts.Where(c => c.From.Site is null).ToList();
+            own.Select(c => c.Role).ShouldContain(ContactRole.Technical);
+            own.Select(c => c.Role).ShouldContain(ContactRole.Admin);
+            foreach (var domain in own.Select(c => c.Email!.Split('@')[1]).Distinct())
+            {
+                domain.ShouldEndWith("example.com");
+                domains.TryAdd(domain, account).ShouldBeTrue($"{domain} names one customer");
+            }
+        }
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixt
         ["user"] = "usr_0000000000000000000000000a",
         ["group"] = "grp_0000000000000000000000000a",
         ["contact"] = "cnt_0000000000000000000000000a",
+        ["account"] = "acct_0000000000000000000000000a",
         ["licence"] = "lic_0000000000000000000000000a",
         ["operator"] = "opr_0000000000000000000000000a",
         ["token"] = "tok_0000000000000000000000000a",

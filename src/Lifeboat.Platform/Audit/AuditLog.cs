@@ -32,10 +32,11 @@ public sealed class AuditLog
         return await ReadAsync(cmd, cancellationToken);
     }
 
+    private const string InsertSql = "INSERT INTO platform.audit_log (at, actor, subject, step, content_hash, ids, details) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
     internal async Task WriteAsync(string subject, string step, string? contentHash, IEnumerable<string> ids, object details, CancellationToken ct, StoreTransaction? tx = null)
     {
-        const string Sql = "INSERT INTO platform.audit_log (at, actor, subject, step, content_hash, ids, details) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        await using var cmd = tx is null ? _context.Command(Sql) : tx.Command(Sql);
+        await using var cmd = tx is null ? _context.Command(InsertSql) : tx.Command(InsertSql);
         cmd.Parameters.Add(new() { Value = _context.Time.GetUtcNow() });
         cmd.Parameters.Add(new() { Value = _context.Actor });
         cmd.Parameters.Add(new() { Value = subject });
@@ -44,6 +45,20 @@ public sealed class AuditLog
         cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(ids.ToArray()), NpgsqlDbType = NpgsqlDbType.Jsonb });
         cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(details, PlatformJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The same entry as <see cref="WriteAsync"/> writes, as a statement of a batch that commits with the change it records.</summary>
+    internal NpgsqlBatchCommand Entry(string subject, string step, IEnumerable<string> ids, object details)
+    {
+        var cmd = new NpgsqlBatchCommand(InsertSql);
+        cmd.Parameters.Add(new() { Value = _context.Time.GetUtcNow() });
+        cmd.Parameters.Add(new() { Value = _context.Actor });
+        cmd.Parameters.Add(new() { Value = subject });
+        cmd.Parameters.Add(new() { Value = step });
+        cmd.Parameters.Add(new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(ids.ToArray()), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(details, PlatformJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        return cmd;
     }
 
     private static async Task<IReadOnlyList<AuditEntry>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)

@@ -34,6 +34,10 @@ internal static class PlatformTables
         new("platform.api_tokens"),
         new("platform.emergency_access"),
         new("platform.change_freezes"),
+        // Parents first: links refer to accounts and to the site directory above.
+        new("platform.accounts"),
+        new("platform.account_sites", TenantColumn: "site_id"),
+        new("platform.account_contacts"),
     ];
 
     /// <summary>The platform's tables, then every table of each module the host runs.</summary>

@@ -29,6 +29,9 @@ public sealed record SiteImport(string Name, string Region)
     public IReadOnlyList<FeatureFlag> Flags { get; init; } = [];
 
     public IReadOnlyList<ContactImport> Contacts { get; init; } = [];
+
+    /// <summary>The customer account that owns the new site, linked in the same transaction; none when null.</summary>
+    public AccountId? Account { get; init; }
 }
 
 public sealed record LicenceImport(ProductId Product, int Seats);

@@ -1,3 +1,4 @@
+using Lifeboat.Platform.Accounts;
 using Lifeboat.Platform.Contacts;
 using Lifeboat.Platform.Identity;
 using Lifeboat.Platform.Internal;
@@ -22,9 +23,12 @@ public sealed class SiteImports
     private readonly IdentityDirectory _identity;
     private readonly FeatureFlags _flags;
     private readonly ContactDirectory _contacts;
+    private readonly CustomerAccounts _accounts;
 
-    internal SiteImports(PlatformContext context, Sites sites, Provisioning provisioning, Apps apps, IdentityDirectory identity, FeatureFlags flags, ContactDirectory contacts)
+    internal SiteImports(PlatformContext context, Sites sites, Provisioning provisioning, Apps apps, IdentityDirectory identity, FeatureFlags flags, ContactDirectory contacts,
+        CustomerAccounts accounts)
     {
+        _accounts = accounts;
         _context = context;
         _sites = sites;
         _provisioning = provisioning;
@@ -66,6 +70,11 @@ public sealed class SiteImports
         await Task.WhenAll(
             _provisioning.RequireProductsAsync([.. site.Imported.Licences.Select(l => l.Product)], cancellationToken),
             _apps.RequireAppsAsync([.. site.Imported.Apps.Select(a => a.App)], cancellationToken));
+        if (import.Account is { } account)
+        {
+            // Accounts are never removed, so one that exists now still does at the commit.
+            await _accounts.GetAsync(account, cancellationToken);
+        }
 
         await using var tx = await _context.Store.BeginTransactionAsync(cancellationToken);
         await Sites.ReserveNameAsync(tx, site.Imported.Profile, cancellationToken);
@@ -89,6 +98,18 @@ public sealed class SiteImports
         // The site's batch holds the events, and goes last: the outbox lock they take is held from
         // there to the commit, so other sites' event-producing changes wait for one round trip only.
         await _context.Store.Records.WriteAsync(site.Writes, tx, cancellationToken);
+        if (import.Account is { } owner)
+        {
+            // After the site's directory row, which the link refers to: what LinkAsync writes for a site nobody owns.
+            await using var link = new Npgsql.NpgsqlBatch(tx.Connection, tx.Transaction);
+            foreach (var write in _accounts.Links.Linked(owner, site.Imported.Id))
+            {
+                link.BatchCommands.Add(write);
+            }
+
+            await link.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await tx.CommitAsync(cancellationToken);
         return site.Imported;
     }

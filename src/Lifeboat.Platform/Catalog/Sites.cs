@@ -172,11 +172,12 @@ public sealed class Sites
         }, cancellationToken);
     }
 
-    internal void RequireRegion(string region)
+    /// <summary>Refuses a region sites do not use; <paramref name="what"/> says whose region it is ("sites can live in").</summary>
+    internal void RequireRegion(string region, string what = "sites can live in")
     {
-        if (!_context.Options.Regions.Contains(region, StringComparer.Ordinal))
+        if (region is null || !_context.Options.Regions.Contains(region, StringComparer.Ordinal))
         {
-            throw new PlatformException(PlatformErrorKind.Invalid, $"unknown region '{region}'; sites can live in: {string.Join(", ", _context.Options.Regions)}.");
+            throw new PlatformException(PlatformErrorKind.Invalid, $"unknown region '{region}'; {what}: {string.Join(", ", _context.Options.Regions)}.");
         }
     }
 

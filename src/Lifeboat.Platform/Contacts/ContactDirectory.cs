@@ -103,17 +103,27 @@ public sealed partial class ContactDirectory
 
     private static Contact Validate(Contact c)
     {
-        var name = c.Name?.Trim();
+        var (name, email, phone) = Reachable(c.Name, c.Email, c.Phone);
+        return c with { Name = name, Email = email, Phone = phone };
+    }
+
+    /// <summary>
+    /// A contact's name, e-mail address and phone number, trimmed and checked: a name, and an address or a
+    /// number to reach them by. Site contacts and customer accounts' contacts are held to the same rules.
+    /// </summary>
+    internal static (string Name, string? Email, string? Phone) Reachable(string? givenName, string? givenEmail, string? givenPhone)
+    {
+        var name = givenName?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200)
         {
             throw new PlatformException(PlatformErrorKind.Invalid, "a contact needs a name (1 to 200 characters).");
         }
 
-        var email = string.IsNullOrWhiteSpace(c.Email) ? null : IdentityDirectory.RequireEmail(c.Email);
-        var phone = string.IsNullOrWhiteSpace(c.Phone) ? null : c.Phone.Trim();
+        var email = string.IsNullOrWhiteSpace(givenEmail) ? null : IdentityDirectory.RequireEmail(givenEmail);
+        var phone = string.IsNullOrWhiteSpace(givenPhone) ? null : givenPhone.Trim();
         if (phone is not null && !PhoneShape().IsMatch(phone))
         {
-            throw new PlatformException(PlatformErrorKind.Invalid, $"'{c.Phone}' is not a phone number: use digits, spaces, '-', '(', ')' and a leading '+', 6 to 25 characters.");
+            throw new PlatformException(PlatformErrorKind.Invalid, $"'{givenPhone}' is not a phone number: use digits, spaces, '-', '(', ')' and a leading '+', 6 to 25 characters.");
         }
 
         if (email is null && phone is null)
@@ -121,7 +131,7 @@ public sealed partial class ContactDirectory
             throw new PlatformException(PlatformErrorKind.Invalid, $"contact '{name}' has no way to reach them: give an email address or a phone number.");
         }
 
-        return c with { Name = name, Email = email, Phone = phone };
+        return (name, email, phone);
     }
 
     [GeneratedRegex(@"^\+?[0-9 ()-]{6,25}$")]

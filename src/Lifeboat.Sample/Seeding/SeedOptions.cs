@@ -64,5 +64,8 @@ public readonly record struct SeedProgress(int SitesDone, int SitesTotal, long R
 /// <summary>What a seeding run wrote. <see cref="Records"/> counts every record written, the sites' platform data and contacts included.</summary>
 public sealed record SeedSummary(IReadOnlyList<SiteId> Sites, SeedSize Size, long Records, long Blobs, long BlobBytes, TimeSpan Elapsed)
 {
+    /// <summary>The customer account of each site, in the order of <see cref="Sites"/>.</summary>
+    public IReadOnlyList<AccountId> Accounts { get; init; } = [];
+
     public double SitesPerSecond => Elapsed > TimeSpan.Zero ? Sites.Count / Elapsed.TotalSeconds : 0;
 }

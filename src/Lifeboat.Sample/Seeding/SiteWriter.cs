@@ -23,7 +23,8 @@ internal sealed class SiteWriter(LifeboatPlatform platform, bool oneCallAtATime)
 
     private TimeProvider Time => platform.Options.Store.TimeProvider;
 
-    public async Task<SiteResult> WriteAsync(SitePlan plan, CancellationToken ct)
+    /// <summary>Writes the site and links it to <paramref name="account"/>: in the import's transaction, or by the ordinary call.</summary>
+    public async Task<SiteResult> WriteAsync(SitePlan plan, AccountId account, CancellationToken ct)
     {
         var (issueBlobs, pageBlobs) = (await StoreAsync(plan.IssueFiles, ct), await StoreAsync(plan.PageFiles, ct));
         SiteId site;
@@ -31,19 +32,20 @@ internal sealed class SiteWriter(LifeboatPlatform platform, bool oneCallAtATime)
         {
             UserId[] users;
             (site, users) = await OneCallAtATimeAsync(plan, ct);
+            await platform.Accounts.LinkAsync(account, site, cancellationToken: ct);
             await platform.Store.Records.WriteAsync(TrackerBatch(site, plan, users, issueBlobs), ct);
             await platform.Store.Records.WriteAsync(WikiBatch(site, plan, users, pageBlobs), ct);
         }
         else
         {
-            site = await ImportAsync(plan, (s, users) => [TrackerBatch(s, plan, users, issueBlobs), WikiBatch(s, plan, users, pageBlobs)], ct);
+            site = await ImportAsync(plan, account, (s, users) => [TrackerBatch(s, plan, users, issueBlobs), WikiBatch(s, plan, users, pageBlobs)], ct);
         }
 
         return new SiteResult(site, plan.Records, issueBlobs.Length + pageBlobs.Length, issueBlobs.Concat(pageBlobs).Sum(b => b.Size));
     }
 
     /// <summary>The whole site in one transaction: the control plane and, once its users have IDs, the products' data.</summary>
-    private async Task<SiteId> ImportAsync(SitePlan plan, Func<SiteId, UserId[], IEnumerable<WriteBatch>> products, CancellationToken ct)
+    private async Task<SiteId> ImportAsync(SitePlan plan, AccountId account, Func<SiteId, UserId[], IEnumerable<WriteBatch>> products, CancellationToken ct)
     {
         var import = new SiteImport(plan.Name, plan.Region)
         {
@@ -58,6 +60,7 @@ internal sealed class SiteWriter(LifeboatPlatform platform, bool oneCallAtATime)
                 : new PermissionImport(p.Name, UserEmail: plan.Users[p.Subject].Email))],
             Flags = plan.Flags,
             Contacts = [.. plan.Contacts.Select(c => new ContactImport(c.Role, c.Name, c.Email, c.Phone))],
+            Account = account,
         };
         for (var attempt = 1; ; attempt++)
         {
