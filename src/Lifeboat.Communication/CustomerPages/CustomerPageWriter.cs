@@ -94,4 +94,26 @@ public static class CustomerPageWriter
             """);
         return html.ToString();
     }
+
+    /// <summary>What a customer sees for a link that cannot be used: why, and where to go instead.</summary>
+    public static string Refusal(string why, string statusUrl) => $"""
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="robots" content="noindex">
+        <title>This link cannot be used</title>
+        {Style}
+        </head>
+        <body>
+        <main>
+        <h1>This link cannot be used</h1>
+        <p>{H(why)}</p>
+        <p><a href="{H(statusUrl)}">The public status page</a></p>
+        </main>
+        </body>
+        </html>
+
+        """;
 }

@@ -5,7 +5,7 @@ using Lifeboat.Communication.Updates;
 namespace Lifeboat.Communication.Templates;
 
 /// <summary>The figures in words, in each language a default template comes in (English and Japanese).</summary>
-internal abstract class FigureText
+public abstract class FigureText
 {
     public static IReadOnlyList<string> Languages { get; } = ["en", "ja"];
 
