@@ -1,0 +1,63 @@
+using Lifeboat.Communication;
+using Lifeboat.Communication.CustomerPages;
+using Lifeboat.Platform;
+using Lifeboat.Server.Security;
+using Microsoft.Extensions.FileProviders;
+
+namespace Lifeboat.Server.Endpoints;
+
+/// <summary>
+/// What customers read without a login: the public status page and their own capability pages. The status page is the folder
+/// the desk renders on every publish, served as static files ahead of everything else (no database, no session, no rate limit
+/// per client: a crowd reads it during an outage), so it keeps serving the last published state when PostgreSQL is down.
+/// </summary>
+public static class StatusPageEndpoints
+{
+    public const string StatusPath = "/status";
+
+    /// <summary>Serves <paramref name="folder"/> at <c>/status/</c> (index.html, index.json, feed.atom), cached briefly by browsers and proxies.</summary>
+    public static WebApplication UseLifeboatStatusPage(this WebApplication app, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var files = new PhysicalFileProvider(Path.GetFullPath(folder));
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = StatusPath });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            RequestPath = StatusPath,
+            ContentTypeProvider = new Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider { Mappings = { [".atom"] = "application/atom+xml" } },
+            OnPrepareResponse = f => f.Context.Response.Headers.CacheControl = "public, max-age=5",
+        });
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapCustomerPages(this IEndpointRouteBuilder app)
+    {
+        var pages = app.MapGroup("/customers").WithTags("Customer pages").AllowAnonymous().RequireRateLimiting(RequestLimits.AnonymousPolicy);
+        pages.MapGet("/{token}", Page).WithName("CustomerPage").ExcludeFromDescription();
+        pages.MapGet("/{token}/json", PageJson).WithName("CustomerPageJson")
+            .WithSummary("A customer's own page of an incident, through the capability link sent to their key contacts: their sites, each one's restore state and data loss, the ETA, the updates for them");
+        return app;
+    }
+
+    public static async Task<IResult> Page(string token, CommunicationDesk desk, HttpContext http, CancellationToken cancellationToken)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers["Referrer-Policy"] = "no-referrer";
+        try
+        {
+            var page = await desk.CustomerPageAsync(token, cancellationToken);
+            return Results.Content(CustomerPageWriter.Html(page, desk.Options.SupportUrl, desk.Options.SupportEmail), "text/html; charset=utf-8");
+        }
+        catch (PlatformException refused) when (refused.Kind == PlatformErrorKind.NotFound)
+        {
+            return Results.Content(CustomerPageWriter.Refusal(refused.Message, desk.Options.StatusUrl), "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+        }
+    }
+
+    public static async Task<IResult> PageJson(string token, CommunicationDesk desk, HttpContext http, CancellationToken cancellationToken)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Ok(await desk.CustomerPageAsync(token, cancellationToken));
+    }
+}
