@@ -25,6 +25,9 @@ public sealed class CommunicationDesk : IAsyncDisposable
         new("comms.updates"),
         new("comms.events"),
         new("comms.event_cursors"),
+        new("comms.messages"),
+        new("comms.subscriptions"),
+        new("comms.subscription_tokens"),
     ]);
 
     private readonly CommsContext _context;
@@ -97,4 +100,15 @@ public sealed class CommunicationDesk : IAsyncDisposable
             await _context.DataSource.DisposeAsync();
         }
     }
+
+    #region Channels: e-mail and subscriptions, webhooks, chat
+
+    /// <summary>The e-mail channel (and subscriptions) with <paramref name="options"/>: fan-out, sender, bounces, the message log.</summary>
+    public Mail.MailChannel Mail(Mail.MailOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Mail.MailChannel(this, options);
+    }
+
+    #endregion
 }
