@@ -28,6 +28,12 @@ public sealed class CommunicationDesk : IAsyncDisposable
         new("comms.messages"),
         new("comms.subscriptions"),
         new("comms.subscription_tokens"),
+        new("comms.webhooks"),
+        new("comms.webhook_events"),
+        new("comms.webhook_deliveries"),
+        new("comms.webhook_attempts"),
+        new("comms.restore_progress"),
+        new("comms.restore_progress_sites"),
     ]);
 
     private readonly CommsContext _context;
@@ -108,6 +114,13 @@ public sealed class CommunicationDesk : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         return new Mail.MailChannel(this, options);
+    }
+
+    /// <summary>Webhooks with <paramref name="options"/>: registration, the events of both outboxes, signed deliveries with retries and their log.</summary>
+    public Webhooks.WebhookChannel Webhooks(Webhooks.WebhookOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Webhooks.WebhookChannel(this, options);
     }
 
     #endregion
