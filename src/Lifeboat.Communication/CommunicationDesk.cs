@@ -34,6 +34,8 @@ public sealed class CommunicationDesk : IAsyncDisposable
         new("comms.webhook_attempts"),
         new("comms.restore_progress"),
         new("comms.restore_progress_sites"),
+        new("comms.chat_posts"),
+        new("comms.chat_attempts"),
     ]);
 
     private readonly CommsContext _context;
@@ -121,6 +123,13 @@ public sealed class CommunicationDesk : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         return new Webhooks.WebhookChannel(this, options);
+    }
+
+    /// <summary>Chat with <paramref name="options"/>: published internal updates posted to the incident's chat webhooks.</summary>
+    public Chat.ChatChannel Chat(Chat.ChatOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Chat.ChatChannel(this, options);
     }
 
     #endregion

@@ -12,7 +12,7 @@ namespace Lifeboat.Communication.Tests;
 
 /// <summary>
 /// A receiver as a customer would run one: Kestrel on 127.0.0.1 on a port of its own, checking each request's signature
-/// with <see cref="WebhookSignature.Verify"/> against the secrets it was given, answering 503 to the first
+/// with <see cref="WebhookSignature.Verify"/> against the secrets it was given (a path without one takes any post, as a chat webhook does), answering 503 to the first
 /// <see cref="FailFirst"/> requests, and keeping every request it saw.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
@@ -47,7 +47,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var path = http.Request.Path.Value ?? "/";
             var verified = receiver.Secrets.TryGetValue(path, out var secret)
                 && WebhookSignature.Verify(http.Request.Headers[WebhookSignature.Header], body, secret, TimeProvider.System.GetUtcNow());
-            var answer = Interlocked.Increment(ref receiver._requests) <= receiver.FailFirst ? 503 : verified ? 200 : 401;
+            // A path with a secret refuses what it cannot verify; one without (a chat webhook) takes any post.
+            var answer = Interlocked.Increment(ref receiver._requests) <= receiver.FailFirst ? 503 : verified || secret is null ? 200 : 401;
             receiver.Requests.Enqueue(new Received(path, http.Request.Headers[WebhookSignature.DeliveryHeader], http.Request.Headers[WebhookSignature.EventHeader],
                 body, verified, answer));
             return Results.StatusCode(answer);
