@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Cli.Identity;
+using Lifeboat.Communication;
 using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
@@ -167,7 +168,7 @@ public sealed class GlobalOptions
         OpenPlatformAsync(parse, new BackupOptions { Directory = HomeOf(parse).BackupDirectory }, ct);
 
     public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, BackupOptions backups, CancellationToken ct) =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse), Modules = [IncidentDesk.Module] }, ct);
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse), Modules = [IncidentDesk.Module, CommunicationDesk.Module] }, ct);
 
     public ParticipantOptions ParticipantsOf(ParseResult parse) => new()
     {
