@@ -11,7 +11,7 @@ public static class CustomerPageWriter
 {
     private const string Style = """
         <style>
-        body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 56rem; padding: 1rem; color: #1a1a1a; }
+        body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 56rem; padding: 1rem; color: #1a1a1a; overflow-wrap: anywhere; }
         h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
         .scroll { overflow-x: auto; }
         table { border-collapse: collapse; width: 100%; min-width: 36rem; } th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }

@@ -48,7 +48,7 @@ public static class StatusPageWriter
 
     private const string Style = """
             <style>
-            body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 56rem; padding: 1rem; color: #1a1a1a; }
+            body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 56rem; padding: 1rem; color: #1a1a1a; overflow-wrap: anywhere; }
             h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; } h3 { font-size: 1.1rem; margin-bottom: .25rem; }
             .banner { padding: .75rem 1rem; border-radius: .4rem; font-weight: 600; }
             .operational { background: #e3f4e8; color: #0b5323; } .degraded { background: #fff4d6; color: #6b4a00; } .outage { background: #fde2e1; color: #8a1410; }
