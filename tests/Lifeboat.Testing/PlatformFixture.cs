@@ -1,3 +1,4 @@
+using Lifeboat.Communication;
 using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Catalog;
@@ -49,7 +50,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         },
         // As Lifeboat's own hosts set an environment up: with every module, so a CLI run on the application
         // role alone later finds nothing to migrate.
-        Modules = [IncidentDesk.Module],
+        Modules = [IncidentDesk.Module, CommunicationDesk.Module],
     };
 
     /// <summary>
@@ -90,7 +91,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 Actor = actor,
             },
             Participants = participants ?? new(),
-            Modules = [IncidentDesk.Module],
+            Modules = [IncidentDesk.Module, CommunicationDesk.Module],
         });
     }
 
