@@ -41,6 +41,10 @@ public sealed class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixt
         ["task"] = "1",
         ["stream"] = "matrix",
         ["item"] = "matrix",
+        ["number"] = "1",
+        ["link"] = "matrix",
+        ["language"] = "en",
+        ["name"] = "public",
     };
 
     [Fact]

@@ -12,11 +12,19 @@ public sealed class CommsOutbox
 {
     private readonly CommsContext _context;
 
+    private const long OutboxLockKey = 0x4C42_434F_4D4D_5342; // "LBCOMMSB"
+
     internal CommsOutbox(CommsContext context) => _context = context;
 
     internal async Task AppendAsync(CommsTransaction tx, string type, string? incident, string? account, string? site, object payload, CancellationToken ct)
     {
-        await using var cmd = tx.Command("INSERT INTO comms.events (event_type, incident_id, account_id, site_id, payload, at) VALUES ($1, $2, $3, $4, $5, $6)");
+        // Positions come from a sequence, taken at insert but visible at commit: without the lock a later position could commit
+        // first, a consumer's cursor would pass the earlier one, and that event would be skipped. The lock, held to commit, makes
+        // positions commit in order, as the platform's outbox does.
+        await using var cmd = tx.Command($"""
+            WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock({OutboxLockKey}))
+            INSERT INTO comms.events (event_type, incident_id, account_id, site_id, payload, at) SELECT $1, $2, $3, $4, $5, $6 FROM l
+            """);
         cmd.Parameters.Add(new() { Value = type });
         cmd.Parameters.Add(CommsContext.Text(incident));
         cmd.Parameters.Add(CommsContext.Text(account));
