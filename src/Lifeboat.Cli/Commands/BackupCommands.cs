@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Storage;
@@ -242,7 +241,7 @@ internal static class BackupCommands
                     // The new database has no operator yet (its own come with the backup): the OS user who rebuilt it is recorded.
                     Actor = c.Globals.Environment.OsUser,
                 },
-                Modules = [IncidentDesk.Module],
+                Modules = GlobalOptions.Modules,
             };
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
             foreach (var skipped in report.SkippedChains)
