@@ -161,12 +161,6 @@ public sealed class GlobalOptions
             : new RemoteTarget(RemoteTarget.Url(saved.Server), saved.Token, "your saved login");
     }
 
-    /// <summary>
-    /// The modules whose tables the CLI opens the platform with: incidents, and communication after it (its tables refer to
-    /// incidents). The CLI works on both, so its environment backups carry both and its restores expect both.
-    /// </summary>
-    public static IReadOnlyList<PlatformModule> Modules { get; } = [IncidentDesk.Module, CommunicationDesk.Module];
-
     /// <summary>What the CLI records before it knows who acts (the first OS user's account is created by it).</summary>
     public const string ServiceActor = "lifeboat";
 
@@ -174,7 +168,7 @@ public sealed class GlobalOptions
         OpenPlatformAsync(parse, new BackupOptions { Directory = HomeOf(parse).BackupDirectory }, ct);
 
     public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, BackupOptions backups, CancellationToken ct) =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse), Modules = Modules }, ct);
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse), Modules = [IncidentDesk.Module, CommunicationDesk.Module] }, ct);
 
     public ParticipantOptions ParticipantsOf(ParseResult parse) => new()
     {

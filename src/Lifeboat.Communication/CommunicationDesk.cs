@@ -32,7 +32,21 @@ public sealed class CommunicationDesk : IAsyncDisposable
         new("comms.event_cursors"),
         new("comms.customer_links"),
         new("comms.progress_marks"),
+        new("comms.messages"),
+        new("comms.subscriptions"),
+        new("comms.subscription_tokens"),
+        new("comms.webhooks"),
+        new("comms.webhook_events"),
+        new("comms.webhook_deliveries"),
+        new("comms.webhook_attempts"),
+        new("comms.restore_progress"),
+        new("comms.restore_progress_sites"),
+        new("comms.chat_posts"),
+        new("comms.chat_attempts"),
     ]);
+
+    /// <summary>Who the product's own drafts (from the restore's progress) are by.</summary>
+    public const string ProductActor = "lifeboat";
 
     private readonly CommsContext _context;
     private readonly bool _ownsDataSource;
@@ -253,4 +267,29 @@ public sealed class CommunicationDesk : IAsyncDisposable
             await _context.DataSource.DisposeAsync();
         }
     }
+
+    #region Channels: e-mail and subscriptions, webhooks, chat
+
+    /// <summary>The e-mail channel (and subscriptions) with <paramref name="options"/>: fan-out, sender, bounces, the message log.</summary>
+    public Mail.MailChannel Mail(Mail.MailOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Mail.MailChannel(this, options);
+    }
+
+    /// <summary>Webhooks with <paramref name="options"/>: registration, the events of both outboxes, signed deliveries with retries and their log.</summary>
+    public Webhooks.WebhookChannel Webhooks(Webhooks.WebhookOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Webhooks.WebhookChannel(this, options);
+    }
+
+    /// <summary>Chat with <paramref name="options"/>: published internal updates posted to the incident's chat webhooks.</summary>
+    public Chat.ChatChannel Chat(Chat.ChatOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Chat.ChatChannel(this, options);
+    }
+
+    #endregion
 }

@@ -1,3 +1,4 @@
+using Lifeboat.Communication;
 using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
@@ -43,7 +44,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
                 Actor = Actors.Default,
             },
             Participants = ParticipantSettings(),
-            Modules = [IncidentDesk.Module],
+            Modules = [IncidentDesk.Module, CommunicationDesk.Module],
         }, cancellationToken);
 
         // First start: an environment with no operator gets an admin with a one-time credential, shown once here

@@ -1,5 +1,6 @@
 using Lifeboat.Platform.Internal;
 using Lifeboat.Server;
+using Lifeboat.Server.Communication;
 using Lifeboat.Server.Console;
 using Lifeboat.Server.Endpoints;
 using Lifeboat.Server.Notifications;
@@ -18,6 +19,8 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<PlatformLifetime>(
 // The incident desk opens on the platform, so after it.
 builder.Services.AddSingleton<IncidentDeskLifetime>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentDeskLifetime>());
+// The communication desk opens on the incident desk, so after it; its channels' workers with it.
+builder.Services.AddCommunicationChannels(builder.Configuration);
 // Background workers, started after the platform opens and stopped before it closes.
 builder.Services.AddSingleton<PlanRuns>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PlanRuns>());
@@ -56,6 +59,8 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// The status page is static files, served before anything that needs the database or a session: it stays up when they are down.
+app.UseLifeboatStatusPage(CommunicationSettings.StatusFolder(builder.Configuration));
 app.UseLifeboatSecurity();
 // The document describes the API and holds no data: anyone may read it, at the anonymous rate.
 app.MapOpenApi().AllowAnonymous().RequireRateLimiting(RequestLimits.AnonymousPolicy);
@@ -77,6 +82,9 @@ app.MapIncidentEndpoints();
 app.MapBreakerEndpoints();
 app.MapAccountEndpoints();
 app.MapOperatorEndpoints();
+app.MapCommsChannelEndpoints();
+app.MapUpdateEndpoints();
+app.MapCustomerPages();
 app.MapLifeboatConsole();
 
 await app.RunAsync();

@@ -194,7 +194,7 @@ public sealed partial class UpdateCommandTests(CliFixture cli) : IClassFixture<C
             var (shortExit, shortKey) = await CliFixture.RunOnAsync(CliFixture.Environment(CliFixture.OsUser),
                 "incident", "customer-link", "issue", incident, "--account", account, "--connection", cli.ConnectionString, "--owner-connection", cli.Connections.Owner!, "--home", home);
             shortExit.ShouldBe(2, shortKey);
-            shortKey.ShouldContain("holds 10 byte(s), not 32");
+            shortKey.ShouldContain("holds 10 bytes, not 32");
         }
         finally
         {

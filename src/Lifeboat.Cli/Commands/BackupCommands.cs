@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Lifeboat.Communication;
+using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Storage;
@@ -241,7 +243,7 @@ internal static class BackupCommands
                     // The new database has no operator yet (its own come with the backup): the OS user who rebuilt it is recorded.
                     Actor = c.Globals.Environment.OsUser,
                 },
-                Modules = GlobalOptions.Modules,
+                Modules = [IncidentDesk.Module, CommunicationDesk.Module],
             };
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
             foreach (var skipped in report.SkippedChains)

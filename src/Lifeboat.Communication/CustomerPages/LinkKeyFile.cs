@@ -4,67 +4,35 @@ using Lifeboat.Platform;
 namespace Lifeboat.Communication.CustomerPages;
 
 /// <summary>
-/// The environment's link key in a file (<c>&lt;home&gt;/comms/link.key</c>): 32 random bytes, readable by its owner only.
-/// The server and the CLI on the same home read the same file, so a link one issues opens the page the other serves.
+/// The environment's key for customers' capability links, in a file only its owner reads (<c>&lt;home&gt;/comms/link.key</c>):
+/// 32 random bytes, made the first time it is needed. The server and the CLI on the same home sign and check the same links.
 /// </summary>
 public static class LinkKeyFile
 {
-    /// <summary>How long the key is: HMAC-SHA256's own block of security, 256 bits.</summary>
-    public const int KeyLength = 32;
+    public const int Size = 32;
 
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
-    /// <summary>
-    /// The key in <paramref name="path"/>, created (owner-only from the moment it exists) when there is none. A file of
-    /// another length is refused rather than replaced: every link issued under it would stop working.
-    /// </summary>
     public static byte[] LoadOrCreate(string path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = Path.GetFullPath(path);
-        if (!File.Exists(full))
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
         {
-            Create(full);
-        }
-
-        var key = File.ReadAllBytes(full);
-        return key.Length == KeyLength
-            ? key
-            : throw new PlatformException(PlatformErrorKind.Invalid,
-                $"the customer link key {full} holds {key.Length} byte(s), not {KeyLength}: it is not a file Lifeboat wrote. Put back the key the links were issued under, " +
-                "or move this file away so a new key is made (every link issued before then stops working). Nothing was done.");
-    }
-
-    private static void Create(string path)
-    {
-        var folder = Path.GetDirectoryName(path)!;
-        if (!Directory.Exists(folder))
-        {
-            Directory.CreateDirectory(folder, OwnerOnlyFolder);
-        }
-
-        var key = RandomNumberGenerator.GetBytes(KeyLength);
-        try
-        {
-            // CreateNew: two processes starting at once must not each write a key of their own; the loser reads the winner's.
-            using var file = new FileStream(path, new FileStreamOptions
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            try
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = OwnerOnlyFile,
-            });
-            file.Write(key);
-            file.Flush(flushToDisk: true);
+                using var created = new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+                created.Write(RandomNumberGenerator.GetBytes(Size));
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // made by another process starting at the same time: read theirs
+            }
         }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Written by the other process in the meantime: its key is the one.
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
+
+        var key = File.ReadAllBytes(path);
+        return key.Length == Size ? key : throw new PlatformException(PlatformErrorKind.Conflict,
+            $"the link key {path} holds {key.Length} bytes, not {Size}: it is damaged. Move it away (every customer link issued so far stops working) and start again to make a new one.");
     }
 }

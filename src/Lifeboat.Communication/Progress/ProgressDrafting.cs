@@ -13,8 +13,7 @@ namespace Lifeboat.Communication.Progress;
 /// </summary>
 internal sealed class ProgressDrafting(CommsContext context, CommunicationDesk desk)
 {
-    /// <summary>Who the product's drafts are by.</summary>
-    public const string Drafter = "lifeboat";
+    public const string Drafter = CommunicationDesk.ProductActor;
 
     public async Task<IReadOnlyList<IncidentUpdate>> RunAsync(IncidentId id, CancellationToken ct)
     {
