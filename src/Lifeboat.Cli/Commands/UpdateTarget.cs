@@ -172,10 +172,11 @@ internal sealed class RemoteUpdates(RemoteTarget target) : IUpdateTarget
         await target.GetAsync<List<CustomerLink>>($"api/incidents/{incident}/customer-links{(account is null ? "" : "?account=" + Uri.EscapeDataString(account))}", ct);
 
     public Task<IssuedLink> IssueLinkAsync(IncidentId incident, string account, int? days, CancellationToken ct) =>
-        target.PostAsync<IssuedLink>($"api/incidents/{incident}/customer-links", new { account, days }, ct);
+        // The API reads one body shape for issuing and re-issuing and wants each of its members, null or not.
+        target.PostAsync<IssuedLink>($"api/incidents/{incident}/customer-links", new { account, days, reason = (string?)null }, ct);
 
     public Task<IssuedLink> ReissueLinkAsync(IncidentId incident, string account, string reason, CancellationToken ct) =>
-        target.PostAsync<IssuedLink>($"api/incidents/{incident}/customer-links/reissue", new { account, reason }, ct);
+        target.PostAsync<IssuedLink>($"api/incidents/{incident}/customer-links/reissue", new { account, days = (int?)null, reason }, ct);
 
     public Task<CustomerLink> RevokeLinkAsync(IncidentId incident, string link, string reason, CancellationToken ct) =>
         target.PostAsync<CustomerLink>($"api/incidents/{incident}/customer-links/{Uri.EscapeDataString(link)}/revoke", new { reason }, ct);
