@@ -278,6 +278,72 @@ public sealed partial class RemoteModeTests(RemoteServerFixture server) : IClass
         events.ShouldContain(e => e.Kind == "ruled-out" && e.Actor == ic);
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task AnUpdateAndACustomerLink_ThroughAServer_AreReviewedByTwoPeople_AndTheLinkOpensThePageUntilRevoked()
+    {
+        var suffix = Guid.NewGuid().ToString("n")[..6];
+        var (ic, lead, checker, viewer) = ($"uic-{suffix}", $"ulead-{suffix}", $"uchk-{suffix}", $"uview-{suffix}");
+        var icToken = await server.TokenFileAsync(ic, Roles.IncidentCommander);
+        var leadToken = await server.TokenFileAsync(lead, Roles.Communications);
+        var checkerToken = await server.TokenFileAsync(checker, Roles.Operator);
+        var viewerToken = await server.TokenFileAsync(viewer, Roles.Viewer);
+        string[] As(string token) => ["--server", server.Address.ToString(), "--token-file", token];
+        var machine = CliFixture.Environment("ic");
+        var site = await server.Platform.Sites.CreateAsync($"Remote wiki {suffix}", "eu-west", false, Ct);
+        var account = await server.Platform.Accounts.CreateAsync($"Remote customer {suffix}", Lifeboat.Platform.Accounts.SupportTier.Premium, "eu-west", null, Ct);
+        await server.Platform.Accounts.LinkAsync(account.Id, site.Id, false, Ct);
+
+        var declared = (await CliFixture.RunOnAsync(machine, ["incident", "declare", "--title", $"Wiki gone {suffix}", "--type", "mass-deletion", "--severity", "1", "--public",
+            "--site", site.Id.Value, .. As(icToken)])).Output;
+        var id = IncidentIdPattern().Match(declared).Value;
+        (await CliFixture.RunOnAsync(machine, ["incident", "assign", id, "communications-lead", lead, .. As(icToken)])).Exit.ShouldBe(0);
+
+        var (draftExit, drafted) = await CliFixture.RunOnAsync(machine, ["incident", "update", "draft", id, "--audience", "public", "--phase", "investigating",
+            "--message", "Wiki pages are missing.", .. As(icToken)]);
+        draftExit.ShouldBe(0, drafted);
+        // The server drafts from the progress too (the phase reached), so the number is read from the answer.
+        var number = Regex.Match(drafted, $@"Drafted update (\d+) of incident {id} \(public\): \[Investigating\]").Groups[1].Value;
+        number.ShouldNotBeEmpty(drafted);
+        var (noPhaseExit, noPhase) = await CliFixture.RunOnAsync(machine, ["incident", "update", "draft", id, "--audience", "public", .. As(icToken)]);
+        noPhaseExit.ShouldBe(2, noPhase);
+        noPhase.ShouldContain("the update has no phase");
+        var (viewerExit, denied) = await CliFixture.RunOnAsync(machine, ["incident", "update", "approve", id, number, .. As(viewerToken)]);
+        viewerExit.ShouldBe(4, denied);
+        denied.ShouldContain("incidents.declare");
+        var (checkFirstExit, checkFirst) = await CliFixture.RunOnAsync(machine, ["incident", "update", "double-check", id, number, .. As(checkerToken)]);
+        checkFirstExit.ShouldBe(2, checkFirst);
+        checkFirst.ShouldContain("is not approved yet");
+
+        (await CliFixture.RunOnAsync(machine, ["incident", "update", "approve", id, number, .. As(leadToken)])).Output.ShouldContain($"approved by {lead}");
+        (await CliFixture.RunOnAsync(machine, ["incident", "update", "double-check", id, number, .. As(checkerToken)])).Output.ShouldContain($"double-checked by {checker}");
+        var (publishExit, published) = await CliFixture.RunOnAsync(machine, ["incident", "update", "publish", id, number, .. As(icToken)]);
+        publishExit.ShouldBe(0, published);
+        published.ShouldContain($"Update {number} of incident {id} is published (public) by {ic}");
+        var (showExit, shown) = await CliFixture.RunOnAsync(machine, ["incident", "update", "show", id, number, .. As(viewerToken)]);
+        showExit.ShouldBe(0, shown);
+        shown.ShouldMatch($@"Checked\s+\S+ \S+ by {Regex.Escape(checker)}");
+        shown.ShouldContain("Wiki pages are missing.");
+        var (figuresExit, figures) = await CliFixture.RunOnAsync(machine, ["incident", "figures", id, .. As(viewerToken)]);
+        figuresExit.ShouldBe(0, figures);
+        figures.ShouldContain("1 site(s) affected, 0 restored and validated (0%)");
+
+        var (issueExit, issued) = await CliFixture.RunOnAsync(machine, ["incident", "customer-link", "issue", id, "--account", account.Id.Value, .. As(icToken)]);
+        issueExit.ShouldBe(0, issued);
+        var token = Regex.Match(issued, @"/customers/(v1\.[A-Za-z0-9_\-]+\.[0-9]+\.[A-Za-z0-9_\-]+)").Groups[1].Value;
+        using var http = new HttpClient { BaseAddress = server.Address };
+        (await http.GetAsync($"customers/{token}", Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        var linkId = token.Split('.')[1];
+        (await CliFixture.RunOnAsync(machine, ["incident", "customer-link", "list", id, .. As(viewerToken)])).Output.ShouldContain(linkId);
+        var (revokeExit, revoked) = await CliFixture.RunOnAsync(machine, ["incident", "customer-link", "revoke", id, linkId, "--reason", "leaked", .. As(icToken)]);
+        revokeExit.ShouldBe(0, revoked);
+        revoked.ShouldContain($"is revoked by {ic}");
+        (await http.GetAsync($"customers/{token}", Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+
+        var (templatesExit, templates) = await CliFixture.RunOnAsync(machine, ["template", "list", .. As(viewerToken)]);
+        templatesExit.ShouldBe(0, templates);
+        templates.ShouldMatch(@"ja\s*│\s*customer-restored\s*│\s*built-in");
+    }
+
     private async Task<string> RolesAsync(string incident)
     {
         await using var desk = await Lifeboat.Incidents.IncidentDesk.OpenAsync(server.Platform, Ct);

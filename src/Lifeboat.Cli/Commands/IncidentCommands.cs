@@ -201,6 +201,7 @@ internal static class IncidentCommands
 
         IncidentWorkCommands.AddTo(incident, g, console);
         IncidentTrackingCommands.AddTo(incident, g, console);
+        UpdateCommands.AddTo(incident, g, console);
         return incident;
     }
 

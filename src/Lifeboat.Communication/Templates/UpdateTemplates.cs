@@ -95,6 +95,18 @@ public sealed partial class UpdateTemplates
         }
     }
 
+    /// <summary>
+    /// Checks a template's text as <see cref="Save"/> would, without saving it: a template that does not parse, or names a
+    /// variable an update template does not have, is refused with the line and the name (<paramref name="name"/> says which
+    /// template in the message: a file's path, or language/name).
+    /// </summary>
+    public static void Check(string name, string source)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(source);
+        TemplateCheck.Parse(name, source);
+    }
+
     /// <summary>Renders a template with the model; plain text (every HTML surface escapes what it shows).</summary>
     internal string Render(string language, string name, IReadOnlyDictionary<string, object?> model)
     {
