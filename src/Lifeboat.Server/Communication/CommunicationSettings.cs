@@ -20,7 +20,7 @@ public static class CommunicationSettings
 
     public static CommunicationOptions Options(IConfiguration configuration)
     {
-        var publicUrl = (Value(configuration, "Lifeboat:Communication:PublicUrl") ?? Value(configuration, "Lifeboat:Console:PublicUrl") ?? "http://127.0.0.1:5080").TrimEnd('/');
+        var publicUrl = (Value(configuration, "Lifeboat:Communication:PublicUrl") ?? Value(configuration, "Lifeboat:ConsoleUrl") ?? "http://127.0.0.1:5080").TrimEnd('/');
         return new CommunicationOptions
         {
             Templates = Value(configuration, "Lifeboat:Communication:Templates") is { } folder ? UpdateTemplates.Load(folder) : UpdateTemplates.Defaults(),
