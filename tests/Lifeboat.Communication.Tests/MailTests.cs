@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Lifeboat.Communication.Mail;
 using Lifeboat.Communication.Updates;
+using Lifeboat.Platform.Accounts;
+using Lifeboat.Platform.Contacts;
 using MailKit.Net.Smtp;
 using MimeKit;
 using static Lifeboat.Communication.Tests.ChannelTesting;
@@ -27,7 +29,7 @@ public sealed partial class MailTests(CommsFixture fixture) : IClassFixture<Comm
         var subscriber = Mine("sub");
         await SubscribeAndConfirmAsync(mail, subscriber, "prd_tracker@ap-southeast");
         await mail.SubscribeAsync(Mine("pending"), ["prd_tracker@ap-southeast"]);           // never confirmed: no update mail
-        await SubscribeAndConfirmAsync(mail, Mine("wiki"), "prd_wiki@ap-southeast");        // another component: no update mail
+        await SubscribeAndConfirmAsync(mail, Mine("wiki"), "prd_wiki@eu-west");             // a component the incident does not touch: no update mail
         var incident = await fixture.DeclareAsync(sites: [first, second]);
 
         var update = await PublishAsync(fixture, incident.Id, UpdateAudience.Public, "[Restoring 41%] Sites coming back", "41% of sites are back. <b>Not bold</b> & safe.");
@@ -58,22 +60,27 @@ public sealed partial class MailTests(CommsFixture fixture) : IClassFixture<Comm
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task CustomerUpdate_GoesOnlyToTheContactsOfTheSitesItsFiguresName()
+    public async Task CustomerUpdate_GoesOnlyToItsAccountsKeyContacts()
     {
         var mail = fixture.Desk.Mail(Options);
         var theirs = await SiteWithContactsAsync(fixture, Mine("theirs"));
         var others = await SiteWithContactsAsync(fixture, Mine("others"));
+        var accounts = fixture.Platform.Platform.Accounts;
+        var customer = await accounts.CreateAsync($"Theirs {_run}", SupportTier.Standard, "us-east",
+            [new AccountContactDraft(ContactRole.Billing, "Their billing", Mine("billing"))], TestContext.Current.CancellationToken);
+        await accounts.LinkAsync(customer.Id, theirs, cancellationToken: TestContext.Current.CancellationToken);
+        var elsewhere = await accounts.CreateAsync($"Elsewhere {_run}", SupportTier.Standard, "us-east", null, TestContext.Current.CancellationToken);
         var incident = await fixture.DeclareAsync(sites: [theirs, others]);
 
-        var forThem = await PublishAsync(fixture, incident.Id, UpdateAudience.Customer, "[Restoring 50%] Your sites", "Your site is back.",
-            account: "acc_customer1", figures: new { sites = new[] { theirs.Value } });
-        var noSites = await PublishAsync(fixture, incident.Id, UpdateAudience.Customer, "[Restoring 50%] Nobody", "No sites in the figures.", account: "acc_customer2");
+        var forThem = await PublishAsync(fixture, incident.Id, UpdateAudience.Customer, "[Restoring 50%] Your sites", "Your site is back.", account: customer.Id.Value);
+        var noSites = await PublishAsync(fixture, incident.Id, UpdateAudience.Customer, "[Restoring 50%] Nobody", "None of their sites is affected.", account: elsewhere.Id.Value);
+        var unknown = await PublishAsync(fixture, incident.Id, UpdateAudience.Customer, "[Restoring 50%] Nobody", "No such account.", account: "acc_customer2");
         var inside = await PublishAsync(fixture, incident.Id, UpdateAudience.Internal, "[Restoring 50%] Responders only", "Internal.");
         await mail.FanOutAsync();
 
         var log = await mail.MessagesAsync(incident.Id);
-        log.Select(m => (m.Update, m.Address, m.Account)).ShouldBe([(forThem.Number, Mine("theirs"), "acc_customer1")]);
-        log.ShouldNotContain(m => m.Update == noSites.Number || m.Update == inside.Number);
+        log.Select(m => (m.Update, m.Address, m.Account)).ShouldBe([(forThem.Number, Mine("billing"), customer.Id.Value), (forThem.Number, Mine("theirs"), customer.Id.Value)], ignoreOrder: true);
+        log.ShouldNotContain(m => m.Update == noSites.Number || m.Update == unknown.Number || m.Update == inside.Number);
     }
 
     [Fact(Timeout = 60_000)]

@@ -212,15 +212,22 @@ public sealed partial class ChannelApiTests(ChannelServerFixture fixture) : ICla
             .ShouldBeJsonAsync(HttpStatusCode.Created)).Str("id");
         await fixture.PublishAsync(incident, "internal", $"[Identified] For responders {_run}", "The script is stopped.");
 
-        var context = await receiver.GetContextAsync().WaitAsync(Patience, ct);
-        using var reader = new StreamReader(context.Request.InputStream);
-        var body = await reader.ReadToEndAsync(ct);
-        WebhookSignature.Verify(context.Request.Headers[WebhookSignature.Header], body, secret, TimeProvider.System.GetUtcNow()).ShouldBeTrue();
-        context.Request.Headers[WebhookSignature.EventHeader].ShouldBe("update.published");
-        context.Request.Headers[WebhookSignature.DeliveryHeader].ShouldStartWith("dlv_");
-        JsonNode.Parse(body)!["incident"]!.GetValue<string>().ShouldBe(incident);
-        context.Response.StatusCode = 204;
-        context.Response.Close();
+        // The server's other work (other tests' incidents, the product's own drafts) may be delivered too: answer those and wait for this one.
+        while (true)
+        {
+            var context = await receiver.GetContextAsync().WaitAsync(Patience, ct);
+            using var reader = new StreamReader(context.Request.InputStream);
+            var body = await reader.ReadToEndAsync(ct);
+            WebhookSignature.Verify(context.Request.Headers[WebhookSignature.Header], body, secret, TimeProvider.System.GetUtcNow()).ShouldBeTrue();
+            context.Request.Headers[WebhookSignature.DeliveryHeader].ShouldStartWith("dlv_");
+            var ours = JsonNode.Parse(body)!["incident"]?.GetValue<string>() == incident && context.Request.Headers[WebhookSignature.EventHeader] == "update.published";
+            context.Response.StatusCode = 204;
+            context.Response.Close();
+            if (ours)
+            {
+                break;
+            }
+        }
 
         var posted = await Eventually.Async(() => Task.FromResult(fixture.Slack.Accepted.FirstOrDefault(b => b.Contains(_run, StringComparison.Ordinal))),
             "the internal update on the chat webhook", ct, Patience);

@@ -24,9 +24,18 @@ internal sealed class UpdateRecipients(CommunicationDesk desk)
         }
 
         var incidentSites = (await desk.Incidents.GetAsync(update.Incident, ct)).Sites;
-        var sites = update.Audience == UpdateAudience.Customer
-            ? (await desk.Customers.ScopeAsync(update.Account!, incidentSites, ct)).Sites
-            : incidentSites;
+        IReadOnlyList<SiteId> sites;
+        try
+        {
+            sites = update.Audience == UpdateAudience.Customer ? (await desk.Customers.ScopeAsync(update.Account!, incidentSites, ct)).Sites : incidentSites;
+        }
+        catch (PlatformException)
+        {
+            // An account this environment does not have (a malformed or foreign ID) has no one to tell; one such update must not
+            // stop the mail of every update after it in the outbox.
+            return [];
+        }
+
         var recipients = new Dictionary<string, Recipient>(StringComparer.Ordinal);
         void Add(string? address, string? name, string? account, bool subscriber)
         {
