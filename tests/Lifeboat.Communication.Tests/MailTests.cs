@@ -83,6 +83,62 @@ public sealed partial class MailTests(CommsFixture fixture) : IClassFixture<Comm
         log.ShouldNotContain(m => m.Update == noSites.Number || m.Update == unknown.Number || m.Update == inside.Number);
     }
 
+    [Fact(Timeout = 90_000)]
+    public async Task KeyContactsMail_CarriesTheirAccountsOwnPage_OneLinkPerAccountAndIncident_AndARevokedLinkIsReplaced()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var desk = await CommunicationDesk.OpenAsync(fixture.Platform.Platform, fixture.Incidents,
+            new CommunicationOptions { LinkKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), CustomerPageUrl = "https://status.example.com/customers/" }, ct);
+        var mail = desk.Mail(Options);
+        var site = await SiteWithContactsAsync(fixture, Mine("site-admin"));
+        var account = await fixture.Platform.Platform.Accounts.CreateAsync($"Linked {_run}", SupportTier.Premium, "us-east",
+            [new AccountContactDraft(ContactRole.Billing, "Their billing", Mine("acct-billing"))], ct);
+        await fixture.Platform.Platform.Accounts.LinkAsync(account.Id, site, cancellationToken: ct);
+        var loose = await SiteWithContactsAsync(fixture, Mine("no-account"));
+        var incident = await fixture.DeclareAsync(sites: [site, loose]);
+
+        async Task<(string? Admin, string? Billing, string? Loose)> PublishAndReadAsync(string subject)
+        {
+            await PublishAsync(fixture, incident.Id, UpdateAudience.Public, subject, "We are on it.", phase: UpdatePhase.Identified, label: "[Identified]");
+            await mail.FanOutAsync();
+            await mail.SendAsync();
+            foreach (var who in new[] { "site-admin", "acct-billing", "no-account" })
+            {
+                var waited = Stopwatch.StartNew();
+                while (!MailMatching(Mine(who)).Any(m => m.Message.Subject == subject) && waited.Elapsed < Patience)
+                {
+                    await Task.Delay(100, ct);
+                }
+            }
+
+            string? TokenIn(string who) =>
+                CustomerPageLink().Match(MailMatching(Mine(who)).Single(m => m.Message.Subject == subject).Message.TextBody!) is { Success: true } m ? m.Groups[1].Value : null;
+            return (TokenIn("site-admin"), TokenIn("acct-billing"), TokenIn("no-account"));
+        }
+
+        var first = await PublishAndReadAsync($"[Identified] First {_run}");
+        var token = first.Admin.ShouldNotBeNull("a key contact of an affected account gets their own page with the update");
+        first.Billing.ShouldBe(token, "the account's contacts share the account's one page");
+        first.Loose.ShouldBeNull("a site no account owns has no customer page");
+        (await desk.CustomerPageAsync(token, ct)).Account.ShouldBe(account.Id.Value);
+        var html = MailMatching(Mine("site-admin")).Single(m => m.Message.Subject == $"[Identified] First {_run}").Message.HtmlBody!;
+        html.ShouldContain($"href=\"https://status.example.com/customers/{token}\"");
+
+        var second = await PublishAndReadAsync($"[Identified] Second {_run}");
+        second.Admin.ShouldBe(token, "a later update mails the same page while it has a week left, not a new link each time");
+        (await desk.CustomerLinksAsync(incident.Id, account.Id.Value, ct)).Count.ShouldBe(1);
+
+        var issued = (await desk.CustomerLinksAsync(incident.Id, account.Id.Value, ct)).Single();
+        await desk.RevokeCustomerLinkAsync(incident.Id, issued.Id, "forwarded to the wrong list", ct);
+        var third = await PublishAndReadAsync($"[Identified] Third {_run}");
+        third.Admin.ShouldNotBeNull().ShouldNotBe(token);
+        (await desk.CustomerPageAsync(third.Admin!, ct)).Account.ShouldBe(account.Id.Value);
+        (await Should.ThrowAsync<Lifeboat.Platform.PlatformException>(() => desk.CustomerPageAsync(token, ct))).Message.ShouldContain("was replaced or withdrawn");
+    }
+
+    [GeneratedRegex(@"https://status\.example\.com/customers/(\S+)")]
+    private static partial Regex CustomerPageLink();
+
     [Fact(Timeout = 60_000)]
     public async Task RecipientRefusedAtSmtpTime_IsBouncedAtOnceWithTheServersAnswer_AndTheRestOfTheBatchIsStillSent()
     {

@@ -18,6 +18,9 @@ internal sealed class CustomerLinks(CommsContext context, byte[]? key)
     public static readonly TimeSpan DefaultLife = TimeSpan.FromDays(14);
     public static readonly TimeSpan MaxLife = TimeSpan.FromDays(90);
 
+    /// <summary>How long a link mailed again must still work; shorter-lived links are replaced by a new one in the mail.</summary>
+    public static readonly TimeSpan MailedLinkMinimumLife = TimeSpan.FromDays(7);
+
     private const string Columns = "incident_id, link_id, account_id, issued_at, issued_by, expires_at, revoked_at, revoked_by";
 
     public async Task<CustomerLink> IssueAsync(IncidentId incident, string account, TimeSpan? life, CancellationToken ct)
@@ -40,8 +43,52 @@ internal sealed class CustomerLinks(CommsContext context, byte[]? key)
         cmd.Parameters.Add(new() { Value = context.Actor });
         cmd.Parameters.Add(new() { Value = expires });
         var link = (await ReadAllAsync(cmd, ct))[0];
-        return link with { Token = $"v1.{id}.{expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}.{Sign(signingKey, id, incident.Value, account, expires)}" };
+        return link with { Token = TokenOf(signingKey, link) };
     }
+
+    /// <summary>
+    /// The link each of <paramref name="accounts"/> gets in the mail of an update: an active one that still works for at least
+    /// <see cref="MailedLinkMinimumLife"/> (so a link mailed again keeps working as long as a new one would), or one issued now.
+    /// Issued by this desk's actor, which is recorded as for a link issued by hand.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> ForMailAsync(IncidentId incident, IReadOnlyCollection<string> accounts, CancellationToken ct)
+    {
+        Key();
+        var now = context.Time.GetUtcNow();
+        var links = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var link in await OfIncidentAsync(incident, null, ct))
+        {
+            if (link.ActiveAt(now + MailedLinkMinimumLife) && accounts.Contains(link.Account) && !links.ContainsKey(link.Account))
+            {
+                links[link.Account] = link.Id;
+            }
+        }
+
+        foreach (var account in accounts.Where(a => !links.ContainsKey(a)))
+        {
+            links[account] = (await IssueAsync(incident, account, null, ct)).Id;
+        }
+
+        return links;
+    }
+
+    /// <summary>The active links among <paramref name="ids"/> with their tokens signed again (a message being written carries one).</summary>
+    public async Task<IReadOnlyDictionary<string, CustomerLink>> ActiveWithTokensAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return new Dictionary<string, CustomerLink>();
+        }
+
+        var signingKey = Key();
+        await using var cmd = context.Command($"SELECT {Columns} FROM comms.customer_links WHERE link_id = ANY($1)");
+        cmd.Parameters.Add(new() { Value = ids.ToArray() });
+        var now = context.Time.GetUtcNow();
+        return (await ReadAllAsync(cmd, ct)).Where(l => l.ActiveAt(now)).ToDictionary(l => l.Id, l => l with { Token = TokenOf(signingKey, l) }, StringComparer.Ordinal);
+    }
+
+    private static string TokenOf(byte[] key, CustomerLink link) =>
+        $"v1.{link.Id}.{link.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}.{Sign(key, link.Id, link.Incident.Value, link.Account, link.ExpiresAt)}";
 
     /// <summary>The link a token names when it is genuine, unexpired and not revoked; otherwise a refusal that says which, and what to do.</summary>
     public async Task<CustomerLink> CheckAsync(string? token, CancellationToken ct)

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Lifeboat.Communication.CustomerPages;
 using Lifeboat.Communication.Internal;
 using Lifeboat.Communication.StatusPages;
 using Lifeboat.Communication.Subscriptions;
@@ -54,7 +56,7 @@ internal sealed partial class MailSender(CommunicationDesk desk, MailOptions opt
                 ORDER BY next_attempt_at, message_id LIMIT $2 FOR UPDATE SKIP LOCKED)
             UPDATE comms.messages m SET claimed_until = $3, attempts = m.attempts + 1
             FROM due WHERE m.message_id = due.message_id
-            RETURNING m.message_id, m.incident_id, m.update_number, m.purpose, m.address, m.display_name, m.subscriber, m.mail_token, m.attempts, m.address_key
+            RETURNING m.message_id, m.incident_id, m.update_number, m.purpose, m.address, m.display_name, m.subscriber, m.mail_token, m.attempts, m.address_key, m.link_id
             """);
         cmd.Parameters.Add(new() { Value = now });
         cmd.Parameters.Add(new() { Value = Math.Max(1, options.BatchSize) });
@@ -65,7 +67,7 @@ internal sealed partial class MailSender(CommunicationDesk desk, MailOptions opt
         {
             claimed.Add(new Claimed(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
                 reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6), reader.GetString(7),
-                reader.GetInt32(8), reader.GetString(9)));
+                reader.GetInt32(8), reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10)));
         }
 
         return [.. claimed.OrderBy(c => c.Id)];
@@ -81,6 +83,8 @@ internal sealed partial class MailSender(CommunicationDesk desk, MailOptions opt
             [.. batch.Where(m => m.Subscriber || m.Purpose == SubscriptionRequest.ConfirmPurpose)
                 .Select(m => new SubscriptionTokens.Request(m.Id, m.AddressKey, m.Purpose == SubscriptionRequest.ConfirmPurpose ? SubscriptionTokens.Confirm : SubscriptionTokens.Unsubscribe,
                     m.Purpose == SubscriptionRequest.ConfirmPurpose ? options.ConfirmationLifetime : null))], ct);
+        var links = desk.Options.LinkKey is null ? new Dictionary<string, CustomerLink>()
+            : await new CustomerLinks(desk.Context, desk.Options.LinkKey).ActiveWithTokensAsync([.. batch.Select(m => m.LinkId).OfType<string>().Distinct()], ct);
         var updates = new Dictionary<(string, int), IncidentUpdate>();
         IReadOnlyList<Component>? components = null;
         var built = new List<(Claimed, MimeMessage)>(batch.Count);
@@ -105,7 +109,9 @@ internal sealed partial class MailSender(CommunicationDesk desk, MailOptions opt
                         updates[key] = update;
                     }
 
-                    mime = MessageText.OfUpdate(options, update, m.Address, m.Name, m.Subscriber ? tokens[m.Id] : null);
+                    // A link revoked or expired since the message was queued is left out: the page it opened is closed.
+                    var page = m.LinkId is { } id && links.TryGetValue(id, out var link) ? (Link: desk.Options.CustomerPageUrl + link.Token, link.ExpiresAt) : default;
+                    mime = MessageText.OfUpdate(options, update, m.Address, m.Name, m.Subscriber ? tokens[m.Id] : null, page.Link, page.ExpiresAt);
                 }
 
                 mime.MessageId = $"{m.Token}@{options.MessageIdDomain}";
@@ -206,7 +212,8 @@ internal sealed partial class MailSender(CommunicationDesk desk, MailOptions opt
     [GeneratedRegex(@"queued as ([A-Za-z0-9]+)", RegexOptions.CultureInvariant)]
     private static partial Regex QueuedAs();
 
-    private sealed record Claimed(long Id, string? Incident, int? Update, string Purpose, string Address, string? Name, bool Subscriber, string Token, int Attempts, string AddressKey);
+    private sealed record Claimed(long Id, string? Incident, int? Update, string Purpose, string Address, string? Name, bool Subscriber, string Token, int Attempts, string AddressKey,
+        string? LinkId);
 
     private sealed record Outcome(long Id, MessageState State, string? Error, string? Response, string? QueueId, DateTimeOffset? SentAt, DateTimeOffset? NextAttemptAt)
     {
@@ -223,7 +230,8 @@ internal sealed partial class MailSender(CommunicationDesk desk, MailOptions opt
 /// <summary>What the messages say: the update's subject and body (text, and HTML with the body escaped), and the links.</summary>
 internal static class MessageText
 {
-    public static MimeMessage OfUpdate(MailOptions options, IncidentUpdate update, string address, string? name, string? unsubscribeToken)
+    public static MimeMessage OfUpdate(MailOptions options, IncidentUpdate update, string address, string? name, string? unsubscribeToken,
+        string? customerPage = null, DateTimeOffset customerPageExpires = default)
     {
         var message = new MimeMessage();
         message.From.Add(options.Sender);
@@ -232,6 +240,14 @@ internal static class MessageText
         message.Headers.Add("Auto-Submitted", "auto-generated");
         var text = update.Body;
         var html = $"<pre style=\"white-space: pre-wrap; font-family: inherit\">{WebUtility.HtmlEncode(update.Body)}</pre>";
+        if (customerPage is not null)
+        {
+            var until = customerPageExpires.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+            text += $"\n\nYour sites, their restore state and the data-loss figure, on your own page (no login needed; it works until {until}; do not forward it):\n{customerPage}\n";
+            html += $"<p>Your sites, their restore state and the data-loss figure, on <a href=\"{WebUtility.HtmlEncode(customerPage)}\">your own page</a> " +
+                    $"(no login needed; it works until {until}; do not forward it).</p>";
+        }
+
         if (unsubscribeToken is not null)
         {
             // RFC 8058: a mail client's one-click unsubscribe POSTs "List-Unsubscribe=One-Click" to this URL; no login.
