@@ -1,4 +1,5 @@
 using Lifeboat.Communication.Templates;
+using Lifeboat.Platform;
 
 namespace Lifeboat.Communication;
 
@@ -27,4 +28,23 @@ public sealed record CommunicationOptions
 
     /// <summary>Where a customer's page is reached: the link's token is appended (<c>…/customers/{token}</c>).</summary>
     public string CustomerPageUrl { get; init; } = "http://127.0.0.1:5080/customers/";
+
+    /// <summary>Where the status page is served under a public address.</summary>
+    public const string StatusPath = "/status";
+
+    /// <summary>
+    /// These options with the customer-facing addresses (support form, status page, customers' pages) under <paramref name="publicUrl"/>,
+    /// how customers reach the server; refuses an address that is not absolute http(s), before anything is sent with it.
+    /// </summary>
+    public CommunicationOptions AtPublicUrl(string publicUrl, string source)
+    {
+        if (!Uri.TryCreate(publicUrl?.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(url.Query))
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid,
+                $"{source} must be the absolute http(s) address customers reach Lifeboat at, such as https://status.example.com; '{publicUrl}' is not. Nothing was done.");
+        }
+
+        var root = url.AbsoluteUri.TrimEnd('/');
+        return this with { SupportUrl = $"{root}/support", StatusUrl = $"{root}{StatusPath}/", CustomerPageUrl = $"{root}/customers/" };
+    }
 }

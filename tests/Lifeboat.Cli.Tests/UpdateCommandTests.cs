@@ -37,6 +37,10 @@ public sealed partial class UpdateCommandTests(CliFixture cli) : IClassFixture<C
         var (publishExit, published) = await cli.RunAsync("incident", "update", "publish", incident, "1");
         publishExit.ShouldBe(0, published);
         published.ShouldContain($"Update 1 of incident {incident} is published (public) by {CliFixture.OsUser}");
+        // The home's status folder is what the server on that home serves, even when it is down: the publish renders it at once.
+        var statusJson = await File.ReadAllTextAsync(Path.Combine(cli.Home, "status", "index.json"), Ct);
+        statusJson.ShouldContain(incident);
+        statusJson.ShouldContain("Some sites lost their apps after maintenance.");
 
         var (showExit, shown) = await cli.RunAsync("incident", "update", "show", incident, "1");
         showExit.ShouldBe(0, shown);
@@ -173,6 +177,24 @@ public sealed partial class UpdateCommandTests(CliFixture cli) : IClassFixture<C
             var refused = await Should.ThrowAsync<PlatformException>(() => desk.Comms.CustomerPageAsync(token, Ct));
             refused.Message.ShouldContain("was replaced or withdrawn");
         }
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task ACustomerLink_OnTheDatabase_HangsOffThePublicUrl_AndABadPublicUrlIsRefusedBeforeAnythingIsIssued()
+    {
+        var (incident, account, _) = await IncidentOfOneCustomerAsync();
+
+        var (issueExit, issued) = await cli.RunWithAsync(CliFixture.Environment(CliFixture.OsUser, new Dictionary<string, string> { ["LIFEBOAT_PUBLIC_URL"] = "https://status.example.com/" }),
+            "incident", "customer-link", "issue", incident, "--account", account);
+        issueExit.ShouldBe(0, issued);
+        issued.ShouldMatch(@"(?m)^https://status\.example\.com/customers/v1\.[A-Za-z0-9_\-]+\.[0-9]+\.[A-Za-z0-9_\-]+$");
+
+        var before = (await cli.RunAsync("incident", "customer-link", "list", incident, "--account", account)).Output;
+        var (badExit, bad) = await cli.RunWithAsync(CliFixture.Environment(CliFixture.OsUser, new Dictionary<string, string> { ["LIFEBOAT_PUBLIC_URL"] = "status.example.com" }),
+            "incident", "customer-link", "issue", incident, "--account", account);
+        badExit.ShouldBe(2, bad);
+        bad.ShouldContain("LIFEBOAT_PUBLIC_URL must be the absolute http(s) address customers reach Lifeboat at");
+        (await cli.RunAsync("incident", "customer-link", "list", incident, "--account", account)).Output.ShouldBe(before);
     }
 
     [Fact(Timeout = 180_000)]

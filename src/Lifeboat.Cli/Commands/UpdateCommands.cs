@@ -24,6 +24,12 @@ internal static class UpdateCommands
     /// <summary>The environment variable naming the update templates folder in local mode, as Lifeboat:Communication:Templates does for the server.</summary>
     public const string TemplatesVariable = "LIFEBOAT_TEMPLATES";
 
+    /// <summary>How customers reach the server (its Lifeboat:Communication:PublicUrl): the base of the addresses in updates and links made on the database.</summary>
+    public const string PublicUrlVariable = "LIFEBOAT_PUBLIC_URL";
+
+    /// <summary>Where a publish on the database renders the status page (the server's Lifeboat:Communication:StatusFolder); default &lt;home&gt;/status.</summary>
+    public const string StatusFolderVariable = "LIFEBOAT_STATUS_FOLDER";
+
     /// <summary>Where the home keeps the key customers' links are signed with, as the server keeps it.</summary>
     public static string LinkKeyPath(string home) => Path.Combine(home, "comms", "link.key");
 
@@ -301,7 +307,7 @@ internal static class UpdateCommands
                 ? await IncidentDesk.OpenAsync(session.Platform, new IncidentDeskOptions { RunbookFolder = runbooks }, ct)
                 : await IncidentDesk.OpenAsync(session.Platform, ct);
             var acting = incidents.As(session.Principal).WithSource(LocalIncidents.Source).WithRolePermissions();
-            await using var desk = await CommunicationDesk.OpenAsync(session.Platform, acting, new CommunicationOptions { Templates = templates, LinkKey = key }, ct);
+            await using var desk = await CommunicationDesk.OpenAsync(session.Platform, acting, LocalOptions(g, p, templates, key), ct);
             return await action(p, new LocalUpdates(desk.As(session.Principal), acting, noKey), ct);
         }, (p, target, ct) => action(p, new RemoteUpdates(target), ct));
 
@@ -312,6 +318,24 @@ internal static class UpdateCommands
             console.MarkupLine(await action(p, target, ct));
             return LifeboatCli.Ok;
         }, linkKey);
+
+    /// <summary>
+    /// The desk's options on the database, as the server's would be: addresses under LIFEBOAT_PUBLIC_URL, and the status page
+    /// rendered again on a public publish into LIFEBOAT_STATUS_FOLDER or the home's <c>status</c> folder (which the server serves),
+    /// when the home is known; with only --connection, no folder is guessed and the server renders the page on its next publish or start.
+    /// </summary>
+    private static CommunicationOptions LocalOptions(GlobalOptions g, ParseResult p, UpdateTemplates templates, byte[]? key)
+    {
+        var home = g.HomeOf(p);
+        var homeKnown = home.UsesEmbeddedServer || p.GetValue(g.Home) is not null || g.Environment.Variable("LIFEBOAT_HOME") is not null;
+        var options = new CommunicationOptions
+        {
+            Templates = templates,
+            LinkKey = key,
+            StatusFolder = g.Environment.Variable(StatusFolderVariable) is { } folder ? Path.GetFullPath(folder) : homeKnown ? Path.Combine(home.Path, "status") : null,
+        };
+        return g.Environment.Variable(PublicUrlVariable) is { } url ? options.AtPublicUrl(url, PublicUrlVariable) : options;
+    }
 
     /// <summary>
     /// The home's link key, or why there is none. The home is known when the embedded database is in use, or when it is named

@@ -20,17 +20,14 @@ public static class CommunicationSettings
 
     public static CommunicationOptions Options(IConfiguration configuration)
     {
-        var publicUrl = (Value(configuration, "Lifeboat:Communication:PublicUrl") ?? Value(configuration, "Lifeboat:ConsoleUrl") ?? "http://127.0.0.1:5080").TrimEnd('/');
+        var publicUrl = Value(configuration, "Lifeboat:Communication:PublicUrl") ?? Value(configuration, "Lifeboat:ConsoleUrl") ?? "http://127.0.0.1:5080";
         return new CommunicationOptions
         {
             Templates = Value(configuration, "Lifeboat:Communication:Templates") is { } folder ? UpdateTemplates.Load(folder) : UpdateTemplates.Defaults(),
             StatusFolder = StatusFolder(configuration),
             LinkKey = LinkKeyFile.LoadOrCreate(Path.Combine(Home(configuration), "comms", "link.key")),
             SupportEmail = Value(configuration, "Lifeboat:Communication:SupportEmail") ?? "support@example.com",
-            SupportUrl = $"{publicUrl}/support",
-            StatusUrl = $"{publicUrl}{Endpoints.StatusPageEndpoints.StatusPath}/",
-            CustomerPageUrl = $"{publicUrl}/customers/",
-        };
+        }.AtPublicUrl(publicUrl, "Lifeboat:Communication:PublicUrl (or Lifeboat:ConsoleUrl)");
     }
 
     private static string? Value(IConfiguration configuration, string key) => configuration[key] is { Length: > 0 } value ? value : null;

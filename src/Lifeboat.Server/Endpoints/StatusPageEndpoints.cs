@@ -13,7 +13,7 @@ namespace Lifeboat.Server.Endpoints;
 /// </summary>
 public static class StatusPageEndpoints
 {
-    public const string StatusPath = "/status";
+    public const string StatusPath = CommunicationOptions.StatusPath;
 
     /// <summary>Serves <paramref name="folder"/> at <c>/status/</c> (index.html, index.json, feed.atom), cached briefly by browsers and proxies.</summary>
     public static WebApplication UseLifeboatStatusPage(this WebApplication app, string folder)
