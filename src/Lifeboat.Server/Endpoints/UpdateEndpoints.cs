@@ -11,11 +11,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lifeboat.Server.Endpoints;
 
-public sealed record DraftUpdateRequest(string? Audience, string? Phase, string? Message, string? Account, string? Stream, string? Template, string? Language, int? Corrects);
+/// <summary>A draft as posted: only the audience is needed (the phase too, unless a correction names the update it corrects); the rest may be left out.</summary>
+public sealed record DraftUpdateRequest(string? Audience, string? Phase = null, string? Message = null, string? Account = null, string? Stream = null, string? Template = null,
+    string? Language = null, int? Corrects = null);
 
 public sealed record WithdrawUpdateRequest(string? Reason);
 
-public sealed record CustomerLinkRequest(string? Account, int? Days, string? Reason);
+public sealed record CustomerLinkRequest(string? Account, int? Days = null, string? Reason = null);
 
 public sealed record RevokeLinkRequest(string? Reason);
 
