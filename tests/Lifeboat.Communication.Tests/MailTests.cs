@@ -120,6 +120,10 @@ public sealed partial class MailTests(CommsFixture fixture) : IClassFixture<Comm
         var token = first.Admin.ShouldNotBeNull("a key contact of an affected account gets their own page with the update");
         first.Billing.ShouldBe(token, "the account's contacts share the account's one page");
         first.Loose.ShouldBeNull("a site no account owns has no customer page");
+        // The log names the customer each message reached, so "every affected customer was told" can be read from it.
+        var log = await mail.MessagesAsync(incident.Id);
+        log.Where(m => m.Address != Mine("no-account")).ShouldAllBe(m => m.Account == account.Id.Value);
+        log.Single(m => m.Address == Mine("no-account") && m.Update == log.Min(l => l.Update)).Account.ShouldBeNull();
         (await desk.CustomerPageAsync(token, ct)).Account.ShouldBe(account.Id.Value);
         var html = MailMatching(Mine("site-admin")).Single(m => m.Message.Subject == $"[Identified] First {_run}").Message.HtmlBody!;
         html.ShouldContain($"href=\"https://status.example.com/customers/{token}\"");
@@ -145,7 +149,7 @@ public sealed partial class MailTests(CommsFixture fixture) : IClassFixture<Comm
         await DrainAsync();
         var mail = fixture.Desk.Mail(Options);
         // postfix here takes mail for lifeboat.test only and refuses any other domain (550 5.1.1) while it is asked, at RCPT time.
-        var unknown = $"nobody-{_run}@elsewhere.example";
+        var unknown = $"nobody-{_run}@elsewhere.invalid";
         var site = await SiteWithContactsAsync(fixture, Mine("a-before"), unknown, Mine("z-after"));
         var incident = await fixture.DeclareAsync(sites: [site]);
         await PublishAsync(fixture, incident.Id, UpdateAudience.Public, "[Identified] Cause found", "We know what happened.", phase: UpdatePhase.Identified, label: "[Identified]");
@@ -160,7 +164,7 @@ public sealed partial class MailTests(CommsFixture fixture) : IClassFixture<Comm
         bounced.BounceSource.ShouldBe("smtp");
         bounced.BouncedAt.ShouldNotBeNull();
         bounced.LastError!.ShouldContain("550");
-        bounced.LastError!.ShouldContain("this mail server delivers to lifeboat.test only");
+        bounced.LastError!.ShouldContain("this mail server delivers to lifeboat.test and the example domains only");
         log.Where(m => m.Address != unknown).ShouldAllBe(m => m.State == MessageState.Sent);
         (await MailToAsync(Mine("z-after"))).ShouldNotBeEmpty();
     }

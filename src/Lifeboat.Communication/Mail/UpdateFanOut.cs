@@ -53,8 +53,8 @@ internal sealed class UpdateFanOut(CommunicationDesk desk)
         await using var cmd = desk.Context.Command("""
             INSERT INTO comms.messages (incident_id, update_number, purpose, address, address_key, display_name, account_id, subscriber,
                 mail_token, state, next_attempt_at, queued_at, link_id)
-            SELECT $1, $2, 'update', r.address, lower(r.address), r.name, $3, r.subscriber, r.token, 'queued', $4, $4, r.link
-            FROM unnest($5::text[], $6::text[], $7::boolean[], $8::text[], $9::text[]) AS r(address, name, subscriber, token, link)
+            SELECT $1, $2, 'update', r.address, lower(r.address), r.name, coalesce(r.account, $3), r.subscriber, r.token, 'queued', $4, $4, r.link
+            FROM unnest($5::text[], $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[]) AS r(address, name, subscriber, token, link, account)
             ON CONFLICT (incident_id, update_number, address_key) WHERE purpose = 'update' DO NOTHING
             """);
         cmd.Parameters.Add(new() { Value = update.Incident.Value });
@@ -70,6 +70,8 @@ internal sealed class UpdateFanOut(CommunicationDesk desk)
             Value = recipients.Select(r => r.Account is { } a && links.TryGetValue(a, out var link) ? (object)link : DBNull.Value).ToArray(),
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
         });
+        // The customer each message reaches (a key contact's account), so "every affected customer was told" can be read from the log.
+        cmd.Parameters.Add(new() { Value = recipients.Select(r => (object?)r.Account ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 
