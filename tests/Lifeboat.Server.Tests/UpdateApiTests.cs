@@ -36,5 +36,20 @@ public sealed class UpdateApiTests(ServerFixture fixture) : IClassFixture<Server
         var status = await anyone.GetStringAsync("/status/index.json", ct);
         status.ShouldContain(id);
         status.ShouldContain(message);
+
+        // As a static site answers: a browser's revalidation costs no body, HEAD has none, and /status leads to /status/.
+        var first = await anyone.GetAsync("/status/", ct);
+        first.Content.Headers.ContentType!.ToString().ShouldBe("text/html; charset=utf-8");
+        first.Headers.CacheControl!.ToString().ShouldBe("public, max-age=5");
+        var etag = first.Headers.ETag.ShouldNotBeNull();
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/status/index.html") { Headers = { IfNoneMatch = { etag } } };
+        (await anyone.SendAsync(again, ct)).StatusCode.ShouldBe(HttpStatusCode.NotModified);
+        using var head = new HttpRequestMessage(HttpMethod.Head, "/status/feed.atom");
+        var headed = await anyone.SendAsync(head, ct);
+        (headed.StatusCode, headed.Content.Headers.ContentType!.MediaType).ShouldBe((HttpStatusCode.OK, "application/atom+xml"));
+        (await headed.Content.ReadAsByteArrayAsync(ct)).ShouldBeEmpty();
+        var bare = await anyone.GetAsync("/status", ct);
+        (bare.StatusCode, bare.Headers.Location!.ToString()).ShouldBe((HttpStatusCode.Redirect, "/status/"));
+        (await anyone.GetAsync("/status/nothing-here.txt", ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 }

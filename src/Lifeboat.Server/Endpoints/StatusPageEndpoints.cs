@@ -1,8 +1,8 @@
 using Lifeboat.Communication;
 using Lifeboat.Communication.CustomerPages;
 using Lifeboat.Platform;
+using Lifeboat.Server.Communication;
 using Lifeboat.Server.Security;
-using Microsoft.Extensions.FileProviders;
 
 namespace Lifeboat.Server.Endpoints;
 
@@ -15,19 +15,15 @@ public static class StatusPageEndpoints
 {
     public const string StatusPath = CommunicationOptions.StatusPath;
 
-    /// <summary>Serves <paramref name="folder"/> at <c>/status/</c> (index.html, index.json, feed.atom), cached briefly by browsers and proxies.</summary>
+    /// <summary>
+    /// Serves <paramref name="folder"/> at <c>/status/</c> (index.html, index.json, feed.atom), cached briefly by browsers and proxies.
+    /// The files are served from memory (<see cref="StatusPageFiles"/>): a crowd reading the page during an outage costs a stat per
+    /// request and no read, and the folder on disk stays what a plain web server would serve.
+    /// </summary>
     public static WebApplication UseLifeboatStatusPage(this WebApplication app, string folder)
     {
-        Directory.CreateDirectory(folder);
-        var files = new PhysicalFileProvider(Path.GetFullPath(folder));
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = StatusPath });
-        app.UseStaticFiles(new StaticFileOptions
-        {
-            FileProvider = files,
-            RequestPath = StatusPath,
-            ContentTypeProvider = new Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider { Mappings = { [".atom"] = "application/atom+xml" } },
-            OnPrepareResponse = f => f.Context.Response.Headers.CacheControl = "public, max-age=5",
-        });
+        var files = new StatusPageFiles(folder);
+        app.Use(files.ServeAsync);
         return app;
     }
 
