@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what Lifeboat and its tests need on a fresh Debian/Ubuntu machine, and nothing twice:
 # PostgreSQL server programs (Lifeboat starts its own private server from them). Extras on request:
-#   scripts/setup.sh chromium | pgbackrest | periods | axe | postfix   (periods: SQL:2011 system versioning, the
+#   scripts/setup.sh chromium | pgbackrest | periods | axe | postfix | nginx | wrk   (periods: SQL:2011 system versioning, the
 #   benchmarks' peer for versioned writes, built for the PostgreSQL major version Lifeboat runs;
 #   axe: the pinned axe-core the console's accessibility tests inject into each page, fetched once with
 #   npm into LIFEBOAT_AXE_CACHE, ~/.cache/lifeboat/axe by default, npm itself from Debian if missing;
 #   postfix: a real mail server on 127.0.0.1 only, which delivers mail for the domain lifeboat.test into the
-#   Maildir /var/mail/lifeboat-test/inbox, where the notification tests read it back)
+#   Maildir /var/mail/lifeboat-test/inbox, where the notification tests read it back, and for the reserved names the
+#   sample's customers use (example.com, its subdomains and the .example top-level domain, RFC 2606) into
+#   /var/mail/lifeboat-test/example, where the drill and the benchmarks count it; anything else, such as .invalid, is
+#   refused at RCPT time; nginx and wrk: the status page benchmark's peer web server and load generator,
+#   installed without starting Debian's own nginx service)
 set -euo pipefail
 
 # One pinned version: a new axe-core brings new rules, and a rule change should be a commit, not a surprise.
@@ -36,13 +40,15 @@ configure_postfix() {
   "${as_root[@]}" mkdir -p /var/mail/lifeboat-test
   "${as_root[@]}" chown 65534:65534 /var/mail/lifeboat-test
   # The virtual agent allows no substitution in its maps: every recipient shares one Maildir (tests tell theirs by the To header).
-  echo '/@lifeboat\.test$/ inbox/' | "${as_root[@]}" tee /etc/postfix/lifeboat-mailboxes >/dev/null
+  printf '%s\n' '/@lifeboat\.test$/ inbox/' '/@([a-z0-9-]+\.)*example(\.com)?$/ example/' | "${as_root[@]}" tee /etc/postfix/lifeboat-mailboxes >/dev/null
+  echo '/^([a-z0-9-]+\.)*example(\.com)?$/ OK' | "${as_root[@]}" tee /etc/postfix/lifeboat-domains >/dev/null
   "${as_root[@]}" postconf -e \
     'inet_interfaces = loopback-only' 'inet_protocols = ipv4' 'myhostname = lifeboat.localhost' 'mydestination = localhost' \
-    'mynetworks = 127.0.0.0/8' 'relayhost =' 'default_transport = error:this mail server delivers to lifeboat.test only' \
-    'virtual_mailbox_domains = lifeboat.test' 'virtual_mailbox_base = /var/mail/lifeboat-test' \
+    'mynetworks = 127.0.0.0/8' 'relayhost =' 'default_transport = error:this mail server delivers to lifeboat.test and the example domains only' \
+    'virtual_mailbox_domains = lifeboat.test, regexp:/etc/postfix/lifeboat-domains' 'virtual_mailbox_base = /var/mail/lifeboat-test' \
     'virtual_mailbox_maps = regexp:/etc/postfix/lifeboat-mailboxes' 'virtual_uid_maps = static:65534' 'virtual_gid_maps = static:65534' \
-    'smtpd_tls_security_level = none' 'maillog_file = /var/log/postfix.log'
+    'smtpd_tls_security_level = none' 'maillog_file = /var/log/postfix.log' \
+    'smtpd_error_sleep_time = 0' 'smtpd_soft_error_limit = 1000' 'smtpd_hard_error_limit = 10000'
   if "${as_root[@]}" postfix status >/dev/null 2>&1; then
     "${as_root[@]}" postfix reload >/dev/null 2>&1
   else
@@ -66,6 +72,8 @@ for extra in "$@"; do
       want_postfix=true
       command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
       ;;
+    nginx) command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light) ;;
+    wrk) command -v wrk >/dev/null 2>&1 || need+=(wrk) ;;
     periods)
       # The extension must match the server's major version: the newest installed, as LocalPostgres picks it.
       major="$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)"
@@ -98,8 +106,18 @@ export DEBIAN_FRONTEND=noninteractive
 if printf '%s\n' "${need[@]}" | grep -qx postfix; then
   printf 'postfix postfix/main_mailer_type select Local only\npostfix postfix/mailname string lifeboat.localhost\n' | "${as_root[@]}" debconf-set-selections
 fi
+# Debian starts the services it installs (nginx on every interface's port 80); the benchmark starts its own on loopback.
+no_start=false
+if printf '%s\n' "${need[@]}" | grep -qx nginx-light && [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${as_root[@]}" chmod +x /usr/sbin/policy-rc.d
+  no_start=true
+fi
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if $no_start; then
+  "${as_root[@]}" rm -f /usr/sbin/policy-rc.d
+fi
 # The Debian package starts a cluster of its own; Lifeboat does not use it.
 if command -v pg_lsclusters >/dev/null 2>&1; then
   pg_lsclusters -h 2>/dev/null | while read -r version name _; do

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Lifeboat.Bench;
 using Lifeboat.Bench.Auth;
+using Lifeboat.Bench.Communication;
 using Lifeboat.Bench.Harness;
 using Lifeboat.Bench.Incidents;
 using Lifeboat.Bench.Restore;
@@ -13,6 +14,7 @@ IBenchmark[] benchmarks =
 [
     new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark(), new VsPgBackRestBenchmark(),
     new JobScalingBenchmark(), new EnvironmentSizeBenchmark(), new RestoreAllBenchmark(), new TokenCheckBenchmark(), new IncidentRoomBenchmark(),
+    new CommunicationBenchmark(),
 ];
 var names = string.Join(" | ", benchmarks.Select(b => b.Name));
 

@@ -13,9 +13,11 @@ namespace Lifeboat.Bench.Incidents;
 /// <summary>
 /// The whole Lifeboat server (its own Program, found through a type of its assembly: API, console, restore workers, incident signals and evidence) on a
 /// loopback port over a benchmark database, in production mode. Only the detector is off: the benchmark's own
-/// deletion of 883 sites is its set-up, not the incident it measures, and the incident is declared over the API.
+/// deletion of 883 sites is its set-up, not the incident it measures, and the incident is declared over the API. A benchmark adds
+/// settings of its own (the communication benchmark's mail server).
 /// </summary>
-internal sealed class IncidentServerHost(BenchDatabase database, string blobs, string home, string runbooks) : WebApplicationFactory<PlatformLifetime>
+internal sealed class IncidentServerHost(BenchDatabase database, string blobs, string home, string runbooks, IReadOnlyDictionary<string, string>? settings = null)
+    : WebApplicationFactory<PlatformLifetime>
 {
     public LifeboatPlatform Platform => Services.GetRequiredService<PlatformLifetime>().Platform;
 
@@ -44,6 +46,11 @@ internal sealed class IncidentServerHost(BenchDatabase database, string blobs, s
         // Its warnings and errors only: the benchmark's own lines show the progress.
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
-        Log.Info($"incident-room: the server's home is {home}");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        Log.Info($"bench: the server's home is {home}");
     }
 }
