@@ -81,7 +81,7 @@ public sealed partial class ChannelApiTests(ChannelServerFixture fixture) : ICla
         var ct = TestContext.Current.CancellationToken;
         var site = SiteId.Parse((await fixture.NewSiteAsync("us-east")).Str("id"));
         await fixture.Platform.Contacts.AddAsync(site, ContactRole.Admin, "Ana", Mine("ana"), null, ct);
-        var refused = $"nobody-{_run}@elsewhere.example";
+        var refused = $"nobody-{_run}@elsewhere.invalid";
         await fixture.Platform.Contacts.AddAsync(site, ContactRole.Technical, "Nobody", refused, null, ct);
         using var viewer = await fixture.ClientForAsync(Roles.Viewer);
         var incident = (await (await fixture.Client.PostAsJsonAsync("/api/incidents", new { title = "sites deleted", type = "mass-deletion", severity = 2, sites = new[] { site.Value } }, ct))
