@@ -166,7 +166,15 @@ internal static class RetrospectiveCommands
                 var markdown = await target.MarkdownAsync(IncidentId.Parse(p.GetValue(exportId)), ct);
                 if (p.GetValue(output) is { } file)
                 {
-                    await File.WriteAllTextAsync(file.FullName, markdown, ct);
+                    // Owner-only from creation: a retrospective names people and customers.
+                    await using (var stream = new FileStream(file.FullName, new FileStreamOptions
+                    {
+                        Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                    }))
+                    {
+                        await stream.WriteAsync(Encoding.UTF8.GetBytes(markdown), ct);
+                    }
+
                     File.SetUnixFileMode(file.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                     console.MarkupLine($"Wrote {E(file.FullName)} ({markdown.Length} characters).");
                 }
