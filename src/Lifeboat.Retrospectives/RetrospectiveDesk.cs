@@ -139,16 +139,18 @@ public sealed class RetrospectiveDesk : IAsyncDisposable
     public async Task<IReadOnlyList<IncidentId>> DraftResolvedAsync(CancellationToken cancellationToken = default)
     {
         var opened = new List<IncidentId>();
-        var book = new RetrospectiveBook(_context);
         var product = WithActor(ProductActor);
         foreach (var phase in new[] { IncidentPhase.Resolved, IncidentPhase.Closed })
         {
-            foreach (var listed in await Incidents.ListAsync(new IncidentQuery { Phase = phase, Limit = IncidentQuery.MaxLimit }, cancellationToken))
+            var listed = (await Incidents.ListAsync(new IncidentQuery { Phase = phase, Limit = IncidentQuery.MaxLimit }, cancellationToken))
+                .Select(l => l.Incident).Where(i => i.DuplicateOf is null).ToList();
+            // One read for the whole list, so a pass over many resolved incidents is two queries, not one per incident.
+            var open = await new RetrospectiveBook(_context).ExistingAsync([.. listed.Select(i => i.Id)], cancellationToken);
+            foreach (var incident in listed.Where(i => !open.Contains(i.Id)))
             {
-                if (listed.Incident.DuplicateOf is null && !await book.ExistsAsync(listed.Incident.Id, cancellationToken)
-                    && await product.Drafting().OpenAsync(listed.Incident, drill: false, cancellationToken))
+                if (await product.Drafting().OpenAsync(incident, drill: false, cancellationToken))
                 {
-                    opened.Add(listed.Incident.Id);
+                    opened.Add(incident.Id);
                 }
             }
         }

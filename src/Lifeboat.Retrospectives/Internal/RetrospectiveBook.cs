@@ -22,11 +22,19 @@ internal sealed class RetrospectiveBook(RetroContext context)
             : throw NotOpened(incident);
     }
 
-    public async Task<bool> ExistsAsync(IncidentId incident, CancellationToken ct)
+    /// <summary>Which of <paramref name="incidents"/> have a retrospective (one read, on the table's key).</summary>
+    public async Task<HashSet<IncidentId>> ExistingAsync(IReadOnlyList<IncidentId> incidents, CancellationToken ct)
     {
-        await using var cmd = context.Command("SELECT 1 FROM retro.retrospectives WHERE incident_id = $1");
-        cmd.Parameters.Add(RetroContext.Text(incident.Value));
-        return await cmd.ExecuteScalarAsync(ct) is not null;
+        await using var cmd = context.Command("SELECT incident_id FROM retro.retrospectives WHERE incident_id = ANY($1)");
+        cmd.Parameters.Add(new() { Value = incidents.Select(i => i.Value).ToArray() });
+        var found = new HashSet<IncidentId>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            found.Add(IncidentId.FromValidated(reader.GetString(0)));
+        }
+
+        return found;
     }
 
     public async Task<Retrospective> GetAsync(Incident incident, CancellationToken ct)
