@@ -3,6 +3,7 @@ using Lifeboat.Cli.Identity;
 using Lifeboat.Communication;
 using Lifeboat.Incidents;
 using Lifeboat.Platform;
+using Lifeboat.Retrospectives;
 using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Platform.Plans;
@@ -168,7 +169,7 @@ public sealed class GlobalOptions
         OpenPlatformAsync(parse, new BackupOptions { Directory = HomeOf(parse).BackupDirectory }, ct);
 
     public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, BackupOptions backups, CancellationToken ct) =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse), Modules = [IncidentDesk.Module, CommunicationDesk.Module] }, ct);
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse), Modules = [IncidentDesk.Module, CommunicationDesk.Module, RetrospectiveDesk.Module] }, ct);
 
     public ParticipantOptions ParticipantsOf(ParseResult parse) => new()
     {

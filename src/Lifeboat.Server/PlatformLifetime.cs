@@ -4,6 +4,7 @@ using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Platform.Restores;
+using Lifeboat.Retrospectives;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
 
@@ -44,7 +45,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
                 Actor = Actors.Default,
             },
             Participants = ParticipantSettings(),
-            Modules = [IncidentDesk.Module, CommunicationDesk.Module],
+            Modules = [IncidentDesk.Module, CommunicationDesk.Module, RetrospectiveDesk.Module],
         }, cancellationToken);
 
         // First start: an environment with no operator gets an admin with a one-time credential, shown once here

@@ -4,6 +4,7 @@ using Lifeboat.Server.Communication;
 using Lifeboat.Server.Console;
 using Lifeboat.Server.Endpoints;
 using Lifeboat.Server.Notifications;
+using Lifeboat.Server.Retrospectives;
 using Lifeboat.Server.Security;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,6 +22,8 @@ builder.Services.AddSingleton<IncidentDeskLifetime>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentDeskLifetime>());
 // The communication desk opens on the incident desk, so after it; its channels' workers with it.
 builder.Services.AddCommunicationChannels(builder.Configuration);
+// The retrospective desk reads incidents and communication, so it opens after both; its pass drafts and reminds.
+builder.Services.AddRetrospectives();
 // Background workers, started after the platform opens and stopped before it closes.
 builder.Services.AddSingleton<PlanRuns>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PlanRuns>());
@@ -85,6 +88,7 @@ app.MapOperatorEndpoints();
 app.MapCommsChannelEndpoints();
 app.MapUpdateEndpoints();
 app.MapCustomerPages();
+app.MapRetrospectiveEndpoints();
 app.MapLifeboatConsole();
 
 await app.RunAsync();

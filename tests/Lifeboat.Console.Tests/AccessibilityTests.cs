@@ -37,6 +37,16 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         await desk.RuleOutAsync(incident.Id, ruledOut.Id, "its job is disabled and its credentials revoked", TestContext.Current.CancellationToken);
         await desk.RaiseHypothesisAsync(incident.Id, "site IDs were passed where app IDs were expected", TestContext.Current.CancellationToken);
 
+        // Its retrospective with KPT, an action and a kind not needed.
+        var retro = fixture.Services.GetRequiredService<Lifeboat.Server.Retrospectives.RetrospectiveDeskLifetime>().Desk.WithActor(admin);
+        await retro.OpenRetrospectiveAsync(incident.Id, drill: true, TestContext.Current.CancellationToken);
+        await retro.AddEntryAsync(incident.Id, Lifeboat.Retrospectives.EntryKind.Problem, "support needed a login", TestContext.Current.CancellationToken);
+        await retro.AddActionAsync(incident.Id, new Lifeboat.Retrospectives.ActionDraft
+        {
+            Kind = Lifeboat.Retrospectives.ActionKind.ConfirmCause, Title = "why site IDs", Owner = admin, Due = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).AddDays(7),
+        }, TestContext.Current.CancellationToken);
+        await retro.MarkNotNeededAsync(incident.Id, Lifeboat.Retrospectives.ActionKind.DetectSooner, "the detector caught it in one window", TestContext.Current.CancellationToken);
+
         var problems = new List<string>();
         var anonymous = await fixture.NewPageAsync(width, 800);
         await CheckAsync(anonymous, "/account/sign-in", problems);
@@ -45,7 +55,7 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         string[] paths =
         [
             "/", "/sites", $"/sites/{site}", "/plans", $"/plans/{plan.Id}", "/restore-jobs", $"/restore-jobs/{job.Id}",
-            "/incidents", $"/incidents/{incident.Id}", $"/incidents/{incident.Id}/sites", $"/incidents/{incident.Id}/rollback-risk", "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
+            "/incidents", $"/incidents/{incident.Id}", $"/incidents/{incident.Id}/sites", $"/incidents/{incident.Id}/rollback-risk", $"/incidents/{incident.Id}/retrospective", "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
         ];
         foreach (var path in paths)
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using Lifeboat.Communication;
 using Lifeboat.Incidents;
 using Lifeboat.Platform;
+using Lifeboat.Retrospectives;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Storage;
 using Spectre.Console;
@@ -243,7 +244,7 @@ internal static class BackupCommands
                     // The new database has no operator yet (its own come with the backup): the OS user who rebuilt it is recorded.
                     Actor = c.Globals.Environment.OsUser,
                 },
-                Modules = [IncidentDesk.Module, CommunicationDesk.Module],
+                Modules = [IncidentDesk.Module, CommunicationDesk.Module, RetrospectiveDesk.Module],
             };
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
             foreach (var skipped in report.SkippedChains)
