@@ -6,6 +6,7 @@ using Lifeboat.Platform.Plans;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
+using Lifeboat.Support;
 
 namespace Lifeboat.Server;
 
@@ -44,7 +45,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
                 Actor = Actors.Default,
             },
             Participants = ParticipantSettings(),
-            Modules = [IncidentDesk.Module, CommunicationDesk.Module],
+            Modules = [IncidentDesk.Module, CommunicationDesk.Module, SupportDesk.Module],
         }, cancellationToken);
 
         // First start: an environment with no operator gets an admin with a one-time credential, shown once here

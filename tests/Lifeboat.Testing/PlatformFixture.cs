@@ -4,6 +4,7 @@ using Lifeboat.Platform;
 using Lifeboat.Platform.Catalog;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Storage;
+using Lifeboat.Support;
 using Xunit;
 
 namespace Lifeboat.Testing;
@@ -50,7 +51,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         },
         // As Lifeboat's own hosts set an environment up: with every module, so a CLI run on the application
         // role alone later finds nothing to migrate.
-        Modules = [IncidentDesk.Module, CommunicationDesk.Module],
+        Modules = [IncidentDesk.Module, CommunicationDesk.Module, SupportDesk.Module],
     };
 
     /// <summary>
@@ -91,7 +92,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 Actor = actor,
             },
             Participants = participants ?? new(),
-            Modules = [IncidentDesk.Module, CommunicationDesk.Module],
+            Modules = [IncidentDesk.Module, CommunicationDesk.Module, SupportDesk.Module],
         });
     }
 

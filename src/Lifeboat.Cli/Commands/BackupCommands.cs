@@ -5,6 +5,7 @@ using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Storage;
+using Lifeboat.Support;
 using Spectre.Console;
 using static Lifeboat.Cli.Commands.PlatformCommand;
 using static Lifeboat.Cli.Commands.StoreCommands;
@@ -243,7 +244,7 @@ internal static class BackupCommands
                     // The new database has no operator yet (its own come with the backup): the OS user who rebuilt it is recorded.
                     Actor = c.Globals.Environment.OsUser,
                 },
-                Modules = [IncidentDesk.Module, CommunicationDesk.Module],
+                Modules = [IncidentDesk.Module, CommunicationDesk.Module, SupportDesk.Module],
             };
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
             foreach (var skipped in report.SkippedChains)
