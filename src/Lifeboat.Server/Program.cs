@@ -5,6 +5,7 @@ using Lifeboat.Server.Console;
 using Lifeboat.Server.Endpoints;
 using Lifeboat.Server.Notifications;
 using Lifeboat.Server.Security;
+using Lifeboat.Server.Support;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -21,6 +22,8 @@ builder.Services.AddSingleton<IncidentDeskLifetime>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentDeskLifetime>());
 // The communication desk opens on the incident desk, so after it; its channels' workers with it.
 builder.Services.AddCommunicationChannels(builder.Configuration);
+// The support desk opens after the communication desk (its mail settings are the channels'); its intake limits and incident tickets pass with it.
+builder.Services.AddLifeboatSupport(builder.Configuration);
 // Background workers, started after the platform opens and stopped before it closes.
 builder.Services.AddSingleton<PlanRuns>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PlanRuns>());
@@ -85,6 +88,7 @@ app.MapOperatorEndpoints();
 app.MapCommsChannelEndpoints();
 app.MapUpdateEndpoints();
 app.MapCustomerPages();
+app.MapSupportEndpoints();
 app.MapLifeboatConsole();
 
 await app.RunAsync();

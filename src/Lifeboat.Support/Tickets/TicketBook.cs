@@ -7,7 +7,7 @@ namespace Lifeboat.Support.Tickets;
 /// <summary>Reading tickets (one with its history; a queue's or an account's, newest first) and what support does to one by hand.</summary>
 internal sealed class TicketBook(SupportContext context, LifeboatPlatform platform)
 {
-    public const int MaxList = 500;
+    public const int MaxList = TicketBookLimits.MaxList;
     public const int MaxMessage = 10_000;
 
     public async Task<TicketView> GetAsync(TicketId ticket, CancellationToken ct) =>

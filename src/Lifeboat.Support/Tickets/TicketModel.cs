@@ -127,3 +127,9 @@ public static class IncidentPriority
         _ => TicketPriority.Low,
     };
 }
+
+/// <summary>How many tickets one list holds at most.</summary>
+public static class TicketBookLimits
+{
+    public const int MaxList = 500;
+}
