@@ -48,6 +48,27 @@ public sealed class RoutingTests(SupportFixture fixture) : IClassFixture<Support
     }
 
     [Fact]
+    public async Task RefusedCode_OfAKeyContactWhoseSiteHasAnIncident_ChangesNothing_NotEvenTheSitesIncidentTicket()
+    {
+        var admin = SupportMail.Address("expired-admin");
+        var name = $"Soylent {Guid.NewGuid():n}"[..20];
+        var (_, site) = await fixture.CustomerAsync(admin, name);
+        await fixture.DeclareAsync([site]);
+        var receipt = await Desk.SubmitAsync(new SupportRequest(admin, null, name, "our site is gone"));
+        var (code, _, _) = await SupportMail.VerificationToAsync(admin);
+
+        fixture.Clock.Advance(TimeSpan.FromMinutes(31));
+        try
+        {
+            (await fixture.RefusedAsync(() => Desk.VerifyCodeAsync(receipt.Request, code))).Message.ShouldContain("this code expired at");
+        }
+        finally
+        {
+            fixture.Clock.Advance(TimeSpan.FromMinutes(-31));
+        }
+    }
+
+    [Fact]
     public async Task KeyContact_WithoutASite_IsLinkedToTheirAccountInTheGeneralQueue()
     {
         var admin = SupportMail.Address("nosite");

@@ -62,7 +62,6 @@ internal sealed class RequestVerification(SupportContext context, SupportOptions
     private async Task<VerifiedRequest> ConfirmAsync(TicketId ticket, string use, byte[] hash, bool byCode, CancellationToken ct)
     {
         var request = await RequestOfAsync(ticket, ct);
-        var route = await routing.DecideAsync(request, ct);
         var now = context.Time.GetUtcNow();
         await using var tx = await context.BeginAsync(ct);
         await using (var cmd = tx.Command(use))
@@ -79,6 +78,9 @@ internal sealed class RequestVerification(SupportContext context, SupportOptions
             }
         }
 
+        // Only a code that was taken is routed: a refused one writes nothing but its count (and routing may open the site's
+        // incident ticket). Another try at the same time waits on the row this transaction holds, then finds it used.
+        var route = await routing.DecideAsync(request, ct);
         await routing.ApplyAsync(tx, request, route, now, ct);
         await tx.CommitAsync(ct);
         return new VerifiedRequest(ticket, request.Requester!);
