@@ -7,6 +7,7 @@ using Lifeboat.Bench.Incidents;
 using Lifeboat.Bench.Restore;
 using Lifeboat.Bench.RestoreAll;
 using Lifeboat.Bench.Scaling;
+using Lifeboat.Bench.Support;
 using Lifeboat.Bench.VsPgBackRest;
 using Lifeboat.Bench.Writes;
 
@@ -15,6 +16,7 @@ IBenchmark[] benchmarks =
     new WriteOverheadBenchmark(), new TenantRestoreBenchmark(), new RestoreInterferenceBenchmark(), new VsPgBackRestBenchmark(),
     new JobScalingBenchmark(), new EnvironmentSizeBenchmark(), new RestoreAllBenchmark(), new TokenCheckBenchmark(), new IncidentRoomBenchmark(),
     new CommunicationBenchmark(),
+    new SupportMatchingBenchmark(),
 ];
 var names = string.Join(" | ", benchmarks.Select(b => b.Name));
 

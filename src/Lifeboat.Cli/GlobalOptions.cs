@@ -10,6 +10,7 @@ using Lifeboat.Platform.Plans;
 using Lifeboat.Platform.Restores;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
+using Lifeboat.Support;
 
 namespace Lifeboat.Cli;
 
@@ -169,7 +170,7 @@ public sealed class GlobalOptions
         OpenPlatformAsync(parse, new BackupOptions { Directory = HomeOf(parse).BackupDirectory }, ct);
 
     public async Task<LifeboatPlatform> OpenPlatformAsync(ParseResult parse, BackupOptions backups, CancellationToken ct) =>
-        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse), Modules = [IncidentDesk.Module, CommunicationDesk.Module, RetrospectiveDesk.Module] }, ct);
+        await LifeboatPlatform.OpenAsync(new PlatformOptions { Store = await StoreOptionsAsync(parse, ct), Backups = backups, Participants = ParticipantsOf(parse), Modules = [IncidentDesk.Module, CommunicationDesk.Module, SupportDesk.Module, RetrospectiveDesk.Module] }, ct);
 
     public ParticipantOptions ParticipantsOf(ParseResult parse) => new()
     {

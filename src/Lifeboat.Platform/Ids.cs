@@ -21,8 +21,9 @@ public sealed record IdKind(string Prefix, string Name, string Article = "a")
     public static readonly IdKind ApiToken = new("tok", "API token", "an");
     public static readonly IdKind EmergencyAccess = new("brk", "emergency access grant", "an");
     public static readonly IdKind Account = new("acct", "customer account");
+    public static readonly IdKind Ticket = new("tkt", "support ticket");
 
-    public static IReadOnlyList<IdKind> All { get; } = [Site, Product, App, AppInstallation, User, Group, Licence, Contact, Plan, Alert, RestoreJob, Backup, Operator, ApiToken, EmergencyAccess, Account];
+    public static IReadOnlyList<IdKind> All { get; } = [Site, Product, App, AppInstallation, User, Group, Licence, Contact, Plan, Alert, RestoreJob, Backup, Operator, ApiToken, EmergencyAccess, Account, Ticket];
 
     /// <summary>"a site ID (site_…)", "an app installation ID (ain_…)".</summary>
     public string Described => $"{Article} {Name} ID ({Prefix}_…)";
@@ -231,6 +232,22 @@ public readonly record struct AccountId : ITypedId<AccountId>
     public static AccountId FromValidated(string value) => new(value);
 
     public static AccountId Parse(string? value) => TypedId.Parse<AccountId>(value);
+
+    public override string ToString() => Value;
+}
+
+/// <summary>A support ticket: one customer request or one affected site of an incident, under its account once it is known.</summary>
+public readonly record struct TicketId : ITypedId<TicketId>
+{
+    private TicketId(string value) => Value = value;
+
+    public static IdKind Kind => IdKind.Ticket;
+
+    public string Value { get; }
+
+    public static TicketId FromValidated(string value) => new(value);
+
+    public static TicketId Parse(string? value) => TypedId.Parse<TicketId>(value);
 
     public override string ToString() => Value;
 }

@@ -7,6 +7,7 @@ using Lifeboat.Platform.Restores;
 using Lifeboat.Retrospectives;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Hosting;
+using Lifeboat.Support;
 
 namespace Lifeboat.Server;
 
@@ -45,7 +46,7 @@ public sealed partial class PlatformLifetime(IConfiguration configuration, ILogg
                 Actor = Actors.Default,
             },
             Participants = ParticipantSettings(),
-            Modules = [IncidentDesk.Module, CommunicationDesk.Module, RetrospectiveDesk.Module],
+            Modules = [IncidentDesk.Module, CommunicationDesk.Module, SupportDesk.Module, RetrospectiveDesk.Module],
         }, cancellationToken);
 
         // First start: an environment with no operator gets an admin with a one-time credential, shown once here

@@ -6,6 +6,7 @@ using Lifeboat.Server.Endpoints;
 using Lifeboat.Server.Notifications;
 using Lifeboat.Server.Retrospectives;
 using Lifeboat.Server.Security;
+using Lifeboat.Server.Support;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -22,6 +23,8 @@ builder.Services.AddSingleton<IncidentDeskLifetime>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentDeskLifetime>());
 // The communication desk opens on the incident desk, so after it; its channels' workers with it.
 builder.Services.AddCommunicationChannels(builder.Configuration);
+// The support desk opens after the communication desk (its mail settings are the channels'); its intake limits and incident tickets pass with it.
+builder.Services.AddLifeboatSupport(builder.Configuration);
 // The retrospective desk reads incidents and communication, so it opens after both; its pass drafts and reminds.
 builder.Services.AddRetrospectives();
 // Background workers, started after the platform opens and stopped before it closes.
@@ -89,6 +92,7 @@ app.MapCommsChannelEndpoints();
 app.MapUpdateEndpoints();
 app.MapCustomerPages();
 app.MapRetrospectiveEndpoints();
+app.MapSupportEndpoints();
 app.MapLifeboatConsole();
 
 await app.RunAsync();

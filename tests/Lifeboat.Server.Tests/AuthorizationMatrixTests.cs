@@ -31,6 +31,8 @@ public sealed class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixt
         ["group"] = "grp_0000000000000000000000000a",
         ["contact"] = "cnt_0000000000000000000000000a",
         ["account"] = "acct_0000000000000000000000000a",
+        ["ticket"] = "tkt_0000000000000000000000000a",
+        ["request"] = "tkt_0000000000000000000000000b",
         ["licence"] = "lic_0000000000000000000000000a",
         ["operator"] = "opr_0000000000000000000000000a",
         ["token"] = "tok_0000000000000000000000000a",

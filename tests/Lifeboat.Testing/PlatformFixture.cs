@@ -5,6 +5,7 @@ using Lifeboat.Platform.Catalog;
 using Lifeboat.Platform.Plans;
 using Lifeboat.Retrospectives;
 using Lifeboat.Storage;
+using Lifeboat.Support;
 using Xunit;
 
 namespace Lifeboat.Testing;
@@ -51,7 +52,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         },
         // As Lifeboat's own hosts set an environment up: with every module, so a CLI run on the application
         // role alone later finds nothing to migrate.
-        Modules = [IncidentDesk.Module, CommunicationDesk.Module, RetrospectiveDesk.Module],
+        Modules = [IncidentDesk.Module, CommunicationDesk.Module, SupportDesk.Module, RetrospectiveDesk.Module],
     };
 
     /// <summary>
@@ -92,7 +93,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 Actor = actor,
             },
             Participants = participants ?? new(),
-            Modules = [IncidentDesk.Module, CommunicationDesk.Module, RetrospectiveDesk.Module],
+            Modules = [IncidentDesk.Module, CommunicationDesk.Module, SupportDesk.Module, RetrospectiveDesk.Module],
         });
     }
 

@@ -6,6 +6,7 @@ using Lifeboat.Platform;
 using Lifeboat.Retrospectives;
 using Lifeboat.Platform.Backups;
 using Lifeboat.Storage;
+using Lifeboat.Support;
 using Spectre.Console;
 using static Lifeboat.Cli.Commands.PlatformCommand;
 using static Lifeboat.Cli.Commands.StoreCommands;
@@ -244,7 +245,7 @@ internal static class BackupCommands
                     // The new database has no operator yet (its own come with the backup): the OS user who rebuilt it is recorded.
                     Actor = c.Globals.Environment.OsUser,
                 },
-                Modules = [IncidentDesk.Module, CommunicationDesk.Module, RetrospectiveDesk.Module],
+                Modules = [IncidentDesk.Module, CommunicationDesk.Module, SupportDesk.Module, RetrospectiveDesk.Module],
             };
             var report = await c.WithProgressAsync(p => c.DirectoryOf(parse).RestoreEnvironmentAsync(target, parse.GetValue(older), p, ct));
             foreach (var skipped in report.SkippedChains)

@@ -47,6 +47,12 @@ public static class Permissions
     /// <summary>Command an incident: phases, severity, roles, handoffs, pins and merging duplicates.</summary>
     public const string IncidentsCommand = "incidents.command";
 
+    /// <summary>See support tickets, their queues (triage included) and their history.</summary>
+    public const string SupportRead = "support.read";
+
+    /// <summary>Answer support tickets and link a triage ticket to a customer account by hand.</summary>
+    public const string SupportWrite = "support.write";
+
     /// <summary>One's own account: who am I, my tokens, my password. Every role holds it; the bootstrap credential holds only it.</summary>
     public const string AccountSelf = "account.self";
 

@@ -48,7 +48,11 @@ public static class Roles
             Permissions.IncidentsDeclare, Permissions.IncidentsCommand,
         ],
         [Communications] = [.. Reading, Permissions.ContactsRead, Permissions.ContactsExport, Permissions.IncidentsDeclare],
-        [Support] = [.. Reading, Permissions.ContactsRead, Permissions.ContactsWrite, Permissions.HealthSignal, Permissions.IncidentsDeclare],
+        [Support] =
+        [
+            .. Reading, Permissions.ContactsRead, Permissions.ContactsWrite, Permissions.HealthSignal, Permissions.IncidentsDeclare,
+            Permissions.SupportRead, Permissions.SupportWrite,
+        ],
         [Admin] = [.. Permissions.All],
     }.ToDictionary(e => e.Key, e => e.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
 

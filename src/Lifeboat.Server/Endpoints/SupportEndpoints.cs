@@ -1,0 +1,107 @@
+using Lifeboat.Platform;
+using Lifeboat.Platform.Access;
+using Lifeboat.Server.Security;
+using Lifeboat.Server.Support;
+using Lifeboat.Support;
+using Lifeboat.Support.Intake;
+using Lifeboat.Support.Tickets;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lifeboat.Server.Endpoints;
+
+/// <summary>
+/// Support over HTTP. The intake is public (a customer whose site was deleted has no login): a request, then its confirmation by
+/// the mailed code, rate-limited per network and per address; the answer never says whether anything matched. The tickets are
+/// staff's: read with support.read, linked and answered with support.write.
+/// </summary>
+public static class SupportEndpoints
+{
+    public static IEndpointRouteBuilder MapSupportEndpoints(this IEndpointRouteBuilder app)
+    {
+        var intake = app.MapArea("/api/support/requests", "Support").AllowAnonymous().RequireRateLimiting(IntakeLimits.NetworkPolicy);
+        intake.MapPost("/", Submit).WithName("SubmitSupportRequest")
+            .WithSummary("Ask support for help without a login: e-mail (required), company, the site you use (a URL, a name or nothing), what is wrong (required)")
+            .WithDescription("""
+                The request is stored at once as an unverified ticket and a 6-digit code and a link are mailed to the address; the answer is 202
+                with the request's ID and "we sent a code to <address>", the same whether or not the address or site is known. Limits: e-mail 254
+                characters, company 200, site 500, description 10,000; a field out of its limits is a 400 naming it, and nothing is stored.
+                website must be left empty (a field for robots). 429 with Retry-After: too many requests from the network (a /24 or /64) or the address.
+                """)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        intake.MapPost("/{request}/verify", Verify).WithName("VerifySupportRequest")
+            .WithSummary("Confirm a request's address with the 6-digit code of the mail; the ticket then goes to the customer's account or to triage")
+            .WithDescription("A wrong code is a 400 with the tries left (5 in all); an expired, used or locked one a 409 saying which and what to do.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        var tickets = app.MapArea("/api/support/tickets", "Support");
+        tickets.MapGet("/", List).WithName("ListSupportTickets").RequirePermission(Permissions.SupportRead)
+            .WithSummary("Confirmed tickets, newest first: of a queue (triage, incident, general) and/or of an account; limit 1 to 500");
+        tickets.MapGet("/{ticket}", Get).WithName("GetSupportTicket").RequirePermission(Permissions.SupportRead)
+            .WithSummary("A ticket with its whole history: created, verified, linked, merged, messages; hints are what matching found");
+        tickets.MapPost("/{ticket}/link", Link).WithName("LinkSupportTicket").RequirePermission(Permissions.SupportWrite)
+            .WithSummary("Link a ticket without an account (triage) to the customer account a person confirmed, with why");
+        tickets.MapPost("/{ticket}/messages", AddMessage).WithName("AddSupportTicketMessage").RequirePermission(Permissions.SupportWrite)
+            .WithSummary("Add a message to a ticket (an answer, a note of a call; at most 10,000 characters)");
+        return app;
+    }
+
+    public sealed record SupportIntakeRequest(string? Email = null, string? Company = null, string? Site = null, string? Description = null, string? Website = null)
+    {
+        public SupportRequest Request => new(Email, Company, Site, Description);
+    }
+
+    public sealed record IntakeAnswer(string Request, string Email, DateTimeOffset ExpiresAt, string Message)
+    {
+        public static IntakeAnswer Of(IntakeReceipt receipt) => new(receipt.Request.Value, receipt.Email, receipt.ExpiresAt, receipt.Message);
+    }
+
+    public sealed record VerifyRequest(string? Code = null);
+
+    public sealed record VerifyAnswer(string Request, string Email, string Message);
+
+    public sealed record LinkTicketRequest(string Account, string? Reason = null);
+
+    public sealed record TicketMessageRequest(string Text);
+
+    public static async Task<IResult> Submit(SupportIntakeRequest body, SupportDesk desk, IntakeLimits limits, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (limits.WaitFor(body.Email) is { } wait)
+        {
+            return TooMany(http, IntakeLimits.TooManyFor(body.Email!.Trim(), wait), wait);
+        }
+
+        var receipt = string.IsNullOrEmpty(body.Website)
+            ? await desk.SubmitAsync(body.Request, TicketChannel.Api, cancellationToken)
+            : await desk.SubmitHoneypotAsync(body.Request, cancellationToken);
+        return TypedResults.Accepted($"/api/support/requests/{receipt.Request}", IntakeAnswer.Of(receipt));
+    }
+
+    public static async Task<Ok<VerifyAnswer>> Verify(string request, VerifyRequest body, SupportDesk desk, CancellationToken cancellationToken)
+    {
+        var verified = await desk.VerifyCodeAsync(TicketId.Parse(request), body.Code, cancellationToken);
+        return TypedResults.Ok(new VerifyAnswer(verified.Request.Value, verified.Email, verified.Message));
+    }
+
+    public static async Task<Ok<IReadOnlyList<Ticket>>> List(SupportDesk desk, CancellationToken cancellationToken, string? queue = null, string? account = null, int limit = 100)
+    {
+        Api.RequireInRange(limit, "limit", 1, TicketBookLimits.MaxList, "how many tickets to list");
+        return TypedResults.Ok(await desk.TicketsAsync(queue is null ? null : TicketWords.Parse<TicketQueue>(queue, "queue"),
+            account is null ? null : AccountId.Parse(account), limit, cancellationToken));
+    }
+
+    public static async Task<Ok<TicketView>> Get(string ticket, SupportDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.GetTicketAsync(TicketId.Parse(ticket), cancellationToken));
+
+    public static async Task<Ok<TicketView>> Link(string ticket, LinkTicketRequest body, SupportDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.LinkTicketAsync(TicketId.Parse(ticket), AccountId.Parse(body.Account), body.Reason, cancellationToken));
+
+    public static async Task<Ok<TicketView>> AddMessage(string ticket, TicketMessageRequest body, SupportDesk desk, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.AddMessageAsync(TicketId.Parse(ticket), body.Text, cancellationToken));
+
+    /// <summary>A 429 in the words of the other rate limits: the status, Retry-After, and a problem saying when to try again.</summary>
+    public static IResult TooMany(HttpContext http, string message, TimeSpan wait)
+    {
+        http.Response.Headers.RetryAfter = IntakeLimits.Seconds(wait);
+        return TypedResults.Problem(title: "Too many requests", detail: message, statusCode: StatusCodes.Status429TooManyRequests);
+    }
+}
