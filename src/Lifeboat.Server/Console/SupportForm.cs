@@ -17,4 +17,7 @@ public sealed class SupportForm
     public string? Request { get; set; }
 
     public string? Code { get; set; }
+
+    /// <summary>The mail's link token, posted back from the confirm button its page shows.</summary>
+    public string? Token { get; set; }
 }
