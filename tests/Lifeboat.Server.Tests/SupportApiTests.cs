@@ -96,21 +96,6 @@ public sealed class SupportApiTests(SupportServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task Flooding_FromOneNetwork_Is429FromTheRateLimiter()
-    {
-        using var anonymous = fixture.AnonymousClient();
-        HttpResponseMessage? last = null;
-        for (var i = 0; i < 40 && last?.StatusCode != HttpStatusCode.TooManyRequests; i++)
-        {
-            last = await anonymous.PostAsJsonAsync("/api/support/requests/tkt_0000000000000000000000000a/verify", new { code = "123456" });
-        }
-
-        var problem = await last!.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests);
-        problem.Detail.ShouldContain("try again in");
-        last!.Headers.RetryAfter.ShouldNotBeNull();
-    }
-
-    [Fact]
     public async Task Honeypot_GetsTheSameAnswer_AndNoTicket()
     {
         using var anonymous = fixture.AnonymousClient();
@@ -148,5 +133,35 @@ public sealed class SupportApiTests(SupportServerFixture fixture) : IClassFixtur
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand("SELECT count(*) FROM support.tickets", connection);
         return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+}
+
+/// <summary>
+/// The network's limit on a server of its own: the flood uses up the window for every client on 127.0.0.1, which would turn the
+/// other intake tests' requests into 429s whenever they ran after it.
+/// </summary>
+public sealed class SupportNetworkLimitFixture : ServerFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Lifeboat:Support:PerNetworkPerMinute"] = "25",
+    };
+}
+
+public sealed class SupportNetworkLimitTests(SupportNetworkLimitFixture fixture) : IClassFixture<SupportNetworkLimitFixture>
+{
+    [Fact]
+    public async Task Flooding_FromOneNetwork_Is429FromTheRateLimiter()
+    {
+        using var anonymous = fixture.AnonymousClient();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 40 && last?.StatusCode != HttpStatusCode.TooManyRequests; i++)
+        {
+            last = await anonymous.PostAsJsonAsync("/api/support/requests/tkt_0000000000000000000000000a/verify", new { code = "123456" });
+        }
+
+        var problem = await last!.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests);
+        problem.Detail.ShouldContain("try again in");
+        last!.Headers.RetryAfter.ShouldNotBeNull();
     }
 }
