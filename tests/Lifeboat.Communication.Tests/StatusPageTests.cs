@@ -22,6 +22,14 @@ public sealed class StatusPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ANewEnvironment_WithNoProductListed_SaysSo_InsteadOfAnEmptyTable()
+    {
+        var html = StatusPageWriter.HtmlOf(new StatusSnapshot(DateTimeOffset.UnixEpoch, [], []), "Service status");
+        html.ShouldContain("No product is listed yet.");
+        html.ShouldContain("All systems operational");
+    }
+
+    [Fact]
     public async Task APublishedPublicUpdateIsOnThePageAtOnce_AsHtmlJsonAndAtom_ADraftOrAnInternalUpdateNever()
     {
         var (incident, plan, _) = await _fixture.DeletedSitesAsync(2);

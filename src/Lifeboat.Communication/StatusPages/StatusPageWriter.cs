@@ -104,6 +104,12 @@ public static class StatusPageWriter
             html.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{H(c.Component.ProductName)}</th><td>{H(c.Component.Region)}</td><td class=\"state {Word(c.State).ToLowerInvariant()}\">{Word(c.State)}</td></tr>\n");
         }
 
+        if (snapshot.Components.Count == 0)
+        {
+            // A new environment has no licensed products yet: say so rather than show a table with a header and nothing under it.
+            html.Append("<tr><td colspan=\"3\">No product is listed yet.</td></tr>\n");
+        }
+
         html.Append("</tbody>\n</table>\n</div>\n");
         Incidents(html, "Current incidents", snapshot.Incidents.Where(i => !i.Recovered).ToList(), "No incident is open.");
         Incidents(html, "Past incidents (14 days)", snapshot.Incidents.Where(i => i.Recovered).ToList(), "None.");
