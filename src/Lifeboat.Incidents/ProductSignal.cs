@@ -30,7 +30,8 @@ public sealed record ProductSignal
     /// <summary>
     /// When no open incident shares a cause, join the newest open one that already has any of <see cref="Sites"/>
     /// (declared, or tracked since) rather than declare a second: a site whose restore failed belongs to the incident
-    /// that is restoring it. Off for alerts and halted plans, which name their own cause.
+    /// that is restoring it, and the alert raised on a burst belongs to the incident its plan's halt declared a moment before
+    /// (a breaker's trip halts the plan first, naming no alert).
     /// </summary>
     public bool JoinsIncidentOfItsSites { get; init; }
 
