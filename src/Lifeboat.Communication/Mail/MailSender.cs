@@ -228,9 +228,13 @@ internal sealed partial class MailSender(CommunicationDesk desk, MailOptions opt
 }
 
 /// <summary>What the messages say: the update's subject and body (text, and HTML with the body escaped), and the links.</summary>
-internal static class MessageText
+public static class MessageText
 {
-    public static MimeMessage OfUpdate(MailOptions options, IncidentUpdate update, string address, string? name, string? unsubscribeToken,
+    public const string IncidentHeader = "X-Lifeboat-Incident";
+
+    public const string UpdateHeader = "X-Lifeboat-Update";
+
+    internal static MimeMessage OfUpdate(MailOptions options, IncidentUpdate update, string address, string? name, string? unsubscribeToken,
         string? customerPage = null, DateTimeOffset customerPageExpires = default)
     {
         var message = new MimeMessage();
@@ -238,6 +242,9 @@ internal static class MessageText
         message.To.Add(new MailboxAddress(name ?? "", address));
         message.Subject = update.Subject;
         message.Headers.Add("Auto-Submitted", "auto-generated");
+        // Which update this is, for the reader's mail filters and for counting what was delivered (the drill reads them back).
+        message.Headers.Add(IncidentHeader, update.Incident.Value);
+        message.Headers.Add(UpdateHeader, update.Number.ToString(CultureInfo.InvariantCulture));
         var text = update.Body;
         var html = $"<pre style=\"white-space: pre-wrap; font-family: inherit\">{WebUtility.HtmlEncode(update.Body)}</pre>";
         if (customerPage is not null)
@@ -262,7 +269,7 @@ internal static class MessageText
         return message;
     }
 
-    public static MimeMessage Confirmation(MailOptions options, string address, IReadOnlyList<string> components, string token)
+    internal static MimeMessage Confirmation(MailOptions options, string address, IReadOnlyList<string> components, string token)
     {
         var link = options.Link("comms/subscriptions/confirm", token);
         var message = new MimeMessage();
