@@ -32,6 +32,15 @@ public sealed record DrillOptions
     /// <summary>Restore steps in flight at a time.</summary>
     public int RestoreConcurrency { get; init; } = 8;
 
+    /// <summary>The runbooks the incident's checklist comes from (one <c>type.yaml</c> each, as <c>Lifeboat:Runbooks</c>); null: no checklist.</summary>
+    public string? RunbookFolder { get; init; }
+
+    /// <summary>The Maildir the local mail server delivers the sample's customers' mail into, where the drill counts it.</summary>
+    public string Maildir { get; init; } = Incident.DrillMailbox.PostfixMaildir;
+
+    /// <summary>How long the drill waits for mail the server accepted to be delivered before it counts a customer as not reached.</summary>
+    public TimeSpan DeliveryWait { get; init; } = TimeSpan.FromSeconds(90);
+
     public int BystanderCount => Bystanders > 0 ? Bystanders : Math.Max(3, (int)Math.Ceiling(Sites / 20.0));
 
     public void Validate()

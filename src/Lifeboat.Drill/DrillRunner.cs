@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lifeboat.Drill.Incident;
 using Lifeboat.Drill.Report;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Detection;
@@ -15,8 +16,10 @@ namespace Lifeboat.Drill;
 /// site IDs where app-installation IDs belong; Lifeboat refuses it. Act 2 bypasses the guardrails on
 /// purpose (a drill-only override, allowed by policy and audited) and deletes the sites one after
 /// another; the anomaly detector notices and halts it. Act 3 restores every affected site, every
-/// store, to the instant before its own deletion, validated, while the load goes on. The report
-/// says how long detection and recovery took, and proves nothing was lost.
+/// store, to the instant before its own deletion, validated, while the load goes on. Between and around
+/// them runs the incident (<see cref="IncidentResponse"/>): declared from the alert, commanded, customers
+/// told through the review step and reached by mail, a customer with no login helped, a handoff, the
+/// retrospective. The report says how long detection, telling and recovery took, and proves nothing was lost.
 /// </summary>
 public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options, IDrillObserver? observer = null)
 {
@@ -37,6 +40,7 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
     [
         (Actor, Platform.Access.Roles.Operator), (PolicyOperators.Proposer, Platform.Access.Roles.Operator),
         (PolicyOperators.Approver, Platform.Access.Roles.Approver), (Restorer, Platform.Access.Roles.Restorer),
+        .. IncidentResponse.People,
     ];
 
     /// <summary>The drill's operators as principals (created when missing), by login: the OS user running the drill acts as each in turn.</summary>
@@ -102,6 +106,15 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         {
             state.Load?.Dispose();
             state.Watch?.Dispose();
+            if (state.Response is not null)
+            {
+                await state.Response.DisposeAsync();
+            }
+
+            if (state.Mailbox is not null)
+            {
+                await state.Mailbox.DisposeAsync();
+            }
         }
     }
 
@@ -129,6 +142,9 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
 
         _operators = await OperatorsAsync(platform, ct);
         await PutPolicyInForceAsync(ct);
+        state.Mailbox = await DrillMailbox.OpenAsync(Path.Combine(Path.GetTempPath(), $"lifeboat-drill-{Environment.ProcessId}"), options.Maildir, ct);
+        _observer.Note($"Mail: {state.Mailbox?.Server ?? "no mail server answered on 127.0.0.1:25 and smtp-sink is not installed: customers cannot be reached (bash scripts/setup.sh postfix)"}.");
+        state.Response = await IncidentResponse.OpenAsync(platform, _operators, state.Mailbox, options, _observer, ct);
 
         // Provision: the targeted sites (the first ones internal) and the bystanders the script never touches.
         state.Phase = "seed";
@@ -138,7 +154,10 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
             new SeedOptions { Sites = total, Size = options.Size, Internal = options.InternalSites, Seed = options.Seed },
             new InlineProgress<SeedProgress>(p => _observer.Progress("seed", p.SitesDone)), ct);
         state.Seed = new SeedFigures(seeded.Sites.Count, seeded.Records, seeded.Blobs, seeded.BlobBytes, seeded.Elapsed.TotalSeconds);
-        state.Targets = [.. seeded.Sites.Take(options.Sites)];
+        // The script meets the customers' sites before the internal ones (the first seeded), so a breaker that stops it
+        // early has still hit customers, whom the incident must reach.
+        var targeted = seeded.Sites.Take(options.Sites).ToList();
+        state.Targets = [.. targeted.Skip(options.InternalSites), .. targeted.Take(options.InternalSites)];
         state.Bystanders = [.. seeded.Sites.Skip(options.Sites)];
         state.Internal = [.. seeded.Sites.Take(options.InternalSites)];
         state.Load = new BackgroundLoad(platform, state.Bystanders, state.Targets, options.LoadWriters);
@@ -150,6 +169,7 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         await Act2Async(state, ct);
         if (state.Deleted > 0)
         {
+            await IncidentAsync(state, ct);
             await Act3Async(state, ct);
         }
 
@@ -170,6 +190,22 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         }
 
         _observer.Progress("verify", 2);
+        if (state.Response?.Incident is not null)
+        {
+            state.Phase = "close";
+            _observer.Phase("close", "The close: last updates, [Recovered], the mail counted, the retrospective drafted", 1);
+            await state.Response.CloseAsync(state.FirstDeletionAt, state.Restored.Count == state.Deleted && state.Deleted > 0, ct);
+            _observer.Progress("close", 1);
+        }
+    }
+
+    /// <summary>The damage becomes an incident: declared, commanded, frozen.</summary>
+    private async Task IncidentAsync(RunState state, CancellationToken ct)
+    {
+        state.Phase = "incident";
+        _observer.Phase("incident", "The incident: declared from the alert, a commander and a backup, the checklist, the freeze", 1);
+        await state.Response!.DeclareAsync(state.Alert, state.Plan!.Value, state.DeletedAt.Keys, ct);
+        _observer.Progress("incident", 1);
     }
 
     /// <summary>Act 1: "uninstall the legacy app", given site IDs where app-installation IDs belong.</summary>
@@ -253,11 +289,26 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         state.Marks["act3"] = Stopwatch.GetTimestamp();
         await using var worker = platform.Restores.CreateWorker("drill", options.RestoreConcurrency);
         var work = worker.RunAsync(untilIdle: true, ct);
+        // The restore starts as soon as the incident has a commander; the people work while the sites come back: the first
+        // public update, the restoring one, the mail counted, a customer with no login filing, the commander handing over,
+        // and the product's drafts reviewed as they come.
+        var response = state.Response!;
+        await response.AcknowledgeAsync(state.Alert, ct);
+        await response.RestoreStartedAsync(ct);
+        await response.CountReachedAsync(state.Alert, state.DeletedAt.Keys, ct);
+        await response.SupportAsync([.. state.DeletedAt.Keys], ct);
+        await response.RestoreProgressAsync(handOver: true, ct);
+        var lastDrafts = Stopwatch.GetTimestamp();
         while (!work.IsCompleted)
         {
             var progress = await platform.Restores.ProgressAsync(job.Id, ct);
             _observer.Progress("act3", progress.Restored + progress.Failed, $"restored {progress.Restored}, failed {progress.Failed}");
             await Task.WhenAny(work, Task.Delay(250, ct));
+            if (Stopwatch.GetElapsedTime(lastDrafts) > TimeSpan.FromSeconds(2))
+            {
+                await response.RestoreProgressAsync(handOver: false, ct);
+                lastDrafts = Stopwatch.GetTimestamp();
+            }
         }
 
         await work;
@@ -367,6 +418,8 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
                 ? new Act2Figures(planId.Value, state.OverrideAudited, state.Targets.Count, state.Deleted, firstDeletion, state.Alert?.DetectedAt, detection, state.Alert?.Id.Value, state.Halted, state.HaltCode)
                 : null,
             Act3 = act3,
+            Incident = state.Response?.Incident is not null ? state.Response.Figures : null,
+            RetrospectiveMarkdown = state.Response?.RetrospectiveMarkdown,
             Load = state.Load is { } load ? LoadReport.Of(load, state, state.LostWrites) : null,
             Sites = sites,
             Timeline = LoadReport.TimelineOf(state),
@@ -429,6 +482,10 @@ public sealed class DrillRunner(LifeboatPlatform platform, DrillOptions options,
         public long LostWrites { get; set; }
 
         public bool EqualToBeforeTheDamage { get; set; }
+
+        public DrillMailbox? Mailbox { get; set; }
+
+        public IncidentResponse? Response { get; set; }
     }
 
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>

@@ -1,5 +1,9 @@
 using System.Text.Json;
+using Lifeboat.Communication;
+using Lifeboat.Communication.Updates;
+using Lifeboat.Drill.Incident;
 using Lifeboat.Drill.Report;
+using Lifeboat.Incidents;
 using Lifeboat.Sample.Seeding;
 
 namespace Lifeboat.Drill.Tests;
@@ -11,7 +15,7 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
     [Fact]
     public async Task ASmallDrill_RefusesTheScript_DetectsTheDeletions_RestoresEverySite_AndLosesNothing()
     {
-        var options = new DrillOptions { Sites = 12, Size = SeedSize.Small, InternalSites = 2, Pace = TimeSpan.FromMilliseconds(150) };
+        var options = new DrillOptions { Sites = 12, Size = SeedSize.Small, InternalSites = 2, Pace = TimeSpan.FromMilliseconds(150), RunbookFolder = TestFiles.RepositoryRunbooks() };
         await using var platform = await fixture.OpenAsync(options);
 
         var report = await new DrillRunner(platform, options).RunAsync(Machine);
@@ -42,6 +46,86 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         {
             (await platform.Sites.GetAsync(Platform.SiteId.Parse(site.Site))).State.ShouldBe(Storage.TenantState.Active);
         }
+    }
+
+    [Fact]
+    public async Task ASmallDrill_RunsTheWholeIncident_FromTheAlertToTheRetrospective_AndReachesEveryAffectedCustomer()
+    {
+        var options = new DrillOptions { Sites = 20, Size = SeedSize.Small, InternalSites = 3, Pace = TimeSpan.FromMilliseconds(100), RunbookFolder = TestFiles.RepositoryRunbooks() };
+        await using var platform = await fixture.OpenAsync(options);
+
+        var report = await new DrillRunner(platform, options).RunAsync(Machine);
+
+        report.Passed.ShouldBeTrue(string.Join("; ", report.Incident?.Problems ?? []));
+        var i = report.Incident.ShouldNotBeNull();
+        // One damage, one incident: the breaker's halt declares it and the alert a moment later joins it.
+        await using var incidents = await IncidentDesk.OpenAsync(platform);
+        var listed = await incidents.ListAsync(new IncidentQuery { Limit = IncidentQuery.MaxLimit });
+        listed.Count.ShouldBe(1);
+        var incident = await incidents.GetAsync(IncidentId.Parse(i.Incident));
+        (incident.Type, incident.Alert?.Value, incident.Sites.Count).ShouldBe(("mass-deletion", report.Act2!.Alert, report.SitesAffected),
+            "the incident lists the sites deleted, not the targets the script never reached");
+        (i.Commander, i.BackupCommander, i.FreezeOn).ShouldBe((IncidentResponse.Commander, IncidentResponse.BackupCommander, true));
+        i.ChecklistItems.ShouldBeGreaterThan(4, "the mass-deletion runbook's checklist is posted");
+        i.ChecklistTicked.ShouldBeGreaterThan(0, "the checklist ticks itself from what the platform shows");
+
+        // The first public update went through the review step: approved by one person, double-checked by another.
+        await using var comms = await CommunicationDesk.OpenAsync(platform, incidents);
+        var updates = await comms.UpdatesAsync(incident.Id, publishedOnly: true);
+        var first = updates.Where(u => u.Audience == UpdateAudience.Public).MinBy(u => u.PublishedAt).ShouldNotBeNull();
+        (first.Phase, first.ApprovedBy, first.CheckedBy).ShouldBe((UpdatePhase.Investigating, IncidentResponse.CommunicationsLead, IncidentResponse.Commander));
+        i.FirstPublicUpdateSeconds!.Value.ShouldBeLessThan(60);
+        updates.ShouldContain(u => u.Audience == UpdateAudience.Public && u.Phase == UpdatePhase.Recovered);
+        updates.ShouldContain(u => u.Audience == UpdateAudience.Public && u.Subject.Contains('%', StringComparison.Ordinal), "the restore drove a [Restoring N%] update");
+        i.Recovered.ShouldBeTrue();
+
+        // Every affected customer (the owners of the deleted sites) was reached, counted where the mail server delivered it.
+        i.MailServer.ShouldContain("127.0.0.1:25");
+        i.CustomersAffected.ShouldBeGreaterThan(0);
+        (i.CustomersReached, i.CustomersToldBack).ShouldBe((i.CustomersAffected, i.CustomersAffected));
+        i.EveryCustomerReachedSeconds!.Value.ShouldBeLessThan(120);
+        i.MessagesDelivered.ShouldBe(i.MessagesSent);
+        i.CustomerPagesIssued.ShouldBeGreaterThanOrEqualTo(i.CustomersAffected);
+        i.UpdatesPerAudience["customer"].ShouldBe(i.CustomersAffected, "each customer was told their own sites are back");
+
+        // A customer with no login filed with an address and the old URL, and landed on the right account, site and incident.
+        var support = i.Support.ShouldNotBeNull();
+        (support.Tried, support.Matched, support.Problem).ShouldBe((true, true, (string?)null));
+        i.IncidentTickets.ShouldBe(report.SitesAffected, "one incident ticket per affected site");
+
+        var handoff = i.Handoff.ShouldNotBeNull();
+        (handoff.From, handoff.To).ShouldBe((IncidentResponse.Commander, IncidentResponse.BackupCommander));
+        handoff.AcknowledgedAt.ShouldNotBeNull();
+        (await incidents.RolesAsync(incident.Id)).ShouldContain(r => r.Role == IncidentRole.Commander && r.Slot == RoleSlot.Holder && r.Person == IncidentResponse.BackupCommander);
+
+        i.Phase.ShouldBe("resolved");
+        var retrospective = i.Retrospective.ShouldNotBeNull();
+        retrospective.Drill.ShouldBeTrue();
+        retrospective.TimelineEvents.ShouldBeGreaterThan(5);
+        retrospective.FiguresMeasured.ShouldBeGreaterThan(4);
+        report.RetrospectiveMarkdown.ShouldNotBeNull().ShouldContain("Time to the first public update");
+    }
+
+    [Fact]
+    public async Task ADrillWhoseMailIsNotDelivered_Fails_AndNamesTheCustomersNotReached()
+    {
+        // The mail server takes the messages, but they never reach the mailbox the drill counts in: customers were not reached.
+        var elsewhere = Path.Combine(fixture.Home, "empty-maildir");
+        Directory.CreateDirectory(elsewhere);
+        var options = new DrillOptions
+        {
+            Sites = 6, Size = SeedSize.Small, InternalSites = 1, Pace = TimeSpan.FromMilliseconds(100), Maildir = elsewhere, DeliveryWait = TimeSpan.FromSeconds(2),
+        };
+        await using var platform = await fixture.OpenAsync(options);
+
+        var report = await new DrillRunner(platform, options).RunAsync(Machine);
+
+        (report.SitesRestored, report.LostWrites).ShouldBe((report.SitesAffected, 0L), "the data is back; only the telling failed");
+        var i = report.Incident.ShouldNotBeNull();
+        i.CustomersReached.ShouldBe(0);
+        i.CustomersAffected.ShouldBeGreaterThan(0);
+        i.Problems.ShouldContain(p => p.Contains("affected customers were not reached", StringComparison.Ordinal) && p.Contains("acct_", StringComparison.Ordinal));
+        report.Passed.ShouldBeFalse();
     }
 
     [Fact]
@@ -117,7 +201,16 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
             (await page.TextContentAsync("#verdict")).ShouldBe("PASSED");
             (await page.TextContentAsync("#headline") ?? "").ShouldContain($"Sites affected{report.SitesAffected}");
             (await page.TextContentAsync("#refusal") ?? "").ShouldContain("is a site ID (site_…), but an app installation ID (ain_…) is expected here");
-            (await page.TextContentAsync("#comparison") ?? "").ShouldContain("up to 14 days");
+            var comparison = await page.TextContentAsync("#comparison") ?? "";
+            comparison.ShouldContain("up to 14 days");
+            foreach (var row in new[] { "First public acknowledgement", "First broad external message", "Affected customers reached", "Customers able to file support without a login",
+                         "Every customer told their data is back", "Reminders that fired" })
+            {
+                comparison.ShouldContain(row);
+            }
+
+            comparison.ShouldContain($"{report.Incident!.CustomersReached} of {report.Incident.CustomersAffected}");
+            (await page.TextContentAsync("#acts") ?? "").ShouldContain("retrospective drafted");
             var drawn = await page.EvaluateAsync<int[]>("() => ['progress-chart', 'latency-chart'].map(id => Chart.getChart(document.getElementById(id)).data.datasets.reduce((n, d) => n + d.data.length, 0))");
             drawn.ShouldAllBe(points => points > 0, "both charts have points drawn");
             (await page.Locator("#sites tbody tr").CountAsync()).ShouldBe(report.SitesAffected);

@@ -27,10 +27,14 @@ internal static class DrillCommand
         var noHalt = new Option<bool>("--no-halt") { Description = "Let the script delete every site: the detector alerts but halts nothing" };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated content", DefaultValueFactory = _ => 2022 };
         var reportDir = new Option<DirectoryInfo>("--report-dir") { Description = "Where drill-report.json and drill-report.html go", DefaultValueFactory = _ => new DirectoryInfo("drill-report") };
+        var runbooks = new Option<DirectoryInfo?>("--runbooks")
+        {
+            Description = $"The runbook folder the incident's checklist comes from (default: ${IncidentCommands.RunbooksVariable}, else ./runbooks when there is one)",
+        };
         var database = new Option<string?>("--database") { Description = $"Database of the private server to run in (default: {DrillDatabase}, created afresh for every drill)" };
         var command = new Command("drill", "Replay the April 2022 outage end to end and measure detection, recovery and data loss")
         {
-            sites, size, internalSites, bystanders, pace, noHalt, seed, reportDir, database,
+            sites, size, internalSites, bystanders, pace, noHalt, seed, reportDir, runbooks, database,
         };
         command.NeedsNoPermission("runs in a database of its own, created afresh, and creates the operators it acts as there").SetAction(async (p, ct) =>
         {
@@ -43,6 +47,7 @@ internal static class DrillCommand
                 Pace = TimeSpan.FromMilliseconds(p.GetValue(pace)),
                 NoHalt = p.GetValue(noHalt),
                 Seed = p.GetValue(seed),
+                RunbookFolder = RunbooksOf(p.GetValue(runbooks), g.Environment.Variable(IncidentCommands.RunbooksVariable)),
             };
             try
             {
@@ -63,7 +68,7 @@ internal static class DrillCommand
                 var report = await RunWithProgressAsync(console, platform, options, machine, ct);
                 var (json, html) = await DrillReportWriter.WriteAsync(report, p.GetValue(reportDir)!.FullName, CancellationToken.None);
                 Summary(console, report);
-                console.MarkupLine($"Report: {Markup.Escape(html)} (data: {Markup.Escape(json)})");
+                console.MarkupLine($"Report: {Markup.Escape(html)} (data: {Markup.Escape(json)}{(report.RetrospectiveMarkdown is null ? "" : $", retrospective: {Markup.Escape(Path.Combine(Path.GetDirectoryName(json)!, DrillReportWriter.RetrospectiveFile))}")})");
                 return !report.Complete ? LifeboatCli.Failed : report.Passed ? LifeboatCli.Ok : LifeboatCli.ProblemsFound;
             }
             catch (DrillException e)
@@ -73,6 +78,17 @@ internal static class DrillCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The folder named, else $LIFEBOAT_RUNBOOKS, else the checkout's runbooks/ when the drill runs from it (scripts/drill.sh does).</summary>
+    private static string? RunbooksOf(DirectoryInfo? given, string? variable)
+    {
+        if (given is not null)
+        {
+            return given.Exists ? given.FullName : throw new DrillException($"the runbook folder {given.FullName} does not exist: name a folder of runbooks (runbooks/ in the checkout has mass-deletion.yaml).");
+        }
+
+        return variable is { Length: > 0 } ? variable : Directory.Exists("runbooks") ? Path.GetFullPath("runbooks") : null;
     }
 
     /// <summary>
@@ -141,6 +157,17 @@ internal static class DrillCommand
         table.AddRow("Data lost (RPO)", $"up to {y.DataLostMinutes} min", r.RpoSeconds == 0 ? "none" : "[red]unproven[/]");
         table.AddRow("Sites restored / failed validation", "", $"{r.SitesRestored} / {r.SitesFailedValidation}");
         table.AddRow("Other sites' lost writes", "", r.LostWrites.ToString(CultureInfo.InvariantCulture));
+        if (r.Incident is { } i)
+        {
+            table.AddRow("First public acknowledgement", $"{y.AcknowledgementMinutes / 60:0} h {y.AcknowledgementMinutes % 60:0} min after the first ticket", $"{S(i.FirstPublicUpdateSeconds)} after detection, through review");
+            table.AddRow("Affected customers reached", "many could not be", i.CustomersReached == i.CustomersAffected
+                ? $"{i.CustomersReached} of {i.CustomersAffected}, every one {S(i.EveryCustomerReachedSeconds)} after detection" : $"[red]{i.CustomersReached} of {i.CustomersAffected}[/]");
+            table.AddRow("First broad external message", $"{y.BroadMessageDays:0} days", i.EveryCustomerReachedSeconds is { } b ? $"{S(b)} (mail to every affected customer, delivered)" : "[red]not delivered to everyone[/]");
+            table.AddRow("Support without a login", "0 customers could file", i.Support is { Matched: true } ? "filed with an address and the old URL, matched to the account, site and incident" : $"[red]{Markup.Escape(i.Support?.Problem ?? "not tried")}[/]");
+            table.AddRow("Every customer told their data is back", $"up to {y.ToldBackDays:0} days", i.EveryCustomerToldBackSeconds is { } t ? $"{S(t)} after the first deletion" : "—");
+            table.AddRow("Updates sent per audience", "", string.Join(", ", i.UpdatesPerAudience.Select(a => $"{a.Key} {a.Value}")) + $"; {i.MessagesDelivered} of {i.MessagesSent} mails delivered");
+            table.AddRow("Reminders that fired", "", i.RemindersFired.ToString(CultureInfo.InvariantCulture));
+        }
         if (r.Load is { } load)
         {
             table.AddRow("Other sites' p99 write latency", "", $"before {load.Before.P99Ms:0.0} ms, during restore {load.During.P99Ms:0.0} ms, after {load.After.P99Ms:0.0} ms");

@@ -51,6 +51,9 @@ public sealed record DrillReport
 
     public Act3Figures? Act3 { get; init; }
 
+    /// <summary>The incident the damage became, its customers told and helped, its retrospective; null when nothing was deleted.</summary>
+    public IncidentFigures? Incident { get; init; }
+
     public LoadFigures? Load { get; init; }
 
     public IReadOnlyList<SiteTiming> Sites { get; init; } = [];
@@ -59,9 +62,16 @@ public sealed record DrillReport
 
     public Comparison2022 April2022 { get; init; } = new();
 
-    /// <summary>Whether the drill shows what it must: nothing lost, every site validated, the wrong-ID plan refused.</summary>
+    /// <summary>
+    /// Whether the drill shows what it must: nothing lost, every site validated, the wrong-ID plan refused, and every affected
+    /// customer reached.
+    /// </summary>
+    public bool Passed => Complete && Act1?.Refused == true && LostWrites == 0 && SitesFailedValidation == 0 && RpoSeconds == 0 && SitesRestored == SitesAffected
+        && (SitesAffected == 0 || Incident is { } i && i.CustomersReached == i.CustomersAffected);
+
+    /// <summary>The retrospective's Markdown, written beside the report (retrospective.md), not part of the JSON.</summary>
     [JsonIgnore]
-    public bool Passed => Complete && Act1?.Refused == true && LostWrites == 0 && SitesFailedValidation == 0 && RpoSeconds == 0 && SitesRestored == SitesAffected;
+    public string? RetrospectiveMarkdown { get; init; }
 
     /// <summary>
     /// For the JSON file, which people read too: '+', '&amp;' and quotes stay as they are instead of \u002B
@@ -137,6 +147,94 @@ public sealed record ProgressPoint(double T, int Deleted, int Restored, int Fail
 
 public sealed record LatencyPoint(double T, double P50Ms, double P99Ms, int Writes);
 
+/// <summary>
+/// The incident: declared from the platform's signals, commanded, its customers told through the review step and reached by
+/// mail (counted where the mail server delivered them), support for a customer with no login, the restore's updates, a
+/// handoff, and the retrospective. Seconds are from detection unless named otherwise.
+/// </summary>
+public sealed record IncidentFigures
+{
+    public string Incident { get; init; } = "";
+
+    public string Title { get; init; } = "";
+
+    public DateTimeOffset DeclaredAt { get; init; }
+
+    public string DeclaredBy { get; init; } = "";
+
+    public double? DeclareSeconds { get; init; }
+
+    public string Commander { get; init; } = "";
+
+    public string BackupCommander { get; init; } = "";
+
+    public int ChecklistItems { get; init; }
+
+    public int ChecklistTicked { get; init; }
+
+    public bool FreezeOn { get; init; }
+
+    /// <summary>Which mail server the customers were reached through, as the drill found it.</summary>
+    public string MailServer { get; init; } = "";
+
+    public string? FirstPublicUpdate { get; init; }
+
+    public DateTimeOffset? FirstPublicUpdateAt { get; init; }
+
+    public double? FirstPublicUpdateSeconds { get; init; }
+
+    /// <summary>Customer accounts owning an affected site.</summary>
+    public int CustomersAffected { get; init; }
+
+    /// <summary>Those whose key contacts got the first public update, counted in the mailbox the mail server delivered to.</summary>
+    public int CustomersReached { get; init; }
+
+    public DateTimeOffset? EveryCustomerReachedAt { get; init; }
+
+    public double? EveryCustomerReachedSeconds { get; init; }
+
+    public int CustomerPagesIssued { get; init; }
+
+    /// <summary>One per affected site, opened by the support desk.</summary>
+    public int IncidentTickets { get; init; }
+
+    public string? SupportTicket { get; init; }
+
+    public SupportFigures? Support { get; init; }
+
+    /// <summary>Customers whose "your sites are back" mail was delivered.</summary>
+    public int CustomersToldBack { get; init; }
+
+    /// <summary>From the first deletion to the last affected customer's "your sites are back" mail delivered.</summary>
+    public double? EveryCustomerToldBackSeconds { get; init; }
+
+    public bool Recovered { get; init; }
+
+    public IReadOnlyDictionary<string, int> UpdatesPerAudience { get; init; } = new Dictionary<string, int>();
+
+    public int MessagesSent { get; init; }
+
+    public int MessagesDelivered { get; init; }
+
+    public int RemindersFired { get; init; }
+
+    public HandoffFigures? Handoff { get; init; }
+
+    public RetrospectiveFigures? Retrospective { get; init; }
+
+    public string Phase { get; init; } = "";
+
+    /// <summary>What kept a customer from being reached or told, in words.</summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+}
+
+/// <summary>A customer with no login filing through the public intake with an address and the old URL.</summary>
+public sealed record SupportFigures(bool Tried, bool Matched, double? Seconds, string? Requester, string? Problem);
+
+public sealed record HandoffFigures(string From, string To, DateTimeOffset HandedAt, DateTimeOffset? AcknowledgedAt);
+
+public sealed record RetrospectiveFigures(bool Drill, int TimelineEvents, int Figures, int FiguresMeasured);
+
 /// <summary>The April 2022 figures the drill is measured against (from the post-incident review).</summary>
 public sealed record Comparison2022
 {
@@ -149,4 +247,13 @@ public sealed record Comparison2022
     public double RestoreDays { get; init; } = 14;
 
     public double DataLostMinutes { get; init; } = 5;
+
+    /// <summary>From the first customer ticket to the first public acknowledgement.</summary>
+    public double AcknowledgementMinutes { get; init; } = 77;
+
+    /// <summary>Until the first broad message to the affected customers.</summary>
+    public double BroadMessageDays { get; init; } = 3;
+
+    /// <summary>Until every affected customer was told their data is back (the last restores).</summary>
+    public double ToldBackDays { get; init; } = 14;
 }

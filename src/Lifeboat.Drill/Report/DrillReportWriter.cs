@@ -2,11 +2,15 @@ using System.Text.Json;
 
 namespace Lifeboat.Drill.Report;
 
-/// <summary>Writes a report as drill-report.json (for scripts) and drill-report.html (one self-contained page with charts).</summary>
+/// <summary>
+/// Writes a report as drill-report.json (for scripts) and drill-report.html (one self-contained page with charts), and the
+/// incident's retrospective as retrospective.md when the drill drafted one.
+/// </summary>
 public static class DrillReportWriter
 {
     public const string JsonFile = "drill-report.json";
     public const string HtmlFile = "drill-report.html";
+    public const string RetrospectiveFile = "retrospective.md";
 
     public static async Task<(string Json, string Html)> WriteAsync(DrillReport report, string directory, CancellationToken cancellationToken = default)
     {
@@ -15,6 +19,11 @@ public static class DrillReportWriter
         var html = Path.Combine(directory, HtmlFile);
         await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, DrillReport.Json), cancellationToken);
         await File.WriteAllTextAsync(html, Html(report), cancellationToken);
+        if (report.RetrospectiveMarkdown is { } markdown)
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, RetrospectiveFile), markdown, cancellationToken);
+        }
+
         return (json, html);
     }
 
