@@ -278,6 +278,20 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         e.Message.ShouldContain("--sites");
     }
 
+    [Fact]
+    public async Task TheDefaultReportFolder_IsIgnoredByTheRepository_SoADrillRunFromACloneLeavesItClean()
+    {
+        var check = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = TestFiles.RepositoryRoot(), UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "check-ignore", "--no-index", "-q", $"{DrillReportWriter.DefaultFolder}/{DrillReportWriter.JsonFile}" })
+        {
+            check.ArgumentList.Add(arg);
+        }
+
+        using var git = System.Diagnostics.Process.Start(check)!;
+        await git.WaitForExitAsync(TestContext.Current.CancellationToken);
+        git.ExitCode.ShouldBe(0, $"git check-ignore says {DrillReportWriter.DefaultFolder}/ is not ignored: {await git.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken)}");
+    }
+
     /// <summary>Cancels the drill as soon as it reaches a phase: what Ctrl-C does.</summary>
     private sealed class InterruptOnPhase(string phase, CancellationTokenSource interrupt) : IDrillObserver
     {

@@ -26,7 +26,7 @@ internal static class DrillCommand
         var pace = new Option<int>("--pace-ms") { Description = "Pause between two deletions of the script", DefaultValueFactory = _ => 100 };
         var noHalt = new Option<bool>("--no-halt") { Description = "Let the script delete every site: the detector alerts but halts nothing" };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated content", DefaultValueFactory = _ => 2022 };
-        var reportDir = new Option<DirectoryInfo>("--report-dir") { Description = "Where drill-report.json and drill-report.html go", DefaultValueFactory = _ => new DirectoryInfo("drill-report") };
+        var reportDir = new Option<DirectoryInfo>("--report-dir") { Description = "Where drill-report.json and drill-report.html go", DefaultValueFactory = _ => new DirectoryInfo(DrillReportWriter.DefaultFolder) };
         var runbooks = new Option<DirectoryInfo?>("--runbooks")
         {
             Description = $"The runbook folder the incident's checklist comes from (default: ${IncidentCommands.RunbooksVariable}, else ./runbooks when there is one)",

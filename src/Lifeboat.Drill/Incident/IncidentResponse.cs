@@ -187,6 +187,13 @@ internal sealed partial class IncidentResponse : IAsyncDisposable
         }
 
         _acknowledgement = first;
+        // The company hears it from the incident too (the runbook's "tell the company"): support answers from the same facts.
+        var internalNote = await CommsAs(CommunicationsLead).DraftUpdateAsync(id, new UpdateDraft
+        {
+            Audience = UpdateAudience.Internal, Phase = UpdatePhase.Investigating,
+            Message = "Customers' sites were deleted by a cleanup script; the breaker stopped it and the restore is starting. Customers are told on the status page and by mail, each with their own page; send their questions to support, who file them on this incident.",
+        }, ct);
+        await ReviewAndPublishAsync(internalNote, ct);
         await EvidenceAsync(ct);
         var queued = await SendMailAsync(ct);
         Figures = Figures with
@@ -299,7 +306,7 @@ internal sealed partial class IncidentResponse : IAsyncDisposable
     {
         var id = Incident!.Value;
         await EvidenceAsync(ct);
-        await PublishDraftsAsync(ct);
+        await PublishDraftsAsync(ct, cadence: true);
         await SendMailAsync(ct);
         if (handOver && Figures.Handoff is null)
         {
@@ -371,19 +378,34 @@ internal sealed partial class IncidentResponse : IAsyncDisposable
             (Figures.Retrospective is { } r ? $"; retrospective drafted with {r.TimelineEvents} timeline events and {r.FiguresMeasured} of {r.Figures} figures measured." : "."));
     }
 
-    /// <summary>The product's pending drafts of the incident, each approved by the communications lead, double-checked by the commander and published.</summary>
-    private async Task<List<IncidentUpdate>> PublishDraftsAsync(CancellationToken ct)
+    /// <summary>
+    /// The product's pending drafts of the incident, each approved by the communications lead, double-checked by the commander
+    /// and published. With <paramref name="cadence"/>, a <c>[Restoring N%]</c> draft waits until the last public update is
+    /// <see cref="PublicCadence"/> old, as a communications lead keeps to a cadence rather than mail every customer at each
+    /// tenth of a big restore; a newer one replaces it meanwhile, and the close publishes the last.
+    /// </summary>
+    private async Task<List<IncidentUpdate>> PublishDraftsAsync(CancellationToken ct, bool cadence = false)
     {
         var id = Incident!.Value;
         await _comms.WithActor(CommunicationDesk.ProductActor).DraftFromProgressAsync(id, ct);
+        var updates = await _comms.UpdatesAsync(id, cancellationToken: ct);
+        var lastPublic = updates.Where(u => u.Audience == UpdateAudience.Public && u.PublishedAt is not null).Max(u => u.PublishedAt);
         var published = new List<IncidentUpdate>();
-        foreach (var draft in (await _comms.UpdatesAsync(id, cancellationToken: ct)).Where(u => u.State is UpdateState.Draft or UpdateState.Approved).OrderBy(u => u.Number))
+        foreach (var draft in updates.Where(u => u.State is UpdateState.Draft or UpdateState.Approved).OrderBy(u => u.Number))
         {
+            if (cadence && draft is { Audience: UpdateAudience.Public, Phase: UpdatePhase.Restoring, Origin: UpdateOrigin.Progress }
+                && lastPublic is { } last && _time.GetUtcNow() - last < PublicCadence)
+            {
+                continue;
+            }
+
             published.Add(await ReviewAndPublishAsync(draft, ct));
         }
 
         return published;
     }
+
+    private static readonly TimeSpan PublicCadence = TimeSpan.FromSeconds(30);
 
     private async Task<IncidentUpdate> ReviewAndPublishAsync(IncidentUpdate draft, CancellationToken ct)
     {
@@ -479,8 +501,8 @@ internal sealed partial class IncidentResponse : IAsyncDisposable
     {
         var id = Incident!.Value;
         var mail = _comms.WithActor("lifeboat").Mail(_mail);
-        var until = _time.GetUtcNow() + _deliveryWait;
         var since = updates.Min(u => u.PublishedAt) ?? Figures.DeclaredAt;
+        DateTimeOffset? until = null;
         while (true)
         {
             await SendMailAsync(ct);
@@ -491,6 +513,8 @@ internal sealed partial class IncidentResponse : IAsyncDisposable
             }
 
             var sent = log.Count(m => m.State == MessageState.Sent);
+            // A big incident's mail takes the mail server a while: the wait grows with it (postfix delivers some 100 a second here).
+            until ??= _time.GetUtcNow() + _deliveryWait + TimeSpan.FromSeconds(log.Count / 50.0);
             var delivered = _mailbox?.DeliveredSince(since, m => m.Incident == id.Value) ?? [];
             var done = _mailbox is null || (log.All(m => m.State != MessageState.Queued) && delivered.Count >= sent);
             if (done || _time.GetUtcNow() > until)

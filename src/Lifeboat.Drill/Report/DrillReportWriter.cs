@@ -8,6 +8,9 @@ namespace Lifeboat.Drill.Report;
 /// </summary>
 public static class DrillReportWriter
 {
+    /// <summary>Where `lifeboat drill` writes when not told: in the current folder, which the repository's .gitignore ignores.</summary>
+    public const string DefaultFolder = "drill-report";
+
     public const string JsonFile = "drill-report.json";
     public const string HtmlFile = "drill-report.html";
     public const string RetrospectiveFile = "retrospective.md";
