@@ -216,6 +216,10 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
             (await page.Locator("#sites tbody tr").CountAsync()).ShouldBe(report.SitesAffected);
             errors.ShouldBeEmpty();
             requests.ShouldAllBe(url => url.StartsWith("file://", StringComparison.Ordinal), "the page fetches nothing");
+            (await Axe.SeriousViolationsAsync(page)).ShouldBeEmpty("the report passes axe-core on a laptop");
+            await page.SetViewportSizeAsync(390, 844);
+            (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1")).ShouldBeTrue("the report fits a phone's width");
+            (await Axe.SeriousViolationsAsync(page)).ShouldBeEmpty("the report passes axe-core on a phone");
         }
         finally
         {

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Playwright;
+using Xunit;
 
-namespace Lifeboat.Console.Tests;
+namespace Lifeboat.Testing;
 
 /// <summary>
 /// axe-core, the pinned version scripts/setup.sh fetches with npm into its cache (fetched here the same
 /// way when missing, so `dotnet test` needs no set-up step), injected into a page by Playwright.
 /// </summary>
-internal static class Axe
+public static class Axe
 {
     public const string Version = "4.10.3";
 
@@ -27,7 +28,10 @@ internal static class Axe
                 var root = RepositoryRoot();
                 using var setup = Process.Start(new ProcessStartInfo("bash", [Path.Combine(root, "scripts", "setup.sh"), "axe"]) { WorkingDirectory = root })!;
                 await setup.WaitForExitAsync(TestContext.Current.CancellationToken);
-                File.Exists(path).ShouldBeTrue($"scripts/setup.sh axe did not leave axe-core at {path}; run it by hand to see why (it needs npm and the npm registry).");
+                if (!File.Exists(path))
+                {
+                    throw new InvalidOperationException($"scripts/setup.sh axe did not leave axe-core at {path}; run it by hand to see why (it needs npm and the npm registry).");
+                }
             }
         }
         finally
@@ -52,14 +56,13 @@ internal static class Axe
 
     private static string RepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        try
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Lifeboat.slnx")))
-            {
-                return dir.FullName;
-            }
+            return TestFiles.RepositoryRoot();
         }
-
-        throw new InvalidOperationException("The tests run outside the repository; set LIFEBOAT_AXE_CACHE to a folder holding axe-core-" + Version + "/axe.min.js.");
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException("The tests run outside the repository; set LIFEBOAT_AXE_CACHE to a folder holding axe-core-" + Version + "/axe.min.js.", e);
+        }
     }
 }
