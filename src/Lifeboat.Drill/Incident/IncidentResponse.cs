@@ -195,14 +195,14 @@ internal sealed partial class IncidentResponse : IAsyncDisposable
         }, ct);
         await ReviewAndPublishAsync(internalNote, ct);
         await EvidenceAsync(ct);
-        var queued = await SendMailAsync(ct);
+        await SendMailAsync(ct);
         Figures = Figures with
         {
             FirstPublicUpdate = first.Subject,
             FirstPublicUpdateAt = first.PublishedAt,
             FirstPublicUpdateSeconds = alert is not null && first.PublishedAt is { } p ? Math.Max(0, (p - alert.DetectedAt).TotalSeconds) : null,
         };
-        _observer.Note($"First public update \"{first.Subject}\" published through review {Seconds(Figures.FirstPublicUpdateSeconds)} after detection; {queued} messages to customers' key contacts queued.");
+        _observer.Note($"First public update \"{first.Subject}\" published through review {Seconds(Figures.FirstPublicUpdateSeconds)} after detection, and handed to the mail server for every affected customer's key contacts.");
     }
 
     /// <summary>Waits for the mail server to deliver the first public update; a customer is reached when a message to one of its key contacts was delivered.</summary>
@@ -433,26 +433,21 @@ internal sealed partial class IncidentResponse : IAsyncDisposable
     }
 
     /// <summary>What the server's mail worker does: published updates fanned out to their recipients, and the queue handed to the mail server.</summary>
-    private async Task<int> SendMailAsync(CancellationToken ct)
+    private async Task SendMailAsync(CancellationToken ct)
     {
         var mail = _comms.WithActor("lifeboat").Mail(_mail);
-        var queued = 0;
-        int fanned;
-        while ((fanned = await mail.FanOutAsync(cancellationToken: ct)) > 0)
+        while (await mail.FanOutAsync(cancellationToken: ct) > 0)
         {
-            queued += fanned;
         }
 
         if (_mailbox is null)
         {
-            return queued;
+            return;
         }
 
         while ((await mail.SendAsync(ct)) is { Taken: > 0 } sent && sent.Retrying + sent.Failed < sent.Taken)
         {
         }
-
-        return queued;
     }
 
     /// <summary>Waits for the update's messages to be delivered; a customer is reached when a message to one of its key contacts was.</summary>
