@@ -62,7 +62,8 @@ public static class PlatformSignals
                 {
                     Key = $"alert.raised:{alert}",
                     Causes = [$"alert:{alert}", .. halted.Select(p => $"plan:{p}")],
-                    Title = $"Detector alert {alert}: unusual destructive writes",
+                    // Titles reach customers as the subject of public updates: they say what happened, and leave the IDs to the links.
+                    Title = $"{Sites(sites.Count)} hit by an unusual burst of deletions",
                     Type = "mass-deletion",
                     Impact = impact,
                     Alert = AlertId.Parse(alert),
@@ -102,7 +103,7 @@ public static class PlatformSignals
                 {
                     Key = $"plan.halted:{e.Position}",
                     Causes = byAlert ? [$"plan:{plan}", $"alert:{code}"] : [$"plan:{plan}"],
-                    Title = deleting ? $"Sites deleted by change plan {plan} until it was halted" : $"Change plan {plan} halted",
+                    Title = deleting ? $"{Sites(deleted.Count)} deleted by a change before it was halted" : $"Change plan {plan} halted",
                     Type = deleting ? "mass-deletion" : "change-halted",
                     Impact = impact,
                     Alert = byAlert ? AlertId.Parse(code!) : null,
@@ -120,6 +121,8 @@ public static class PlatformSignals
                 return null;
         }
     }
+
+    private static string Sites(int count) => count == 1 ? "1 site" : $"{count} sites";
 
     /// <summary>
     /// A site a restore job left closed. Every failed step counts, not only validation: a site that failed to come back

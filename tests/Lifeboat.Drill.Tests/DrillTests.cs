@@ -74,6 +74,7 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         var updates = await comms.UpdatesAsync(incident.Id, publishedOnly: true);
         var first = updates.Where(u => u.Audience == UpdateAudience.Public).MinBy(u => u.PublishedAt).ShouldNotBeNull();
         (first.Phase, first.ApprovedBy, first.CheckedBy).ShouldBe((UpdatePhase.Investigating, IncidentResponse.CommunicationsLead, IncidentResponse.Commander));
+        first.Subject.ShouldBe($"[Investigating] {report.SitesAffected} sites deleted by a change before it was halted", "customers read what happened, not the product's IDs");
         i.FirstPublicUpdateSeconds!.Value.ShouldBeLessThan(60);
         updates.ShouldContain(u => u.Audience == UpdateAudience.Public && u.Phase == UpdatePhase.Recovered);
         updates.ShouldContain(u => u.Audience == UpdateAudience.Public && u.Subject.Contains('%', StringComparison.Ordinal), "the restore drove a [Restoring N%] update");
