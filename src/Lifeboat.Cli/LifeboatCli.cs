@@ -42,6 +42,7 @@ public static class LifeboatCli
         root.Add(IncidentCommands.Create(globals, console));
         root.Add(UpdateCommands.TemplateCommand(globals, console));
         root.Add(RetrospectiveCommands.Create(globals, console));
+        root.Add(SupportCommands.Create(globals, console));
         root.Add(BackupCommands.Create(globals, console));
         foreach (var command in PlatformCommands.Create(globals, console))
         {

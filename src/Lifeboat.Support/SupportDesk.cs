@@ -4,9 +4,12 @@ using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
 using Lifeboat.Storage;
 using Lifeboat.Storage.Schema;
+using Lifeboat.Support.Accounts;
+using Lifeboat.Support.Figures;
 using Lifeboat.Support.Intake;
 using Lifeboat.Support.Internal;
 using Lifeboat.Support.Matching;
+using Lifeboat.Support.Sla;
 using Lifeboat.Support.Tickets;
 
 namespace Lifeboat.Support;
@@ -29,6 +32,7 @@ public sealed class SupportDesk : IAsyncDisposable
         new("support.verifications"),
         new("support.mails"),
         new("support.honeypot_hits"),
+        new("support.sla_alerts"),
     ]);
 
     private readonly SupportContext _context;
@@ -60,6 +64,8 @@ public sealed class SupportDesk : IAsyncDisposable
             throw new PlatformException(PlatformErrorKind.Invalid, $"the verification key has {settled.VerificationKey.Length} bytes; it needs {VerificationSecrets.KeySize}.");
         }
 
+        settled.Sla.Check();
+        settled.Shifts.Check();
         var store = platform.Options.Store;
         if (store.Migrate)
         {
@@ -122,7 +128,53 @@ public sealed class SupportDesk : IAsyncDisposable
     public Task<TicketView> AddMessageAsync(TicketId ticket, string? text, CancellationToken cancellationToken = default) =>
         Book().AddMessageAsync(ticket, text, cancellationToken);
 
-    private TicketBook Book() => new(_context, Platform);
+    /// <summary>Confirmed tickets, newest first, by queue, account and owner (a team's open work) together.</summary>
+    public Task<IReadOnlyList<Ticket>> TicketsAsync(TicketFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        return Book().ListAsync(filter with { Owner = filter.Owner is null ? null : Options.Shifts.Team(filter.Owner) }, cancellationToken);
+    }
+
+    /// <summary>
+    /// One pass of the SLA clocks and the shifts, by the desk's clock: starts the clocks of new work, gives each open ticket the owner
+    /// the shift table says (writing each hand-off in its history), and fires the reminders and breaches that are due, each once.
+    /// </summary>
+    public Task<ClockPass> RunClocksAsync(CancellationToken cancellationToken = default) =>
+        new SupportClocks(_context, Options).RunAsync(cancellationToken);
+
+    /// <summary>The newest SLA alerts (of one ticket, when given), newest first.</summary>
+    public Task<IReadOnlyList<SlaAlert>> SlaAlertsAsync(TicketId? ticket = null, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        if (limit is < 1 or > TicketBook.MaxList)
+        {
+            throw new PlatformException(PlatformErrorKind.Invalid, $"limit {limit} is out of range: list 1 to {TicketBook.MaxList} alerts at a time.");
+        }
+
+        return SlaAlerts.RecentAsync(_context, ticket, limit, cancellationToken);
+    }
+
+    /// <summary>The team on duty now, and every team on shift (the one on duty first).</summary>
+    public IReadOnlyList<string> OnShiftNow() => Options.Shifts.OnShift(_context.Time.GetUtcNow());
+
+    /// <summary>
+    /// The account view (customer 360): the account, its sites and their states, its incidents with restore progress and data loss
+    /// (<paramref name="comms"/>'s figures), its tickets and tasks, the updates mailed to it, its contacts and their history, its SLA alerts.
+    /// </summary>
+    public Task<AccountOverview> AccountOverviewAsync(AccountId account, CommunicationDesk comms, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(comms);
+        return new AccountOverviewReading(_context, Platform).ReadAsync(account, comms, cancellationToken);
+    }
+
+    /// <summary>The account's tickets as its customer sees them through their own link: subject, state, last message; nothing else.</summary>
+    public Task<IReadOnlyList<CustomerTicket>> CustomerTicketsAsync(AccountId account, CancellationToken cancellationToken = default) =>
+        new CustomerTickets(_context).OfAsync(account, cancellationToken);
+
+    /// <summary>An incident's tickets per channel and their SLA breaches, for its retrospective.</summary>
+    public Task<IncidentSupportFigures> IncidentFiguresAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
+        new IncidentSupportFigureReading(_context).ReadAsync(incident, cancellationToken);
+
+    private TicketBook Book() => new(_context, Platform, Options.Sla);
 
     private RequestVerification Verification()
     {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Lifeboat.Communication.Mail;
+using Lifeboat.Support.Sla;
 
 namespace Lifeboat.Support;
 
@@ -20,4 +21,10 @@ public sealed class SupportOptions
 
     /// <summary>Wrong codes a request takes before it is locked (the requester sends the form again for a new code).</summary>
     public int MaxWrongCodes { get; init; } = 5;
+
+    /// <summary>How long support has to answer, by priority, and when it is reminded.</summary>
+    public SlaPolicy Sla { get; init; } = new();
+
+    /// <summary>Which team is on shift when, and which team each customer region belongs to.</summary>
+    public ShiftTable Shifts { get; init; } = new();
 }

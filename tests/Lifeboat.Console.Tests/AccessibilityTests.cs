@@ -47,6 +47,15 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         }, TestContext.Current.CancellationToken);
         await retro.MarkNotNeededAsync(incident.Id, Lifeboat.Retrospectives.ActionKind.DetectSooner, "the detector caught it in one window", TestContext.Current.CancellationToken);
 
+        // A customer account owning the incident's site: its incident ticket (a task), an owner and its SLA clock, for the account view.
+        var account = await fixture.Platform.Accounts.CreateAsync($"Acme {Guid.NewGuid():n}", Lifeboat.Platform.Accounts.SupportTier.Enterprise, "eu-west",
+            [new Lifeboat.Platform.Accounts.AccountContactDraft(Lifeboat.Platform.Contacts.ContactRole.Admin, "Dana Admin", "dana@acme.example")], TestContext.Current.CancellationToken);
+        await fixture.Platform.Accounts.LinkAsync(account.Id, site, cancellationToken: TestContext.Current.CancellationToken);
+        var support = fixture.Services.GetRequiredService<Lifeboat.Server.Support.SupportDeskLifetime>().Desk.WithActor(admin);
+        await support.OpenIncidentTicketsAsync(incident.Id, TestContext.Current.CancellationToken);
+        await support.RunClocksAsync(TestContext.Current.CancellationToken);
+        var ticket = (await support.TicketsAsync(Lifeboat.Support.Tickets.TicketQueue.Incident, account.Id, cancellationToken: TestContext.Current.CancellationToken))[0];
+
         var problems = new List<string>();
         var anonymous = await fixture.NewPageAsync(width, 800);
         await CheckAsync(anonymous, "/account/sign-in", problems);
@@ -56,6 +65,7 @@ public sealed class AccessibilityTests(ConsoleFixture fixture) : IClassFixture<C
         [
             "/", "/sites", $"/sites/{site}", "/plans", $"/plans/{plan.Id}", "/restore-jobs", $"/restore-jobs/{job.Id}",
             "/incidents", $"/incidents/{incident.Id}", $"/incidents/{incident.Id}/sites", $"/incidents/{incident.Id}/rollback-risk", $"/incidents/{incident.Id}/retrospective", "/alerts", "/audit", "/backups", "/operators", "/tokens", "/account/password",
+            "/support/tickets", "/support/tickets?owner=emea", $"/support/tickets/{ticket.Id}", $"/support/accounts/{account.Id}",
         ];
         foreach (var path in paths)
         {

@@ -21,6 +21,7 @@ public sealed class SupportServerFixture : ServerFixture
         ["Lifeboat:Support:PerAddressPerHour"] = $"{PerAddress}",
         ["Lifeboat:Support:PerNetworkPerMinute"] = "25",
         ["Lifeboat:Support:IncidentTicketsEverySeconds"] = "1",
+        ["Lifeboat:Support:ClocksEverySeconds"] = "1",
     };
 
     public IncidentDesk Incidents => Services.GetRequiredService<IncidentDeskLifetime>().Desk;

@@ -6,6 +6,8 @@ using Lifeboat.Communication;
 using Lifeboat.Incidents;
 using Lifeboat.Platform;
 using Lifeboat.Retrospectives;
+using Lifeboat.Retrospectives.Drafting;
+using Lifeboat.Support;
 using Spectre.Console;
 using static Lifeboat.Cli.Commands.PlatformCommand;
 using static Lifeboat.Platform.Access.Permissions;
@@ -343,7 +345,9 @@ internal static class RetrospectiveCommands
         {
             await using var incidents = await IncidentDesk.OpenAsync(session.Platform, ct);
             await using var comms = await CommunicationDesk.OpenAsync(session.Platform, incidents, cancellationToken: ct);
-            await using var desk = await RetrospectiveDesk.OpenAsync(session.Platform, incidents, comms, cancellationToken: ct);
+            await using var support = await SupportDesk.OpenAsync(session.Platform, cancellationToken: ct);
+            await using var desk = await RetrospectiveDesk.OpenAsync(session.Platform, incidents, comms,
+                new RetrospectiveOptions { FigureSources = [new SupportFigureSource(support)] }, ct);
             return await action(p, new LocalRetrospectives(desk.As(session.Principal)), ct);
         }, (p, target, ct) => action(p, new RemoteRetrospectives(target), ct));
 

@@ -27,7 +27,8 @@ public static class CustomerPageWriter
 
     private static string When(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
-    public static string Html(CustomerPage page, string supportUrl, string supportEmail)
+    /// <summary>The page; <paramref name="moreHtml"/> (escaped by whoever wrote it: another module's section, e.g. the customer's tickets) goes last in main.</summary>
+    public static string Html(CustomerPage page, string supportUrl, string supportEmail, string? moreHtml = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         var text = FigureText.Of("en");
@@ -82,6 +83,7 @@ public static class CustomerPageWriter
             html.Append(CultureInfo.InvariantCulture, $"<section aria-label=\"{H(update.Label)} {When(update.PublishedAt!.Value)}\">\n<p class=\"meta\"><strong>{H(update.Label)}</strong> {When(update.PublishedAt!.Value)}{(update.Account is null ? " (everyone)" : " (for you)")}</p>\n<div class=\"update\">{H(update.Body)}</div>\n</section>\n");
         }
 
+        html.Append(moreHtml);
         html.Append(CultureInfo.InvariantCulture, $"""
             </main>
             <footer class="meta">

@@ -3,6 +3,9 @@ using Lifeboat.Communication.CustomerPages;
 using Lifeboat.Platform;
 using Lifeboat.Server.Communication;
 using Lifeboat.Server.Security;
+using Lifeboat.Server.Support;
+using Lifeboat.Support;
+using Lifeboat.Support.Accounts;
 
 namespace Lifeboat.Server.Endpoints;
 
@@ -33,23 +36,37 @@ public static class StatusPageEndpoints
         pages.MapGet("/{token}", Page).WithName("CustomerPage").ExcludeFromDescription();
         pages.MapGet("/{token}/json", PageJson).WithName("CustomerPageJson")
             .WithSummary("A customer's own page of an incident, through the capability link sent to their key contacts: their sites, each one's restore state and data loss, the ETA, the updates for them");
+        pages.MapGet("/{token}/tickets", TicketsJson).WithName("CustomerTicketsJson")
+            .WithSummary("The support tickets of the link's customer account (theirs only): subject, state, the last message; the page shows them too");
         return app;
     }
 
-    public static async Task<IResult> Page(string token, CommunicationDesk desk, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<IResult> Page(string token, CommunicationDesk desk, SupportDesk support, HttpContext http, CancellationToken cancellationToken)
     {
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
         try
         {
             var page = await desk.CustomerPageAsync(token, cancellationToken);
-            return Results.Content(CustomerPageWriter.Html(page, desk.Options.SupportUrl, desk.Options.SupportEmail), "text/html; charset=utf-8");
+            // The link names one account; its tickets are read by that account alone, so another customer's never reach this page.
+            var tickets = await support.CustomerTicketsAsync(AccountId.Parse(page.Account), cancellationToken);
+            return Results.Content(CustomerPageWriter.Html(page, desk.Options.SupportUrl, desk.Options.SupportEmail, CustomerTicketsSection.Html(tickets)),
+                "text/html; charset=utf-8");
         }
         catch (PlatformException refused) when (refused.Kind == PlatformErrorKind.NotFound)
         {
             return Results.Content(CustomerPageWriter.Refusal(refused.Message, desk.Options.StatusUrl), "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
         }
     }
+
+    public static async Task<IResult> TicketsJson(string token, CommunicationDesk desk, SupportDesk support, HttpContext http, CancellationToken cancellationToken)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        var page = await desk.CustomerPageAsync(token, cancellationToken);
+        return Results.Ok(new CustomerTicketsAnswer(page.Account, page.CustomerName, await support.CustomerTicketsAsync(AccountId.Parse(page.Account), cancellationToken)));
+    }
+
+    public sealed record CustomerTicketsAnswer(string Account, string CustomerName, IReadOnlyList<CustomerTicket> Tickets);
 
     public static async Task<IResult> PageJson(string token, CommunicationDesk desk, HttpContext http, CancellationToken cancellationToken)
     {

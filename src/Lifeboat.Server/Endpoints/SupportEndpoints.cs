@@ -1,9 +1,12 @@
+using Lifeboat.Communication;
 using Lifeboat.Platform;
 using Lifeboat.Platform.Access;
 using Lifeboat.Server.Security;
 using Lifeboat.Server.Support;
 using Lifeboat.Support;
+using Lifeboat.Support.Accounts;
 using Lifeboat.Support.Intake;
+using Lifeboat.Support.Sla;
 using Lifeboat.Support.Tickets;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -35,14 +38,44 @@ public static class SupportEndpoints
 
         var tickets = app.MapArea("/api/support/tickets", "Support");
         tickets.MapGet("/", List).WithName("ListSupportTickets").RequirePermission(Permissions.SupportRead)
-            .WithSummary("Confirmed tickets, newest first: of a queue (triage, incident, general) and/or of an account; limit 1 to 500");
+            .WithSummary("Confirmed tickets, newest first: of a queue (triage, incident, general), of an account, and/or a team's open work (owner=apac, emea, amer); limit 1 to 500");
         tickets.MapGet("/{ticket}", Get).WithName("GetSupportTicket").RequirePermission(Permissions.SupportRead)
             .WithSummary("A ticket with its whole history: created, verified, linked, merged, messages; hints are what matching found");
         tickets.MapPost("/{ticket}/link", Link).WithName("LinkSupportTicket").RequirePermission(Permissions.SupportWrite)
             .WithSummary("Link a ticket without an account (triage) to the customer account a person confirmed, with why");
         tickets.MapPost("/{ticket}/messages", AddMessage).WithName("AddSupportTicketMessage").RequirePermission(Permissions.SupportWrite)
             .WithSummary("Add a message to a ticket (an answer, a note of a call; at most 10,000 characters)");
+        MapAccountView(app);
         return app;
+    }
+
+    /// <summary>The account view (customer 360) for a CRM, the SLA alerts, and who is on shift: read with support.read.</summary>
+    private static void MapAccountView(IEndpointRouteBuilder app)
+    {
+        var support = app.MapArea("/api/support", "Support");
+        support.MapGet("/accounts/{account}", Account).WithName("GetSupportAccountView").RequirePermission(Permissions.SupportRead)
+            .WithSummary("One customer account whole: its sites and their states, its incidents' restore progress and data loss, its tickets and tasks, every escalation by channel, the updates mailed to it with their delivery, its contacts including ended ones, its site links' history, its SLA alerts");
+        support.MapGet("/sla-alerts", SlaAlerts).WithName("ListSupportSlaAlerts").RequirePermission(Permissions.SupportRead)
+            .WithSummary("SLA reminders and breaches, newest first (of one ticket with ticket=); limit 1 to 500");
+        support.MapGet("/shifts", Shifts).WithName("GetSupportShifts").RequirePermission(Permissions.SupportRead)
+            .WithSummary("The shift table, the teams on shift now and the team on duty (the owner of tickets whose region's team is off shift)");
+    }
+
+    public sealed record ShiftsAnswer(IReadOnlyList<Shift> Shifts, IReadOnlyDictionary<string, string> TeamOfRegion, IReadOnlyList<string> OnShift, string OnDuty);
+
+    public static async Task<Ok<AccountOverview>> Account(string account, SupportDesk desk, CommunicationDesk comms, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await desk.AccountOverviewAsync(AccountId.Parse(account), comms, cancellationToken));
+
+    public static async Task<Ok<IReadOnlyList<SlaAlert>>> SlaAlerts(SupportDesk desk, CancellationToken cancellationToken, string? ticket = null, int limit = 100)
+    {
+        Api.RequireInRange(limit, "limit", 1, TicketBookLimits.MaxList, "how many alerts to list");
+        return TypedResults.Ok(await desk.SlaAlertsAsync(ticket is null ? null : TicketId.Parse(ticket), limit, cancellationToken));
+    }
+
+    public static Ok<ShiftsAnswer> Shifts(SupportDesk desk)
+    {
+        var onShift = desk.OnShiftNow();
+        return TypedResults.Ok(new ShiftsAnswer(desk.Options.Shifts.Shifts, desk.Options.Shifts.TeamOfRegion, onShift, onShift[0]));
     }
 
     public sealed record SupportIntakeRequest(string? Email = null, string? Company = null, string? Site = null, string? Description = null, string? Website = null)
@@ -82,11 +115,12 @@ public static class SupportEndpoints
         return TypedResults.Ok(new VerifyAnswer(verified.Request.Value, verified.Email, verified.Message));
     }
 
-    public static async Task<Ok<IReadOnlyList<Ticket>>> List(SupportDesk desk, CancellationToken cancellationToken, string? queue = null, string? account = null, int limit = 100)
+    public static async Task<Ok<IReadOnlyList<Ticket>>> List(SupportDesk desk, CancellationToken cancellationToken, string? queue = null, string? account = null, int limit = 100,
+        string? owner = null)
     {
         Api.RequireInRange(limit, "limit", 1, TicketBookLimits.MaxList, "how many tickets to list");
-        return TypedResults.Ok(await desk.TicketsAsync(queue is null ? null : TicketWords.Parse<TicketQueue>(queue, "queue"),
-            account is null ? null : AccountId.Parse(account), limit, cancellationToken));
+        return TypedResults.Ok(await desk.TicketsAsync(new TicketFilter(queue is null ? null : TicketWords.Parse<TicketQueue>(queue, "queue"),
+            account is null ? null : AccountId.Parse(account), owner, limit), cancellationToken));
     }
 
     public static async Task<Ok<TicketView>> Get(string ticket, SupportDesk desk, CancellationToken cancellationToken) =>

@@ -14,6 +14,7 @@ public static class SupportServices
         services.AddHostedService(sp => sp.GetRequiredService<SupportDeskLifetime>());
         services.AddSingleton<IntakeLimits>();
         services.AddHostedService<IncidentTicketWorker>();
+        services.AddHostedService<SupportClockWorker>();
         services.AddScoped(sp => sp.GetRequiredService<SupportDeskLifetime>().For(sp.GetRequiredService<IHttpContextAccessor>().HttpContext));
         return services.Configure<RateLimiterOptions>(o => o.AddPolicy(IntakeLimits.NetworkPolicy, http =>
             RateLimitPartition.GetFixedWindowLimiter(IntakeLimits.NetworkOf(http.Connection.RemoteIpAddress), _ => new FixedWindowRateLimiterOptions

@@ -1,34 +1,44 @@
 using Lifeboat.Platform;
 using Lifeboat.Support.Internal;
+using Lifeboat.Support.Sla;
 using Npgsql;
 
 namespace Lifeboat.Support.Tickets;
 
 /// <summary>Reading tickets (one with its history; a queue's or an account's, newest first) and what support does to one by hand.</summary>
-internal sealed class TicketBook(SupportContext context, LifeboatPlatform platform)
+internal sealed class TicketBook(SupportContext context, LifeboatPlatform platform, SlaPolicy? sla = null)
 {
+    private readonly SlaPolicy _sla = sla ?? new SlaPolicy();
+
     public const int MaxList = TicketBookLimits.MaxList;
     public const int MaxMessage = 10_000;
 
     public async Task<TicketView> GetAsync(TicketId ticket, CancellationToken ct) =>
         new(await TicketAsync(ticket, ct), await TicketHistory.OfAsync(context, ticket, ct));
 
-    public async Task<IReadOnlyList<Ticket>> ListAsync(TicketQueue? queue, AccountId? account, int limit, CancellationToken ct)
+    public Task<IReadOnlyList<Ticket>> ListAsync(TicketQueue? queue, AccountId? account, int limit, CancellationToken ct) =>
+        ListAsync(new TicketFilter(queue, account, null, limit), ct);
+
+    public async Task<IReadOnlyList<Ticket>> ListAsync(TicketFilter filter, CancellationToken ct)
     {
+        var (queue, account, owner, limit) = filter;
         if (limit is < 1 or > MaxList)
         {
             throw new PlatformException(PlatformErrorKind.Invalid, $"limit {limit} is out of range: list 1 to {MaxList} tickets at a time.");
         }
 
         // The account leads where it is given (tickets_of_account), the queue otherwise (tickets_in_queue); unconfirmed requests are not work yet.
+        // An owner's list is its open work (tickets_of_owner): what the team on shift answers now.
         await using var cmd = context.Command($"""
             SELECT {Ticket.Columns} FROM support.tickets t
             WHERE ($1::text IS NULL OR t.account_id = $1) AND ($2::text IS NULL OR t.queue = $2) AND t.state <> 'unverified'
+              AND ($4::text IS NULL OR (t.owner_team = $4 AND t.state IN ('open', 'pending') AND t.merged_into IS NULL))
             ORDER BY t.ticket_id DESC LIMIT $3
             """);
         cmd.Parameters.Add(SupportContext.Text(account?.Value));
         cmd.Parameters.Add(SupportContext.Text(queue is { } q ? TicketWords.Of(q) : null));
         cmd.Parameters.Add(SupportContext.Int(limit));
+        cmd.Parameters.Add(SupportContext.Text(owner));
         var tickets = new List<Ticket>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -79,7 +89,10 @@ internal sealed class TicketBook(SupportContext context, LifeboatPlatform platfo
         return await GetAsync(ticket, ct);
     }
 
-    /// <summary>A message on the ticket (an answer, a note of a call); a ticket merged into another takes none and names that one.</summary>
+    /// <summary>
+    /// A message on the ticket (an answer, a note of a call), public to the customer; a ticket merged into another takes none and
+    /// names that one. It is support's answer: it stops the first-response clock and starts the update clock again.
+    /// </summary>
     public async Task<TicketView> AddMessageAsync(TicketId ticket, string? text, CancellationToken ct)
     {
         var message = Text(text, MaxMessage, "the message", required: true)!;
@@ -93,9 +106,13 @@ internal sealed class TicketBook(SupportContext context, LifeboatPlatform platfo
         await using var tx = await context.BeginAsync(ct);
         await using var batch = tx.Batch();
         batch.BatchCommands.Add(TicketHistory.Entry(ticket, "message", now, context.Actor, message, new { }));
-        var touch = new NpgsqlBatchCommand("UPDATE support.tickets SET updated_at = $2 WHERE ticket_id = $1");
+        var touch = new NpgsqlBatchCommand("""
+            UPDATE support.tickets SET updated_at = $2, first_responded_at = coalesce(first_responded_at, $2), last_responded_at = $2, update_due = $2 + $3
+            WHERE ticket_id = $1
+            """);
         touch.Parameters.Add(SupportContext.Text(ticket.Value));
         touch.Parameters.Add(new() { Value = now });
+        touch.Parameters.Add(new() { Value = _sla.Of(found.Priority).Update });
         batch.BatchCommands.Add(touch);
         await batch.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);

@@ -76,11 +76,14 @@ public sealed record Ticket(
     JsonElement Hints,
     TicketId? MergedInto,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    string? Owner = null,
+    TicketClocks? Clocks = null)
 {
     internal const string Columns = """
         t.ticket_id, t.account_id, t.site_ids, t.incident_id, t.channel, t.state, t.queue, t.priority, t.requester, t.company, t.site_given,
-        t.subject, t.description, t.hints::text, t.merged_into, t.created_at, t.updated_at
+        t.subject, t.description, t.hints::text, t.merged_into, t.created_at, t.updated_at,
+        t.owner_team, t.sla_started_at, t.first_response_due, t.first_responded_at, t.last_responded_at, t.update_due
         """;
 
     internal static Ticket Read(NpgsqlDataReader r) => new(
@@ -100,8 +103,23 @@ public sealed record Ticket(
         JsonDocument.Parse(r.GetString(13)).RootElement.Clone(),
         r.IsDBNull(14) ? null : TicketId.FromValidated(r.GetString(14)),
         r.GetFieldValue<DateTimeOffset>(15),
-        r.GetFieldValue<DateTimeOffset>(16));
+        r.GetFieldValue<DateTimeOffset>(16),
+        r.IsDBNull(17) ? null : r.GetString(17),
+        new TicketClocks(At(r, 18), At(r, 19), At(r, 20), At(r, 21), At(r, 22)));
+
+    private static DateTimeOffset? At(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
 }
+
+/// <summary>
+/// A ticket's SLA clocks: the first response is due <see cref="FirstResponseDue"/> (from <see cref="StartedAt"/>, when it became
+/// work) until support first answers; each answer then makes the next one due at <see cref="UpdateDue"/>. Null: not started.
+/// </summary>
+public sealed record TicketClocks(
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FirstResponseDue,
+    DateTimeOffset? FirstRespondedAt,
+    DateTimeOffset? LastRespondedAt,
+    DateTimeOffset? UpdateDue);
 
 /// <summary>One entry of a ticket's history: created, verified, linked, merged, a message, a change of state.</summary>
 public sealed record TicketEntry(long Id, string Kind, DateTimeOffset At, string Actor, string Text, JsonElement Data);
@@ -127,6 +145,9 @@ public static class IncidentPriority
         _ => TicketPriority.Low,
     };
 }
+
+/// <summary>Which tickets to list: of a queue, an account, a team's open work (<see cref="Owner"/>), any combination; newest first.</summary>
+public sealed record TicketFilter(TicketQueue? Queue = null, AccountId? Account = null, string? Owner = null, int Limit = 100);
 
 /// <summary>How many tickets one list holds at most.</summary>
 public static class TicketBookLimits
