@@ -102,7 +102,8 @@ internal sealed partial class IncidentResponse : IAsyncDisposable
         var comms = await CommunicationDesk.OpenAsync(platform, incidents.WithRolePermissions(),
             new CommunicationOptions { LinkKey = RandomNumberGenerator.GetBytes(32) }.AtPublicUrl(PublicUrl, "the drill's public address"), ct);
         var support = await SupportDesk.OpenAsync(platform, new SupportOptions { Mail = mail }, ct);
-        var retro = await RetrospectiveDesk.OpenAsync(platform, incidents, comms, cancellationToken: ct);
+        var retro = await RetrospectiveDesk.OpenAsync(platform, incidents, comms,
+            new RetrospectiveOptions { FigureSources = [new Retrospectives.Drafting.SupportFigureSource(support)] }, ct);
         return new IncidentResponse(platform, people, mailbox, observer, incidents, comms, support, retro, mail, options.DeliveryWait)
         {
             Figures = new IncidentFigures { MailServer = mailbox?.Server ?? "none: no mail server answered on 127.0.0.1:25 and smtp-sink is not installed (bash scripts/setup.sh postfix)" },
