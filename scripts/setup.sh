@@ -9,7 +9,7 @@
 #   Maildir /var/mail/lifeboat-test/inbox, where the notification tests read it back, and for the reserved names the
 #   sample's customers use (example.com, its subdomains and the .example top-level domain, RFC 2606) into
 #   /var/mail/lifeboat-test/example, where the drill and the benchmarks count it; anything else, such as .invalid, is
-#   refused at RCPT time; nginx and wrk: the status page benchmark's peer web server and load generator,
+#   refused at RCPT time, except support.lifeboat.test, which postfix relays to Lifeboat's SMTP listener on 127.0.0.1:2525; nginx and wrk: the status page benchmark's peer web server and load generator,
 #   installed without starting Debian's own nginx service)
 set -euo pipefail
 
@@ -49,6 +49,13 @@ configure_postfix() {
     'virtual_mailbox_maps = regexp:/etc/postfix/lifeboat-mailboxes' 'virtual_uid_maps = static:65534' 'virtual_gid_maps = static:65534' \
     'smtpd_tls_security_level = none' 'maillog_file = /var/log/postfix.log' \
     'smtpd_error_sleep_time = 0' 'smtpd_soft_error_limit = 1000' 'smtpd_hard_error_limit = 10000'
+  # Mail to anyone@support.lifeboat.test is relayed to Lifeboat's own SMTP listener on loopback (the server's
+  # Lifeboat:Support:Inbound:Listen=127.0.0.1:2525): it becomes a ticket. While Lifeboat is down postfix keeps the mail in
+  # its queue and tries again, so nothing is lost.
+  echo 'support.lifeboat.test smtp:[127.0.0.1]:2525' | "${as_root[@]}" tee /etc/postfix/lifeboat-transport >/dev/null
+  # Its size limit is above Lifeboat's (25 MB: three 5 MB files in base64), so a mail too large hears why from Lifeboat.
+  "${as_root[@]}" postconf -e 'relay_domains = support.lifeboat.test' 'transport_maps = texthash:/etc/postfix/lifeboat-transport' \
+    'message_size_limit = 30000000'
   if "${as_root[@]}" postfix status >/dev/null 2>&1; then
     "${as_root[@]}" postfix reload >/dev/null 2>&1
   else

@@ -17,6 +17,7 @@ IBenchmark[] benchmarks =
     new JobScalingBenchmark(), new EnvironmentSizeBenchmark(), new RestoreAllBenchmark(), new TokenCheckBenchmark(), new IncidentRoomBenchmark(),
     new CommunicationBenchmark(),
     new SupportMatchingBenchmark(),
+    new SupportBurstBenchmark(),
 ];
 var names = string.Join(" | ", benchmarks.Select(b => b.Name));
 

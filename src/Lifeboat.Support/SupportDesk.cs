@@ -6,6 +6,8 @@ using Lifeboat.Storage;
 using Lifeboat.Storage.Schema;
 using Lifeboat.Support.Accounts;
 using Lifeboat.Support.Figures;
+using Lifeboat.Support.Attachments;
+using Lifeboat.Support.Inbound;
 using Lifeboat.Support.Intake;
 using Lifeboat.Support.Internal;
 using Lifeboat.Support.Matching;
@@ -33,6 +35,8 @@ public sealed class SupportDesk : IAsyncDisposable
         new("support.mails"),
         new("support.honeypot_hits"),
         new("support.sla_alerts"),
+        new("support.inbound_messages"),
+        new("support.attachments"),
     ]);
 
     private readonly SupportContext _context;
@@ -174,12 +178,29 @@ public sealed class SupportDesk : IAsyncDisposable
     public Task<IncidentSupportFigures> IncidentFiguresAsync(IncidentId incident, CancellationToken cancellationToken = default) =>
         new IncidentSupportFigureReading(_context).ReadAsync(incident, cancellationToken);
 
+
+    /// <summary>
+    /// Takes a mail to the support address (its raw bytes, as the SMTP listener received them): a ticket with channel email, or a
+    /// message on the ticket its subject names; stored in one transaction with its Message-ID, so a second delivery makes nothing.
+    /// </summary>
+    public Task<InboundReceipt> ReceiveMailAsync(ReadOnlyMemory<byte> raw, CancellationToken cancellationToken = default) =>
+        new InboundMailIntake(_context, Routing()).ReceiveAsync(raw, cancellationToken);
+
+    /// <summary>The files of a ticket: stored ones with their type and size, refused ones with why.</summary>
+    public Task<IReadOnlyList<TicketAttachment>> AttachmentsAsync(TicketId ticket, CancellationToken cancellationToken = default) =>
+        TicketAttachments.OfAsync(_context, ticket, cancellationToken);
+
+    /// <summary>A stored attachment's bytes, for staff to download.</summary>
+    public Task<AttachmentContent> AttachmentAsync(TicketId ticket, int number, CancellationToken cancellationToken = default) =>
+        TicketAttachments.ContentAsync(_context, ticket, number, cancellationToken);
+
+    private TicketRouting Routing() => new(_context, Platform, new IntakeMatcher(_context), new IncidentTickets(_context, Platform));
+
     private TicketBook Book() => new(_context, Platform, Options.Sla);
 
     private RequestVerification Verification()
     {
-        var matcher = new IntakeMatcher(_context);
-        return new RequestVerification(_context, Options, new TicketRouting(_context, Platform, matcher, new IncidentTickets(_context, Platform)));
+        return new RequestVerification(_context, Options, Routing());
     }
 
     public async ValueTask DisposeAsync()

@@ -55,10 +55,34 @@ public sealed class MatchingTests(SupportFixture fixture) : IClassFixture<Suppor
         other.ByDomain.ShouldBe([account.Id]);
     }
 
+    [Fact]
+    public async Task ASitesOwnContact_MatchesTheSite_AndThroughItTheAccount_EvenOnceTheSiteIsDeleted()
+    {
+        var name = $"Globex {Guid.NewGuid():n}"[..20];
+        var (account, site) = await fixture.CustomerAsync(SupportMail.Address("owner"), name);
+        var siteAdmin = SupportMail.Address("site-admin");
+        await Platform.Contacts.AddAsync(site, ContactRole.Admin, "Hank", siteAdmin, null);
+        var other = SupportMail.Address("removed");
+        var removed = await Platform.Contacts.AddAsync(site, ContactRole.Technical, "Gone", other, null);
+        await Platform.Contacts.RemoveAsync(removed.Id);
+        await Platform.Sites.DeleteAsync(site, "the cleanup script");
+
+        var match = await fixture.Desk.MatchAsync(siteAdmin.ToUpperInvariant(), null);
+        var none = await fixture.Desk.MatchAsync(other, null);
+
+        match.BySiteContact.ShouldHaveSingleItem().ShouldSatisfyAllConditions(s => s.Site.ShouldBe(site), s => s.Account.ShouldBe(account.Id),
+            s => s.State.ShouldBe(nameof(TenantState.Deleted)));
+        match.ByAddress.ShouldBe([account.Id]);
+        match.Sites.Select(s => s.Site).ShouldBe([site]);
+        none.BySiteContact.ShouldBeEmpty("a removed contact matches nothing");
+        none.ByAddress.ShouldBeEmpty();
+    }
+
     /// <summary>Matching reads indexes: the plans of its statements name the support indexes, never a sequential scan of the big tables.</summary>
     [Theory]
     [InlineData("SELECT account_id FROM platform.account_contacts WHERE support.mail_domain(email) = 'x.example' AND removed_at IS NULL AND email IS NOT NULL", "support_contacts_domain")]
     [InlineData("SELECT site_id FROM platform.site_directory d WHERE support.site_key(d.name) = ANY(ARRAY['acme'])", "support_sites_key")]
+    [InlineData("SELECT doc ->> 'site' FROM lifeboat.records r WHERE r.tenant_id = 'lifeboat-contacts' AND r.collection = 'contacts' AND NOT r.deleted AND lower(r.doc ->> 'email') = lower('a@x.example')", "support_site_contacts_email")]
     public async Task Lookups_UseTheirIndexes(string sql, string index)
     {
         await using var connection = new NpgsqlConnection(fixture.Platform.Database.ConnectionString);

@@ -23,6 +23,22 @@ public sealed class RoutingTests(SupportFixture fixture) : IClassFixture<Support
     }
 
     [Fact]
+    public async Task ADeletedSitesOwnAdmin_WithNoSiteGiven_LandsOnItsAccountSiteAndIncident()
+    {
+        var (account, site) = await fixture.CustomerAsync(SupportMail.Address("billing"), $"Vandelay {Guid.NewGuid():n}"[..22]);
+        var siteAdmin = SupportMail.Address("site-admin");
+        await Platform.Contacts.AddAsync(site, Lifeboat.Platform.Contacts.ContactRole.Admin, "Art", siteAdmin, null);
+        await Platform.Sites.DeleteAsync(site, "the cleanup script");
+        var incident = await fixture.DeclareAsync([site]);
+
+        var ticket = (await ConfirmedAsync(siteAdmin, null)).Ticket;
+
+        ticket.Account.ShouldBe(account.Id);
+        ticket.Sites.ShouldBe([site]);
+        ticket.Incident.ShouldBe(incident.Id);
+    }
+
+    [Fact]
     public async Task KeyContactOfADeletedSite_WithTheOldUrl_LandsOnTheAccountSiteAndIncident_MergedIntoTheSitesIncidentTicket()
     {
         var admin = SupportMail.Address("admin");

@@ -5,6 +5,7 @@ using Lifeboat.Server.Security;
 using Lifeboat.Server.Support;
 using Lifeboat.Support;
 using Lifeboat.Support.Accounts;
+using Lifeboat.Support.Attachments;
 using Lifeboat.Support.Intake;
 using Lifeboat.Support.Sla;
 using Lifeboat.Support.Tickets;
@@ -29,7 +30,10 @@ public static class SupportEndpoints
                 with the request's ID and "we sent a code to <address>", the same whether or not the address or site is known. Limits: e-mail 254
                 characters, company 200, site 500, description 10,000; a field out of its limits is a 400 naming it, and nothing is stored.
                 website must be left empty (a field for robots). 429 with Retry-After: too many requests from the network (a /24 or /64) or the address.
+                attachments: at most 3 files of 5 MB, each {name, content} with the content in base64; PNG, JPEG, PDF or UTF-8 plain text,
+                told by the content, not the name (another is a 400 naming the file, and nothing is stored).
                 """)
+            .WithBodyLimit(IntakeLimits.ApiBodyBytes, IntakeLimits.BodyExplained)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         intake.MapPost("/{request}/verify", Verify).WithName("VerifySupportRequest")
             .WithSummary("Confirm a request's address with the 6-digit code of the mail; the ticket then goes to the customer's account or to triage")
@@ -41,6 +45,8 @@ public static class SupportEndpoints
             .WithSummary("Confirmed tickets, newest first: of a queue (triage, incident, general), of an account, and/or a team's open work (owner=apac, emea, amer); limit 1 to 500");
         tickets.MapGet("/{ticket}", Get).WithName("GetSupportTicket").RequirePermission(Permissions.SupportRead)
             .WithSummary("A ticket with its whole history: created, verified, linked, merged, messages; hints are what matching found");
+        tickets.MapGet("/{ticket}/attachments/{number:int}", Download).WithName("DownloadSupportAttachment").RequirePermission(Permissions.SupportRead)
+            .WithSummary("A stored file of a ticket, as a download (Content-Disposition: attachment, X-Content-Type-Options: nosniff)");
         tickets.MapPost("/{ticket}/link", Link).WithName("LinkSupportTicket").RequirePermission(Permissions.SupportWrite)
             .WithSummary("Link a ticket without an account (triage) to the customer account a person confirmed, with why");
         tickets.MapPost("/{ticket}/messages", AddMessage).WithName("AddSupportTicketMessage").RequirePermission(Permissions.SupportWrite)
@@ -78,9 +84,23 @@ public static class SupportEndpoints
         return TypedResults.Ok(new ShiftsAnswer(desk.Options.Shifts.Shifts, desk.Options.Shifts.TeamOfRegion, onShift, onShift[0]));
     }
 
-    public sealed record SupportIntakeRequest(string? Email = null, string? Company = null, string? Site = null, string? Description = null, string? Website = null)
+    public sealed record SupportIntakeRequest(string? Email = null, string? Company = null, string? Site = null, string? Description = null, string? Website = null,
+        IReadOnlyList<IntakeFile>? Attachments = null)
     {
-        public SupportRequest Request => new(Email, Company, Site, Description);
+        public SupportRequest Request => new(Email, Company, Site, Description) { Files = [.. (Attachments ?? []).Select(f => f.Decoded())] };
+    }
+
+    /// <summary>A file of a JSON request: its name and its bytes in base64.</summary>
+    public sealed record IntakeFile(string? Name = null, string? Content = null)
+    {
+        public SupportFile Decoded()
+        {
+            var bytes = new byte[((Content?.Length ?? 0) * 3 / 4) + 3];
+            return Convert.TryFromBase64String(Content ?? "", bytes, out var length)
+                ? new SupportFile(Name, bytes.AsMemory(0, length))
+                : throw new PlatformException(PlatformErrorKind.Invalid,
+                    $"the content of the file '{Name}' is not base64: send each file's bytes base64-encoded (RFC 4648, with padding). Nothing was stored.");
+        }
     }
 
     public sealed record IntakeAnswer(string Request, string Email, DateTimeOffset ExpiresAt, string Message)
@@ -125,6 +145,14 @@ public static class SupportEndpoints
 
     public static async Task<Ok<TicketView>> Get(string ticket, SupportDesk desk, CancellationToken cancellationToken) =>
         TypedResults.Ok(await desk.GetTicketAsync(TicketId.Parse(ticket), cancellationToken));
+
+    /// <summary>A stored attachment as a download: never shown inline, never sniffed into another type.</summary>
+    public static async Task<IResult> Download(string ticket, int number, SupportDesk desk, HttpContext http, CancellationToken cancellationToken)
+    {
+        var file = await desk.AttachmentAsync(TicketId.Parse(ticket), number, cancellationToken);
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return TypedResults.File(file.Content, file.ContentType, file.FileName);
+    }
 
     public static async Task<Ok<TicketView>> Link(string ticket, LinkTicketRequest body, SupportDesk desk, CancellationToken cancellationToken) =>
         TypedResults.Ok(await desk.LinkTicketAsync(TicketId.Parse(ticket), AccountId.Parse(body.Account), body.Reason, cancellationToken));

@@ -4,8 +4,18 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Lifeboat.Server.Security;
 
-/// <summary>How large a request body an endpoint takes (endpoint metadata); <see cref="RequestLimits.DefaultBodyLimit"/> when it says nothing.</summary>
-public sealed record BodyLimit(long Bytes);
+/// <summary>
+/// How large a request body an endpoint takes (endpoint metadata); <see cref="RequestLimits.DefaultBodyLimit"/> when it says nothing.
+/// <paramref name="Explain"/>, when given, ends the 413 with what the endpoint's fields take, in the words of the fields.
+/// </summary>
+public sealed record BodyLimit(long Bytes, string? Explain = null);
+
+/// <summary>The same as <see cref="BodyLimit"/>, for a console page (a component's attributes are its endpoint's metadata).</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class BodyLimitAttribute(long bytes, string? explain = null) : Attribute
+{
+    public BodyLimit Limit { get; } = new(bytes, explain);
+}
 
 /// <summary>
 /// Limits for a server that faces a network: a small body limit by default, larger only where a plan
@@ -25,8 +35,8 @@ public static class RequestLimits
     public const string AnonymousPerMinuteKey = "Lifeboat:RateLimits:AnonymousPerMinute";
 
     /// <summary>The endpoint takes bodies up to <paramref name="bytes"/>.</summary>
-    public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes)
-        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new BodyLimit(bytes));
+    public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes, string? explain = null)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new BodyLimit(bytes, explain));
 
     public static IServiceCollection AddLifeboatRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
@@ -55,7 +65,9 @@ public static class RequestLimits
     /// <summary>Refuses a body larger than the endpoint takes, before it is read, with a 413 that says the limit.</summary>
     public static IApplicationBuilder UseBodyLimits(this IApplicationBuilder app) => app.Use(async (HttpContext http, RequestDelegate next) =>
     {
-        var limit = http.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? DefaultBodyLimit;
+        var metadata = http.GetEndpoint()?.Metadata;
+        var declared = metadata?.GetMetadata<BodyLimit>() ?? metadata?.GetMetadata<BodyLimitAttribute>()?.Limit;
+        var limit = declared?.Bytes ?? DefaultBodyLimit;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
             feature.MaxRequestBodySize = limit;
@@ -67,7 +79,7 @@ public static class RequestLimits
             var problem = new ProblemDetailsContext { HttpContext = http };
             problem.ProblemDetails.Status = StatusCodes.Status413PayloadTooLarge;
             problem.ProblemDetails.Title = "The request body is too large";
-            problem.ProblemDetails.Detail = $"The body is {http.Request.ContentLength} bytes; {http.Request.Method} {http.Request.Path} takes at most {limit} bytes. Send less, or split the work.";
+            problem.ProblemDetails.Detail = $"The body is {http.Request.ContentLength} bytes; {http.Request.Method} {http.Request.Path} takes at most {limit} bytes. {declared?.Explain ?? "Send less, or split the work."}";
             await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(problem);
             return;
         }

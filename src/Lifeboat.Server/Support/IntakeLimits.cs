@@ -14,6 +14,26 @@ public sealed class IntakeLimits : IDisposable
 {
     public const string NetworkPolicy = "support-intake";
 
+    /// <summary>
+    /// Room for the text fields of the largest valid request, however it is encoded: 10,954 characters of fields (description,
+    /// company, site, address) take at most 9 bytes each URL-encoded (a 3-byte UTF-8 character as three %XX) and 6 as JSON
+    /// escapes, about 100 KB; 256 KB leaves room enough that a description too long by far still gets its own message.
+    /// </summary>
+    public const long TextBytes = 256 * 1024;
+
+    /// <summary>One file at its limit in a multipart part (its bytes and its part's headers).</summary>
+    private const long FilePartBytes = Lifeboat.Support.Attachments.AttachmentLimits.MaxBytes + 4096;
+
+    /// <summary>The form's body: its fields and three files of 5 MB, multipart.</summary>
+    public const long FormBodyBytes = TextBytes + (Lifeboat.Support.Attachments.AttachmentLimits.MaxFiles * FilePartBytes);
+
+    /// <summary>The API's body: its fields and three files of 5 MB in base64 (4 bytes for every 3).</summary>
+    public const long ApiBodyBytes = TextBytes + (Lifeboat.Support.Attachments.AttachmentLimits.MaxFiles * ((FilePartBytes * 4 / 3) + 4));
+
+    /// <summary>What a 413 of the intake says the request may hold.</summary>
+    public const string BodyExplained =
+        "A support request holds an address, a company (200 characters), a site (500), what is wrong (10,000 characters) and at most 3 files of 5 MB each: shorten the text, or send fewer or smaller files.";
+
     private readonly PartitionedRateLimiter<string> _perAddress;
 
     public IntakeLimits(SupportSettings settings)

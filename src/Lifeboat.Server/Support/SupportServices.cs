@@ -15,6 +15,9 @@ public static class SupportServices
         services.AddSingleton<IntakeLimits>();
         services.AddHostedService<IncidentTicketWorker>();
         services.AddHostedService<SupportClockWorker>();
+        // Mail to the support address, relayed by the local mail server; off unless Lifeboat:Support:Inbound:Listen is set.
+        services.AddSingleton(InboundMailSettings.Read(configuration));
+        services.AddHostedService<InboundMailListener>();
         services.AddScoped(sp => sp.GetRequiredService<SupportDeskLifetime>().For(sp.GetRequiredService<IHttpContextAccessor>().HttpContext));
         return services.Configure<RateLimiterOptions>(o => o.AddPolicy(IntakeLimits.NetworkPolicy, http =>
             RateLimitPartition.GetFixedWindowLimiter(IntakeLimits.NetworkOf(http.Connection.RemoteIpAddress), _ => new FixedWindowRateLimiterOptions

@@ -1,4 +1,5 @@
 using Lifeboat.Platform;
+using Lifeboat.Support.Attachments;
 using Lifeboat.Support.Internal;
 using Lifeboat.Support.Tickets;
 
@@ -61,6 +62,11 @@ internal sealed class RequestIntake(SupportContext context, SupportOptions optio
             verification.Parameters.Add(new() { Value = now });
             verification.Parameters.Add(new() { Value = expires });
             batch.BatchCommands.Add(verification);
+            foreach (var file in settled.Files)
+            {
+                batch.BatchCommands.Add(TicketAttachments.Stored(ticket, file, now));
+            }
+
             await batch.ExecuteNonQueryAsync(ct);
             await tx.CommitAsync(ct);
         }

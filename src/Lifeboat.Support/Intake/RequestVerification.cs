@@ -81,7 +81,7 @@ internal sealed class RequestVerification(SupportContext context, SupportOptions
         // Only a code that was taken is routed: a refused one writes nothing but its count (and routing may open the site's
         // incident ticket). Another try at the same time waits on the row this transaction holds, then finds it used.
         var route = await routing.DecideAsync(request, ct);
-        await routing.ApplyAsync(tx, request, route, now, ct);
+        await routing.ApplyAsync(tx, request, route, now, confirmed: true, ct);
         await tx.CommitAsync(ct);
         return new VerifiedRequest(ticket, request.Requester!);
     }

@@ -1,17 +1,24 @@
 using Lifeboat.Platform;
+using Lifeboat.Support.Attachments;
 using MimeKit;
 
 namespace Lifeboat.Support.Intake;
 
 /// <summary>
 /// What someone with no login asks support: their e-mail address (required), their company, "the site you use" (a URL,
-/// a name, or nothing: a deleted site has no working URL), and what is wrong (required).
+/// a name, or nothing: a deleted site has no working URL), and what is wrong (required); and up to 3 files
+/// (<see cref="AttachmentLimits"/>).
 /// </summary>
-public sealed record SupportRequest(string? Email, string? Company, string? Site, string? Description);
+public sealed record SupportRequest(string? Email, string? Company, string? Site, string? Description)
+{
+    public IReadOnlyList<SupportFile> Files { get; init; } = [];
+}
 
-/// <summary>A request that passed every check: trimmed, within its limits, the address parsed.</summary>
+/// <summary>A request that passed every check: trimmed, within its limits, the address parsed, the files checked by their content.</summary>
 internal sealed record SettledRequest(string Email, string? Company, string? Site, string Description)
 {
+    public IReadOnlyList<CheckedFile> Files { get; init; } = [];
+
     public string Subject
     {
         get
@@ -34,7 +41,27 @@ public static class SupportRequestLimits
     internal static SettledRequest Settle(SupportRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var email = request.Email?.Trim() ?? "";
+        var email = Address(request.Email);
+        var company = Optional(request.Company, MaxCompany, "the company");
+        var site = Optional(request.Site, MaxSite, "the site you use");
+        var description = request.Description?.Trim() ?? "";
+        if (description.Length == 0)
+        {
+            throw Refused("what is wrong is empty: say what happened, so support can start on it.");
+        }
+
+        if (description.Length > MaxDescription)
+        {
+            throw Refused($"what is wrong is {description.Length} characters long; the limit is {MaxDescription}. Shorten it (support can ask for more once they answer).");
+        }
+
+        return new SettledRequest(email, company, site, description) { Files = AttachmentRules.CheckAll(request.Files) };
+    }
+
+    /// <summary>An address as the intake takes it (trimmed, at most 254 characters, nothing around it), or refused saying why.</summary>
+    internal static string Address(string? given)
+    {
+        var email = given?.Trim() ?? "";
         if (email.Length == 0)
         {
             throw Refused("the e-mail address is empty: give the address we should send the confirmation code to.");
@@ -51,20 +78,7 @@ public static class SupportRequestLimits
             throw Refused($"'{email}' is not an e-mail address: give one like name@example.com, with nothing around it.");
         }
 
-        var company = Optional(request.Company, MaxCompany, "the company");
-        var site = Optional(request.Site, MaxSite, "the site you use");
-        var description = request.Description?.Trim() ?? "";
-        if (description.Length == 0)
-        {
-            throw Refused("what is wrong is empty: say what happened, so support can start on it.");
-        }
-
-        if (description.Length > MaxDescription)
-        {
-            throw Refused($"what is wrong is {description.Length} characters long; the limit is {MaxDescription}. Shorten it (support can ask for more once they answer).");
-        }
-
-        return new SettledRequest(email, company, site, description);
+        return email;
     }
 
     private static string? Optional(string? value, int max, string what)

@@ -19,13 +19,21 @@ public sealed record IntakeMatch(
     IReadOnlyList<AccountId> ByAddress,
     IReadOnlyList<AccountId> ByDomain,
     IReadOnlyList<MatchedSite> Sites,
-    IReadOnlyList<MatchedIncident> Incidents);
+    IReadOnlyList<MatchedIncident> Incidents)
+{
+    /// <summary>
+    /// Sites whose own key contact (the contact directory's, kept outside tenant data) has exactly the requester's address. They are
+    /// in <see cref="Sites"/> too, and their accounts in <see cref="ByAddress"/>: a site's admin is its account's customer.
+    /// </summary>
+    public IReadOnlyList<MatchedSite> BySiteContact { get; init; } = [];
+}
 
 /// <summary>
 /// Matches a request in two round trips, every read on an index: the address on 0013's lower(email) index of the accounts'
 /// contacts, the domain on support.mail_domain(email), sites on support.site_key(name) of the site directory (which keeps
 /// deleted and purged sites' names), and the open incidents that name the matched sites or the sites of the matched accounts.
-/// Only the accounts' own key contacts are matched: a site's contacts live in the contact directory, inside the store.
+/// A site's own key contacts are matched by exact address too, on 0003's index of the contact directory's records (the store's
+/// tenant lifeboat-contacts): the site, and through it its account.
 /// </summary>
 internal sealed class IntakeMatcher(SupportContext context)
 {
@@ -40,6 +48,7 @@ internal sealed class IntakeMatcher(SupportContext context)
         var byDomain = new List<AccountId>();
         var sites = new List<MatchedSite>();
         var accountSites = new List<string>();
+        var bySiteContact = new List<MatchedSite>();
         await using (var batch = context.DataSource.CreateBatch())
         {
             var exact = new Npgsql.NpgsqlBatchCommand("""
@@ -78,6 +87,20 @@ internal sealed class IntakeMatcher(SupportContext context)
             owned.Parameters.Add(SupportContext.Text(address));
             batch.BatchCommands.Add(owned);
 
+            // Sites whose contact in the directory has the address: the directory is records of its own tenant, read on 0003's partial index.
+            var ofSites = new Npgsql.NpgsqlBatchCommand("""
+                SELECT d.site_id, d.name, t.state, s.account_id
+                FROM lifeboat.records r
+                JOIN platform.site_directory d ON d.site_id = r.doc ->> 'site'
+                JOIN lifeboat.tenants t ON t.tenant_id = d.site_id
+                LEFT JOIN platform.account_sites s ON s.site_id = d.site_id AND s.unlinked_at IS NULL
+                WHERE r.tenant_id = 'lifeboat-contacts' AND r.collection = 'contacts' AND NOT r.deleted AND lower(r.doc ->> 'email') = lower($1)
+                ORDER BY d.site_id LIMIT $2
+                """);
+            ofSites.Parameters.Add(SupportContext.Text(address));
+            ofSites.Parameters.Add(SupportContext.Int(MaxMatches));
+            batch.BatchCommands.Add(ofSites);
+
             await using var reader = await batch.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -102,6 +125,27 @@ internal sealed class IntakeMatcher(SupportContext context)
             {
                 accountSites.Add(reader.GetString(0));
             }
+
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                bySiteContact.Add(new MatchedSite(SiteId.FromValidated(reader.GetString(0)), reader.GetString(1), reader.GetString(2),
+                    reader.IsDBNull(3) ? null : AccountId.FromValidated(reader.GetString(3))));
+            }
+        }
+
+        // A site's contact is its account's customer, as exactly as an account's own key contact is.
+        foreach (var contactSite in bySiteContact)
+        {
+            if (contactSite.Account is { } owner && !byAddress.Contains(owner))
+            {
+                byAddress.Add(owner);
+            }
+
+            if (!sites.Any(s => s.Site == contactSite.Site))
+            {
+                sites.Add(contactSite);
+            }
         }
 
         var incidents = new List<MatchedIncident>();
@@ -125,6 +169,6 @@ internal sealed class IntakeMatcher(SupportContext context)
             }
         }
 
-        return new IntakeMatch(byAddress, byDomain, sites, incidents);
+        return new IntakeMatch(byAddress, byDomain, sites, incidents) { BySiteContact = bySiteContact };
     }
 }

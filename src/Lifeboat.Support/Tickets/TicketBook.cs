@@ -1,4 +1,5 @@
 using Lifeboat.Platform;
+using Lifeboat.Support.Attachments;
 using Lifeboat.Support.Internal;
 using Lifeboat.Support.Sla;
 using Npgsql;
@@ -14,7 +15,7 @@ internal sealed class TicketBook(SupportContext context, LifeboatPlatform platfo
     public const int MaxMessage = 10_000;
 
     public async Task<TicketView> GetAsync(TicketId ticket, CancellationToken ct) =>
-        new(await TicketAsync(ticket, ct), await TicketHistory.OfAsync(context, ticket, ct));
+        new(await TicketAsync(ticket, ct), await TicketHistory.OfAsync(context, ticket, ct)) { Attachments = await TicketAttachments.OfAsync(context, ticket, ct) };
 
     public Task<IReadOnlyList<Ticket>> ListAsync(TicketQueue? queue, AccountId? account, int limit, CancellationToken ct) =>
         ListAsync(new TicketFilter(queue, account, null, limit), ct);

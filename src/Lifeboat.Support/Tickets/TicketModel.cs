@@ -124,8 +124,11 @@ public sealed record TicketClocks(
 /// <summary>One entry of a ticket's history: created, verified, linked, merged, a message, a change of state.</summary>
 public sealed record TicketEntry(long Id, string Kind, DateTimeOffset At, string Actor, string Text, JsonElement Data);
 
-/// <summary>A ticket with its whole history, oldest first.</summary>
-public sealed record TicketView(Ticket Ticket, IReadOnlyList<TicketEntry> History);
+/// <summary>A ticket with its whole history, oldest first, and its files.</summary>
+public sealed record TicketView(Ticket Ticket, IReadOnlyList<TicketEntry> History)
+{
+    public IReadOnlyList<Attachments.TicketAttachment> Attachments { get; init; } = [];
+}
 
 /// <summary>
 /// The priority of an incident's ticket: the worse the incident and the more support the customer bought, the sooner.

@@ -49,7 +49,11 @@ internal sealed class TicketRouting(SupportContext context, LifeboatPlatform pla
         return new Route(match, await platform.Accounts.GetAsync(chosen, ct), sites, incident, mergeInto);
     }
 
-    public async Task ApplyAsync(SupportTransaction tx, Ticket request, Route route, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Writes where the ticket goes. <paramref name="confirmed"/> says the requester's address was confirmed by its code or link (the
+    /// intake); an inbound mail's From was not, and its history says so where the confirmation would be.
+    /// </summary>
+    public async Task ApplyAsync(SupportTransaction tx, Ticket request, Route route, DateTimeOffset now, bool confirmed, CancellationToken ct)
     {
         var hints = new
         {
@@ -60,7 +64,11 @@ internal sealed class TicketRouting(SupportContext context, LifeboatPlatform pla
         };
         await using var batch = tx.Batch();
         var requester = request.Requester!;
-        batch.BatchCommands.Add(TicketHistory.Entry(request.Id, "verified", now, requester, $"{requester} confirmed their address", new { }));
+        if (confirmed)
+        {
+            batch.BatchCommands.Add(TicketHistory.Entry(request.Id, "verified", now, requester, $"{requester} confirmed their address", new { }));
+        }
+
         TicketQueue queue;
         TicketPriority priority;
         TicketState state = TicketState.Open;
@@ -82,7 +90,7 @@ internal sealed class TicketRouting(SupportContext context, LifeboatPlatform pla
             queue = route.Incident is null ? TicketQueue.General : TicketQueue.Incident;
             priority = route.Incident is { } i ? IncidentPriority.Of(account.Tier, i.Severity) : TicketPriority.Normal;
             batch.BatchCommands.Add(TicketHistory.Entry(request.Id, "linked", now, context.Actor,
-                $"linked to {account} by the requester's confirmed address" +
+                $"linked to {account} by the requester's {(confirmed ? "confirmed address" : "From address (not confirmed: a mail's From can be forged)")}" +
                 (route.Sites.Count > 0 ? $", sites {string.Join(", ", route.Sites)}" : "") + (route.Incident is { } inc ? $", incident {inc.Incident}" : ""),
                 new { account = account.Id, sites = route.Sites, incident = route.Incident?.Incident }));
         }
