@@ -219,7 +219,11 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
             requests.ShouldAllBe(url => url.StartsWith("file://", StringComparison.Ordinal), "the page fetches nothing");
             (await Axe.SeriousViolationsAsync(page)).ShouldBeEmpty("the report passes axe-core on a laptop");
             await page.SetViewportSizeAsync(390, 844);
-            (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1")).ShouldBeTrue("the report fits a phone's width");
+            // The charts redraw for the new width when their resize observer fires: give the page its moment, then name what is too wide.
+            var fits = await page.WaitForFunctionAsync("() => document.documentElement.scrollWidth <= window.innerWidth + 1", null, new() { Timeout = 10_000 })
+                .ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+            fits.ShouldBeTrue("the report fits a phone's width; wider than the screen: " + await page.EvaluateAsync<string>(
+                "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')"));
             (await Axe.SeriousViolationsAsync(page)).ShouldBeEmpty("the report passes axe-core on a phone");
         }
         finally
