@@ -110,7 +110,9 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
         await page.GetByLabel("Login").FillAsync(login);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
+        // Network idle, not the load event: a clean-clone run under load once waited 30 s for a load event that had already
+        // passed while Playwright logged the page's network going idle.
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
     }
 
     [Fact]
