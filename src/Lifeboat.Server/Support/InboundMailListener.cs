@@ -59,8 +59,8 @@ public sealed class InboundMailSettings
 /// An SMTP listener on loopback for the local mail server to relay support mail to (postfix's transport for the support domain).
 /// It takes recipients of its own domain only, refuses a message over its size saying the limit, and answers 250 only after
 /// the ticket and the mail's Message-ID are committed: a crash before that leaves the mail in the relay's queue, and its retry
-/// is recognised by the Message-ID, so nothing is lost and nothing is made twice. A database it cannot reach is a 451, which
-/// the relay retries.
+/// is recognised by the Message-ID, so nothing is lost and nothing is made twice. A database it cannot reach is a 452 (a
+/// temporary answer), which the relay retries.
 /// </summary>
 internal sealed partial class InboundMailListener(SupportDeskLifetime support, InboundMailSettings settings, ILogger<InboundMailListener> logger) : BackgroundService
 {
